@@ -1,0 +1,109 @@
+package dev.courier;
+
+import dev.courier.api.ApiVerticle;
+import dev.courier.bootstrap.EmbeddedRedis;
+import dev.courier.config.AppConfig;
+import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.DispatchCredit;
+import dev.courier.dispatch.DispatchVerticle;
+import dev.courier.bus.LocalCodec;
+import dev.courier.model.Ids;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import dev.courier.redis.ScriptRunner;
+import dev.courier.signing.KeyRefreshVerticle;
+import dev.courier.signing.SigningKeyStore;
+import dev.courier.signing.SigningKeys;
+import dev.courier.wheel.Wakeup;
+import dev.courier.wheel.WheelVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Courier node on a {@link Vertx}: loads the scripts, agrees on the signing keys through Redis, then
+ * deploys the dispatchers, the wheel and the API. Used by {@link Main} and by tests, which start real
+ * nodes in-process.
+ */
+public final class Courier {
+  private final Vertx vertx;
+  private final List<String> deployments;
+  private final int port;
+  private final SigningKeyStore signingKeys;
+
+  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys) {
+    this.vertx = vertx;
+    this.deployments = deployments;
+    this.port = port;
+    this.signingKeys = signingKeys;
+  }
+
+  /**
+   * @param config complete: a Redis URL, a token and a key pair
+   * @param keysExplicit whether the keys were configured (they then overwrite the pair in Redis)
+   */
+  public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit) {
+    AppConfig cfg = config.http().port() == 0 ? config.withHttpPort(freePort()) : config;
+    Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards());
+    try {
+      vertx.eventBus().registerDefaultCodec(Delivery.class, new LocalCodec<>(Delivery.class));
+    } catch (IllegalStateException alreadyRegistered) {
+      // a second node on the same Vertx (tests): the codec is shared
+    }
+    var store = new SigningKeyStore(keys, new SigningKeys(cfg.signing().currentKey(), cfg.signing().nextKey()));
+    var credit = new DispatchCredit(cfg.delivery().maxInFlight());
+    var wakeup = new Wakeup();
+    String nodeId = Ids.token(8);
+    int cores = Runtime.getRuntime().availableProcessors();
+    int dispatchers = cfg.delivery().instances() > 0 ? cfg.delivery().instances() : cores;
+    int apis = cfg.http().instances() > 0 ? cfg.http().instances() : cores;
+    List<String> ids = new ArrayList<>();
+
+    RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
+    ScriptRunner scripts = new ScriptRunner(bootstrap);
+    return scripts.loadAll()
+        .compose(v -> store.seed(scripts, keysExplicit))
+        .eventually(bootstrap::close)
+        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit), dispatchers))
+        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, nodeId), 1))
+        .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
+        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup), apis))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store));
+  }
+
+  private static Future<Void> deploy(Vertx vertx, List<String> ids,
+      java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
+        .onSuccess(ids::add).mapEmpty();
+  }
+
+  private static int freePort() {
+    try {
+      return EmbeddedRedis.freePort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public SigningKeys signingKeys() {
+    return signingKeys.keys();
+  }
+
+  /** Undeploys the API first, so no publish is accepted while the rest stops. */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id));
+    }
+    return chain;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.courier.api;
+
+import dev.courier.config.AppConfig;
+import dev.courier.dlq.DeadLetterService;
+import dev.courier.ingest.IngestService;
+import dev.courier.messages.MessageService;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import dev.courier.redis.ScriptRunner;
+import dev.courier.signing.SigningKeyStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** Wires the QStash REST API on one event loop, with its own pipelined Redis connection. */
+public final class ApiVerticle extends VerticleBase {
+  private final AppConfig config;
+  private final Keys keys;
+  private final SigningKeyStore signingKeys;
+  private final Runnable wakeWheel;
+  private RedisConnector redis;
+  private HttpServer server;
+
+  public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel) {
+    this.config = config;
+    this.keys = keys;
+    this.signingKeys = signingKeys;
+    this.wakeWheel = wakeWheel;
+  }
+
+  @Override
+  public Future<?> start() {
+    redis = new RedisConnector(vertx, config.redis().url());
+    ScriptRunner scripts = new ScriptRunner(redis);
+    var limits = config.limits();
+    var publish = new PublishHandler(new PublishRequest(limits),
+        new IngestService(scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel));
+    var messages = new MessagesHandler(new MessageService(scripts, keys));
+    var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
+    var signing = new KeysHandler(signingKeys, scripts);
+
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> Json.send(ctx, 200, new JsonObject().put("status", "ok")));
+    router.route("/v2/*").handler(new AuthHandler(config.auth().token()));
+    // No file uploads: BodyHandler.create() would otherwise write a file-uploads/ folder.
+    router.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodySize()));
+    router.post("/v2/publish/*").handler(publish::handle);
+    router.get("/v2/messages/:id").handler(messages::get);
+    router.delete("/v2/messages/:id").handler(messages::cancel);
+    router.delete("/v2/messages").handler(messages::cancelMany);
+    router.get("/v2/keys").handler(signing::get);
+    router.post("/v2/keys/rotate").handler(signing::rotate);
+    router.get("/v2/dlq").handler(dlq::list);
+    router.get("/v2/dlq/:dlqId").handler(dlq::get);
+    router.delete("/v2/dlq/:dlqId").handler(dlq::delete);
+    router.route().handler(ctx -> ctx.fail(ApiException.notFound("no such endpoint")));
+    router.route().failureHandler(ApiErrors::handle);
+
+    var options = new HttpServerOptions().setHost(config.http().host()).setPort(config.http().port())
+        // Long destination URLs and a dozen Upstash-* headers are common (qstash-api.md §4); headers past
+        // limits.max-header-size get a JSON 431 from PublishRequest, far past it Netty's own 431.
+        .setMaxInitialLineLength(65_536)
+        .setMaxHeaderSize(Math.max(65_536, limits.maxHeaderSize() * 4))
+        .setTcpNoDelay(true);
+    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(server == null ? Future.succeededFuture() : server.close(), redis.close());
+  }
+}

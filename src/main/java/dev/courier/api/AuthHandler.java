@@ -1,0 +1,36 @@
+package dev.courier.api;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * Bearer-token auth on every {@code /v2} call; {@code ?qstash_token=} is accepted too (webhook mode,
+ * qstash-api.md §1). The comparison is constant-time so the token cannot be guessed by timing.
+ */
+public final class AuthHandler implements Handler<RoutingContext> {
+  private final byte[] token;
+
+  public AuthHandler(String token) {
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String given = null;
+    String header = ctx.request().getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      given = header.substring(7).trim();
+    } else {
+      given = ctx.request().getParam("qstash_token");
+    }
+    if (given == null) {
+      ctx.fail(new ApiException(401, "missing token: send Authorization: Bearer <QSTASH_TOKEN>"));
+    } else if (!MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+      ctx.fail(new ApiException(401, "invalid token"));
+    } else {
+      ctx.next();
+    }
+  }
+}

@@ -1,0 +1,314 @@
+package dev.courier.api;
+
+import dev.courier.config.AppConfig.LimitsConfig;
+import dev.courier.model.HeaderCodec;
+import dev.courier.model.Ids;
+import dev.courier.model.NewMessage;
+import dev.courier.retry.RetryDelayExpression;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a publish request (raw path, raw query, headers, body) into a validated {@link NewMessage}
+ * (qstash-api.md §3, §4). Every rejection is an {@link ApiException} with a 4xx; nothing is stored
+ * before this has succeeded. Pure: no I/O, so every rule is unit-testable.
+ */
+public final class PublishRequest {
+  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  private static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+  private static final String FORWARD = "upstash-forward-";
+  /** Never forwarded: they describe the hop to Courier, not the message, or would break the delivery. */
+  private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
+      "keep-alive", "upgrade", "te", "trailer", "proxy-authorization", "proxy-connection", "expect");
+  private static final int MAX_LABELS = 32;
+  private static final int MAX_LABEL_LENGTH = 256;
+  private static final int MAX_DEDUP_ID_LENGTH = 1024;
+
+  private final LimitsConfig limits;
+
+  public PublishRequest(LimitsConfig limits) {
+    this.limits = limits;
+  }
+
+  /**
+   * @param destination the raw path after {@code /v2/publish/} (percent-encoding and {@code //} intact)
+   * @param rawQuery the raw query string, or null
+   */
+  public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
+      long now) {
+    checkHeaderSize(headers);
+    if (body.length() > limits.maxBodySize()) {
+      throw new ApiException(413, "message body too large: " + body.length() + " bytes, limit " + limits.maxBodySize());
+    }
+    Options opts = new Options(headers);
+    String url = destinationUrl(destination, opts.query(rawQuery));
+
+    String method = opts.get("upstash-method");
+    method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
+    if (!METHODS.contains(method)) {
+      throw ApiException.badRequest("invalid Upstash-Method: must be one of GET, POST, PUT, PATCH, DELETE");
+    }
+    Map<String, List<String>> forwarded = forwardedHeaders(headers, opts);
+    int maxRetries = retries(opts.get("upstash-retries"));
+    long timeoutMs = timeout(opts.get("upstash-timeout"));
+    long due = due(opts.get("upstash-delay"), opts.get("upstash-not-before"), now);
+    String expr = opts.get("upstash-retry-delay");
+    if (expr != null) {
+      try {
+        RetryDelayExpression.parse(expr);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(e.getMessage());
+      }
+    }
+    List<String> labels = labels(opts.get("upstash-label"));
+    String dedupHash = dedupHash(url, forwarded, body, opts);
+    String id = Ids.messageId();
+    return new NewMessage(id, url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr, timeoutMs, now,
+        due, callerIp, labels, dedupHash);
+  }
+
+  private void checkHeaderSize(MultiMap headers) {
+    long size = 0;
+    for (var h : headers) {
+      size += h.getKey().length() + h.getValue().length() + 4;
+    }
+    if (size > limits.maxHeaderSize()) {
+      throw new ApiException(431, "request headers too large: " + size + " bytes, limit " + limits.maxHeaderSize());
+    }
+  }
+
+  private static String destinationUrl(String raw, String keptQuery) {
+    String url;
+    if (raw.startsWith("https://") || raw.startsWith("http://")) {
+      url = raw;
+    } else if (raw.startsWith("https:/") || raw.startsWith("http:/")) {
+      // Some proxies merge the double slash; qstash-api.md §4 asks to accept it.
+      int colon = raw.indexOf(':');
+      url = raw.substring(0, colon) + "://" + raw.substring(colon + 2);
+    } else if (SCHEME.matcher(raw).matches()) {
+      throw ApiException.badRequest("invalid destination url: endpoint has invalid scheme, add http:// or https://");
+    } else if (!raw.isEmpty() && GROUP_NAME.matcher(raw).matches()) {
+      throw ApiException.notFound("url group " + raw + " not found");
+    } else {
+      throw ApiException.badRequest("invalid destination: expected an http(s) URL or a url group name");
+    }
+    if (keptQuery != null && !keptQuery.isEmpty()) {
+      url = url + "?" + keptQuery;
+    }
+    try {
+      URI uri = new URI(url);
+      if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        throw ApiException.badRequest("invalid destination url: missing host");
+      }
+    } catch (URISyntaxException e) {
+      throw ApiException.badRequest("invalid destination url: " + e.getReason());
+    }
+    return url;
+  }
+
+  private Map<String, List<String>> forwardedHeaders(MultiMap headers, Options opts) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    boolean forwardAll = "true".equalsIgnoreCase(opts.get("upstash-header-forward"));
+    for (var h : headers) {
+      String lower = h.getKey().toLowerCase(Locale.ROOT);
+      String name = null;
+      if (lower.equals("content-type")) {
+        name = "Content-Type";
+      } else if (lower.startsWith(FORWARD)) {
+        name = lower.substring(FORWARD.length());
+      } else if (forwardAll && !lower.startsWith("upstash-") && !lower.equals("authorization")) {
+        name = lower;
+      }
+      if (name != null && !name.isEmpty() && !HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        out.computeIfAbsent(HeaderNames.canonical(name), k -> new ArrayList<>()).add(h.getValue());
+      }
+    }
+    for (var q : opts.queryOptions.entrySet()) {
+      if (q.getKey().startsWith(FORWARD) && q.getKey().length() > FORWARD.length()) {
+        String name = q.getKey().substring(FORWARD.length());
+        if (!HOP_HEADERS.contains(name)) {
+          out.computeIfAbsent(HeaderNames.canonical(name), k -> new ArrayList<>()).add(q.getValue());
+        }
+      }
+    }
+    return out;
+  }
+
+  private int retries(String value) {
+    if (value == null) {
+      return limits.defaultRetries();
+    }
+    int n;
+    try {
+      n = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid Upstash-Retries: not a whole number");
+    }
+    if (n < 0 || n > limits.maxRetries()) {
+      throw ApiException.badRequest("invalid Upstash-Retries: must be between 0 and " + limits.maxRetries());
+    }
+    return n;
+  }
+
+  private long timeout(String value) {
+    if (value == null) {
+      return limits.defaultTimeoutMs();
+    }
+    long ms = duration("Upstash-Timeout", value);
+    if (ms <= 0) {
+      throw ApiException.badRequest("invalid Upstash-Timeout: must be positive");
+    }
+    return Math.min(ms, limits.maxTimeoutMs()); // capped at the maximum, as QStash caps at the plan's
+  }
+
+  private long due(String delay, String notBefore, long now) {
+    long due = now;
+    if (notBefore != null) {
+      long seconds;
+      try {
+        seconds = Long.parseLong(notBefore.trim());
+      } catch (NumberFormatException e) {
+        throw ApiException.badRequest("invalid Upstash-Not-Before: expected unix seconds");
+      }
+      if (seconds < 0 || seconds > (now + limits.maxDelayMs()) / 1000) {
+        throw ApiException.badRequest("invalid Upstash-Not-Before: must be at most " + limits.maxDelayMs() / 1000
+            + " seconds from now");
+      }
+      due = Math.max(now, seconds * 1000); // wins over Upstash-Delay
+    } else if (delay != null) {
+      long ms = duration("Upstash-Delay", delay);
+      if (ms > limits.maxDelayMs()) {
+        throw ApiException.badRequest("invalid Upstash-Delay: must be at most " + limits.maxDelayMs() / 1000 + "s");
+      }
+      due = now + ms;
+    }
+    return due;
+  }
+
+  private static long duration(String header, String value) {
+    try {
+      return Durations.parseMillis(value);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid " + header + ": expected a duration like 30s, 10m, 1h or 1d10h");
+    }
+  }
+
+  private static List<String> labels(String value) {
+    if (value == null) {
+      return List.of();
+    }
+    List<String> labels = new ArrayList<>();
+    for (String l : value.split(",")) {
+      String t = l.trim();
+      if (!t.isEmpty()) {
+        if (t.length() > MAX_LABEL_LENGTH) {
+          throw ApiException.badRequest("invalid Upstash-Label: a label is at most " + MAX_LABEL_LENGTH + " characters");
+        }
+        labels.add(t);
+      }
+    }
+    if (labels.size() > MAX_LABELS) {
+      throw ApiException.badRequest("invalid Upstash-Label: at most " + MAX_LABELS + " labels");
+    }
+    return labels;
+  }
+
+  /** Scope: the destination plus the id, or plus the content (qstash-api.md §17). */
+  private static String dedupHash(String url, Map<String, List<String>> forwarded, Buffer body, Options opts) {
+    String id = opts.get("upstash-deduplication-id");
+    boolean contentBased = "true".equalsIgnoreCase(opts.get("upstash-content-based-deduplication"));
+    if (id == null && !contentBased) {
+      return null;
+    }
+    MessageDigest sha = sha256();
+    sha.update(url.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    if (id != null) {
+      if (id.isEmpty() || id.length() > MAX_DEDUP_ID_LENGTH) {
+        throw ApiException.badRequest("invalid Upstash-Deduplication-Id: 1 to " + MAX_DEDUP_ID_LENGTH + " characters");
+      }
+      sha.update("id:".getBytes(StandardCharsets.UTF_8));
+      sha.update(id.getBytes(StandardCharsets.UTF_8));
+    } else {
+      // Sorted, so that the hash does not depend on the order headers arrived in.
+      for (var e : new TreeMap<>(forwarded).entrySet()) {
+        sha.update((e.getKey() + ":" + String.join("\n", e.getValue()) + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      sha.update((byte) 0);
+      sha.update(body.getBytes());
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Configuration comes from {@code Upstash-*} headers or, in webhook mode, from {@code upstash-*}
+   * query parameters; a header wins. Query parameters that are neither configuration nor the token
+   * belong to the destination URL.
+   */
+  private static final class Options {
+    private final MultiMap headers;
+    private final Map<String, String> queryOptions = new LinkedHashMap<>();
+
+    Options(MultiMap headers) {
+      this.headers = headers;
+    }
+
+    /** Splits the raw query; returns the part that stays on the destination, encoded as received. */
+    String query(String rawQuery) {
+      if (rawQuery == null || rawQuery.isEmpty()) {
+        return null;
+      }
+      List<String> kept = new ArrayList<>();
+      for (String pair : rawQuery.split("&")) {
+        int eq = pair.indexOf('=');
+        String key = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+        if (key.equals("qstash_token")) {
+          continue;
+        }
+        if (key.startsWith("upstash-")) {
+          queryOptions.putIfAbsent(key, eq < 0 ? "" : decode(pair.substring(eq + 1)));
+        } else if (!pair.isEmpty()) {
+          kept.add(pair);
+        }
+      }
+      return String.join("&", kept);
+    }
+
+    String get(String name) {
+      String v = headers.get(name);
+      return v != null ? v : queryOptions.get(name);
+    }
+
+    private static String decode(String s) {
+      try {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return s;
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.courier.bootstrap;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import redis.embedded.RedisServer;
+
+/**
+ * The embedded default: a real redis-server (6.2, shipped inside the embedded-redis Maven artifact) on
+ * a free loopback port, with AOF on and fsync every second, its files under the data folder, so
+ * {@code java -jar courier.jar} needs nothing installed and survives a restart with its messages.
+ */
+public final class EmbeddedRedis implements AutoCloseable {
+  private final RedisServer server;
+  private final int port;
+
+  private EmbeddedRedis(RedisServer server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  public static EmbeddedRedis start(Path dataDir) throws IOException {
+    Path dir = dataDir.resolve("redis").toAbsolutePath();
+    Files.createDirectories(dir);
+    int port = freePort();
+    RedisServer server = RedisServer.newRedisServer()
+        .bind("127.0.0.1")
+        .port(port)
+        .setting("dir " + dir)
+        .setting("appendonly yes")
+        .setting("appendfsync everysec")
+        .setting("save \"\"")
+        .setting("protected-mode yes")
+        // Small pending messages stay in the compact listpack encoding: far less memory per message.
+        .setting("hash-max-ziplist-value 1024")
+        .onShutdownForceStop(true)
+        .build();
+    server.start();
+    return new EmbeddedRedis(server, port);
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.stop();
+  }
+}

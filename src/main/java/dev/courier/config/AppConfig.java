@@ -1,0 +1,72 @@
+package dev.courier.config;
+
+import java.nio.file.Path;
+
+/**
+ * The whole configuration, mapped once from {@code conf/courier.yaml} plus {@code COURIER_*} overrides
+ * and validated by {@link ConfigLoader}. Each verticle receives only the slice it needs.
+ */
+public record AppConfig(
+    HttpConfig http,
+    Path dataDir,
+    RedisConfig redis,
+    AuthConfig auth,
+    SigningConfig signing,
+    LimitsConfig limits,
+    DeliveryConfig delivery,
+    DlqConfig dlq,
+    boolean devProfile) {
+
+  public record HttpConfig(String host, int port, int instances) {}
+
+  /** {@code url} is null when the embedded Redis is to be started. */
+  public record RedisConfig(String url, int shards, String keyPrefix) {}
+
+  /** {@code token} is null when it is to be generated (or read from the data folder). */
+  public record AuthConfig(String token) {}
+
+  /** Both null when they are to be generated (or read from the data folder / Redis). */
+  public record SigningConfig(String currentKey, String nextKey) {
+    public boolean configured() {
+      return currentKey != null && nextKey != null;
+    }
+  }
+
+  public record LimitsConfig(
+      int maxBodySize,
+      long maxDelayMs,
+      int defaultRetries,
+      int maxRetries,
+      long defaultTimeoutMs,
+      long maxTimeoutMs,
+      long dedupWindowMs,
+      int maxHeaderSize,
+      long maxBacklog) {}
+
+  public record DeliveryConfig(
+      int instances,
+      int maxInFlight,
+      int claimBatch,
+      long tickIntervalMs,
+      long leaseGraceMs,
+      long reaperIntervalMs,
+      int poolSizePerHost,
+      int maxResponseBody) {}
+
+  public record DlqConfig(long retentionMs) {}
+
+  public AppConfig withHttpPort(int port) {
+    return new AppConfig(new HttpConfig(http.host(), port, http.instances()), dataDir, redis, auth, signing,
+        limits, delivery, dlq, devProfile);
+  }
+
+  public AppConfig withRedisUrl(String url) {
+    return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
+        limits, delivery, dlq, devProfile);
+  }
+
+  public AppConfig withCredentials(String token, String currentKey, String nextKey) {
+    return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
+        limits, delivery, dlq, devProfile);
+  }
+}

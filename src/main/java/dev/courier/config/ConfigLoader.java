@@ -1,0 +1,207 @@
+package dev.courier.config;
+
+import dev.courier.api.Durations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Maps configuration once into {@link AppConfig}: the defaults built into the jar (the documented
+ * {@code conf/courier.yaml}), then a YAML file of the operator's, then {@code COURIER_*} environment
+ * variables. Every value is validated here so that a bad one stops start-up naming its key, instead
+ * of failing later on a hot path.
+ */
+public final class ConfigLoader {
+
+  /** Public development credentials of the official QStash dev server (qstash-api.md §23). */
+  public static final String DEV_TOKEN =
+      "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0=";
+  public static final String DEV_CURRENT_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r";
+  public static final String DEV_NEXT_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs";
+
+  private final Map<String, Object> values;
+
+  private ConfigLoader(Map<String, Object> values) {
+    this.values = values;
+  }
+
+  /**
+   * @param env the process environment (tests pass their own)
+   * @param file an explicit YAML file, or null for {@code COURIER_CONFIG} / {@code ./conf/courier.yaml} if present
+   * @param dev whether {@code --dev} was given
+   * @throws ConfigException naming the key of the first bad value
+   */
+  public static AppConfig load(Map<String, String> env, Path file, boolean dev) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream("courier.yaml")) {
+      if (in == null) {
+        throw new ConfigException("built-in defaults courier.yaml missing from the classpath");
+      }
+      flatten("", new Yaml().load(in), values);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
+    }
+    Path overlay = file != null ? file
+        : env.containsKey("COURIER_CONFIG") ? Path.of(env.get("COURIER_CONFIG")) : Path.of("conf", "courier.yaml");
+    if (file != null || env.containsKey("COURIER_CONFIG") || Files.isRegularFile(overlay)) {
+      Map<String, Object> fromFile = new LinkedHashMap<>();
+      try (Reader r = Files.newBufferedReader(overlay)) {
+        flatten("", new Yaml().load(r), fromFile);
+      } catch (IOException | RuntimeException e) {
+        throw new ConfigException("cannot read configuration file " + overlay + ": " + e.getMessage());
+      }
+      for (var e : fromFile.entrySet()) {
+        if (!values.containsKey(e.getKey())) {
+          throw new ConfigException("unknown configuration key '" + e.getKey() + "' in " + overlay);
+        }
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    for (String key : values.keySet().toArray(String[]::new)) {
+      String v = env.get(envName(key));
+      if (v != null) {
+        values.put(key, v);
+      }
+    }
+    alias(env, "QSTASH_TOKEN", "auth.token", values);
+    alias(env, "QSTASH_CURRENT_SIGNING_KEY", "signing.current-key", values);
+    alias(env, "QSTASH_NEXT_SIGNING_KEY", "signing.next-key", values);
+    boolean devProfile = dev || "dev".equalsIgnoreCase(env.getOrDefault("COURIER_PROFILE", ""));
+    return new ConfigLoader(values).map(devProfile);
+  }
+
+  /** {@code limits.max-body-size} → {@code COURIER_LIMITS_MAX_BODY_SIZE}. */
+  public static String envName(String key) {
+    return "COURIER_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  private static void alias(Map<String, String> env, String name, String key, Map<String, Object> values) {
+    // The names the SDKs read, so one env file serves the app and Courier; COURIER_* still wins.
+    String v = env.get(name);
+    if (v != null && !v.isBlank() && !env.containsKey(envName(key))) {
+      values.put(key, v);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void flatten(String prefix, Object node, Map<String, Object> out) {
+    if (node instanceof Map<?, ?> map) {
+      for (var e : ((Map<String, Object>) map).entrySet()) {
+        flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out);
+      }
+    } else if (!prefix.isEmpty()) {
+      out.put(prefix, node);
+    }
+  }
+
+  private AppConfig map(boolean dev) {
+    var http = new AppConfig.HttpConfig(string("http.host"), intIn("http.port", 0, 65535),
+        intIn("http.instances", 0, 256));
+    var redis = new AppConfig.RedisConfig(optional("redis.url"), intIn("redis.shards", 1, 1024),
+        string("redis.key-prefix"));
+    var auth = new AppConfig.AuthConfig(optional("auth.token"));
+    var signing = new AppConfig.SigningConfig(optional("signing.current-key"), optional("signing.next-key"));
+    if ((signing.currentKey() == null) != (signing.nextKey() == null)) {
+      throw new ConfigException("signing.current-key and signing.next-key must be given together");
+    }
+    var limits = new AppConfig.LimitsConfig(
+        intIn("limits.max-body-size", 1, 512 * 1024 * 1024),
+        duration("limits.max-delay"),
+        intIn("limits.default-retries", 0, 1000),
+        intIn("limits.max-retries", 0, 1000),
+        duration("limits.default-timeout"),
+        duration("limits.max-timeout"),
+        duration("limits.dedup-window"),
+        intIn("limits.max-header-size", 1024, 16 * 1024 * 1024),
+        longIn("limits.max-backlog", 0, Long.MAX_VALUE));
+    if (limits.defaultRetries() > limits.maxRetries()) {
+      throw new ConfigException("limits.default-retries must not exceed limits.max-retries");
+    }
+    if (limits.defaultTimeoutMs() <= 0 || limits.defaultTimeoutMs() > limits.maxTimeoutMs()) {
+      throw new ConfigException("limits.default-timeout must be positive and at most limits.max-timeout");
+    }
+    var delivery = new AppConfig.DeliveryConfig(
+        intIn("delivery.instances", 0, 256),
+        intIn("delivery.max-in-flight", 1, 1_000_000),
+        intIn("delivery.claim-batch", 1, 10_000),
+        longIn("delivery.tick-interval-ms", 1, 60_000),
+        duration("delivery.lease-grace"),
+        longIn("delivery.reaper-interval-ms", 10, 600_000),
+        intIn("delivery.pool-size-per-host", 1, 10_000),
+        intIn("delivery.max-response-body", 0, 64 * 1024 * 1024));
+    var dlq = new AppConfig.DlqConfig(duration("dlq.retention"));
+    Path dataDir = Path.of(string("data-dir"));
+    if (dev) {
+      // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
+      if (!isLoopback(http.host())) {
+        throw new ConfigException("http.host: the dev profile binds loopback only, not '" + http.host() + "'");
+      }
+      auth = new AppConfig.AuthConfig(DEV_TOKEN);
+      signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
+    }
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, dev);
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private Object raw(String key) {
+    if (!values.containsKey(key)) {
+      throw new ConfigException("missing configuration key '" + key + "'");
+    }
+    return values.get(key);
+  }
+
+  private String string(String key) {
+    Object v = raw(key);
+    if (v == null || v.toString().isBlank()) {
+      throw new ConfigException(key + ": must not be empty");
+    }
+    return v.toString().trim();
+  }
+
+  private String optional(String key) {
+    Object v = raw(key);
+    return v == null || v.toString().isBlank() ? null : v.toString().trim();
+  }
+
+  private int intIn(String key, int min, int max) {
+    return (int) longIn(key, min, max);
+  }
+
+  private long longIn(String key, long min, long max) {
+    Object v = raw(key);
+    long n;
+    try {
+      n = v instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + ": '" + v + "' is not a whole number");
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(key + ": " + n + " is out of range [" + min + ", " + max + "]");
+    }
+    return n;
+  }
+
+  private long duration(String key) {
+    Object v = raw(key);
+    try {
+      return Durations.parseMillis(String.valueOf(v));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + ": '" + v + "' is not a duration (e.g. 30s, 10m, 1d12h)");
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package dev.courier.dispatch;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * What one HTTP attempt produced: a response (status, headers, the body up to the configured size),
+ * or a network-level failure (connection refused, timeout), which has no status.
+ */
+public record AttemptResult(int status, MultiMap headers, Buffer body, String error) {
+  public static AttemptResult network(String error) {
+    return new AttemptResult(0, null, null, error);
+  }
+
+  public boolean hasResponse() {
+    return status > 0;
+  }
+
+  public boolean success() {
+    return status >= 200 && status < 300;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.courier.dispatch;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's delivery credit: how many more attempts its dispatchers may have in flight. The wheel
+ * claims from Redis only what it could acquire here, so nothing piles up in memory (design.md
+ * invariant 5); a dispatcher gives the credit back when an attempt's outcome is written.
+ *
+ * <p>Shared by the wheel and the dispatchers, which run on different event loops, hence atomics.
+ */
+public final class DispatchCredit {
+  private final int capacity;
+  private final AtomicInteger free;
+  private final AtomicBoolean starved = new AtomicBoolean();
+  private volatile Runnable onFreed = () -> {};
+
+  public DispatchCredit(int capacity) {
+    this.capacity = capacity;
+    this.free = new AtomicInteger(capacity);
+  }
+
+  /** Called when credit comes back after the wheel ran out of it. */
+  public void onFreed(Runnable action) {
+    this.onFreed = action;
+  }
+
+  /** Takes up to {@code wanted} credits and returns how many were granted (possibly 0). */
+  public int acquire(int wanted) {
+    while (true) {
+      int now = free.get();
+      int granted = Math.min(now, wanted);
+      if (granted <= 0) {
+        starved.set(true);
+        return 0;
+      }
+      if (free.compareAndSet(now, now - granted)) {
+        return granted;
+      }
+    }
+  }
+
+  public void release(int n) {
+    if (n <= 0) {
+      return;
+    }
+    free.addAndGet(n);
+    if (starved.compareAndSet(true, false)) {
+      onFreed.run();
+    }
+  }
+
+  public int inFlight() {
+    return capacity - free.get();
+  }
+}

@@ -1,0 +1,63 @@
+package dev.courier.dispatch;
+
+import dev.courier.bus.Addresses;
+import dev.courier.config.AppConfig;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import dev.courier.redis.ScriptRunner;
+import dev.courier.signing.SigningKeyStore;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires one dispatcher: its own HTTP client and Redis connection on its event loop. */
+public final class DispatchVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(DispatchVerticle.class);
+
+  private final AppConfig config;
+  private final Keys keys;
+  private final SigningKeyStore signingKeys;
+  private final DispatchCredit credit;
+  private RedisConnector redis;
+  private HttpClient client;
+  private MessageConsumer<Delivery> consumer;
+
+  public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit) {
+    this.config = config;
+    this.keys = keys;
+    this.signingKeys = signingKeys;
+    this.credit = credit;
+  }
+
+  @Override
+  public Future<?> start() {
+    var delivery = config.delivery();
+    redis = new RedisConnector(vertx, config.redis().url());
+    client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxRedirects(10)
+            .setMaxInitialLineLength(65_536).setMaxHeaderSize(65_536))
+        .with(new PoolOptions().setHttp1MaxSize(delivery.poolSizePerHost()))
+        .build();
+    var outcomes = new OutcomeWriter(new ScriptRunner(redis), keys, config.dlq().retentionMs());
+    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
+    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> dispatcher.deliver(msg.body())
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            // The lease will expire and the reaper hands the message to a node again: nothing is lost.
+            LOG.warn("could not record the outcome of {}: {}", msg.body().id(), ar.cause().getMessage());
+          }
+          credit.release(1);
+        }));
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(consumer.unregister(), client.close(), redis.close());
+  }
+}

@@ -1,0 +1,111 @@
+package dev.courier.dispatch;
+
+import dev.courier.model.HeaderCodec;
+import dev.courier.signing.JwtSigner;
+import dev.courier.signing.SigningKeyStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Makes one delivery attempt (qstash-api.md §7): the stored method, body bytes and forwarded headers,
+ * plus the Upstash delivery headers and the signature; then records the outcome. The returned future
+ * always completes once the outcome is written or known to be lost, never with a delivery error.
+ */
+public final class Dispatcher {
+  private static final String USER_AGENT = "Upstash-QStash";
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final SigningKeyStore signingKeys;
+  private final OutcomeWriter outcomes;
+  private final int maxResponseBody;
+
+  public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
+      int maxResponseBody) {
+    this.vertx = vertx;
+    this.client = client;
+    this.signingKeys = signingKeys;
+    this.outcomes = outcomes;
+    this.maxResponseBody = maxResponseBody;
+  }
+
+  public Future<Boolean> deliver(Delivery d) {
+    return attempt(d).compose(result -> {
+      long now = System.currentTimeMillis();
+      return outcomes.write(d, RetryPolicy.decide(d, result, now), now);
+    });
+  }
+
+  /** Never fails: transport errors and the timeout become a network {@link AttemptResult}. */
+  Future<AttemptResult> attempt(Delivery d) {
+    RequestOptions options;
+    try {
+      options = new RequestOptions()
+          .setMethod(HttpMethod.valueOf(d.method()))
+          .setAbsoluteURI(d.url())
+          .setFollowRedirects(true)
+          .setConnectTimeout(Math.min(d.timeoutMs(), 10_000));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
+    }
+    HeaderCodec.forEach(d.headers(), options::addHeader);
+    byte[] body = d.body().getBytes();
+    options.putHeader("User-Agent", USER_AGENT)
+        .putHeader("Upstash-Message-Id", d.id())
+        .putHeader("Upstash-Retried", Integer.toString(d.retried()))
+        .putHeader("Upstash-Signature", JwtSigner.sign(signingKeys.keys().current(), d.url(), body));
+    if (d.callerIp() != null) {
+      options.putHeader("Upstash-Caller-Ip", d.callerIp());
+    }
+
+    Promise<AttemptResult> result = Promise.promise();
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    // An absolute deadline for the whole attempt (connect, send, response, body), not an idle timeout.
+    long timer = vertx.setTimer(d.timeoutMs(), t -> {
+      if (result.tryComplete(AttemptResult.network("timeout after " + d.timeoutMs() + " ms")) && sent[0] != null) {
+        sent[0].reset(0, new TimeoutException("attempt timed out"));
+      }
+    });
+    client.request(options)
+        .compose(req -> {
+          sent[0] = req;
+          return req.send(d.body());
+        })
+        .compose(this::read)
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          result.tryComplete(ar.succeeded() ? ar.result() : AttemptResult.network(describe(ar.cause())));
+        });
+    return result.future();
+  }
+
+  /** Reads the response; a failure's body is kept up to the configured size for the DLQ. */
+  private Future<AttemptResult> read(HttpClientResponse resp) {
+    int status = resp.statusCode();
+    if (status >= 200 && status < 300) {
+      resp.handler(chunk -> {});
+      return resp.end().map(v -> new AttemptResult(status, resp.headers(), null, null));
+    }
+    Buffer kept = Buffer.buffer();
+    resp.handler(chunk -> {
+      int room = maxResponseBody - kept.length();
+      if (room > 0) {
+        kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
+      }
+    });
+    return resp.end().map(v -> new AttemptResult(status, resp.headers(), kept, null));
+  }
+
+  private static String describe(Throwable t) {
+    String msg = t.getMessage();
+    return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+  }
+}

@@ -1,0 +1,68 @@
+package dev.courier.dispatch;
+
+import dev.courier.model.HeaderCodec;
+import dev.courier.redis.Keys;
+import dev.courier.redis.LuaScript;
+import dev.courier.redis.MessageFields;
+import dev.courier.redis.ScriptRunner;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes an attempt's outcome back to Redis with one script, fenced by the lease token. The future
+ * carries {@code false} when the lease was lost (reaped after a stall, or the message cancelled):
+ * then nothing was written, by design.
+ */
+public final class OutcomeWriter {
+  private final ScriptRunner scripts;
+  private final Keys keys;
+  private final long dlqRetentionMs;
+
+  public OutcomeWriter(ScriptRunner scripts, Keys keys, long dlqRetentionMs) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.dlqRetentionMs = dlqRetentionMs;
+  }
+
+  public Future<Boolean> write(Delivery d, Outcome outcome, long now) {
+    int s = d.shard();
+    Future<io.vertx.redis.client.Response> reply;
+    if (outcome instanceof Outcome.Delivered) {
+      reply = scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(s), keys.message(s, d.id())),
+          List.of(d.id(), d.leaseToken()));
+    } else if (outcome instanceof Outcome.Retry retry) {
+      reply = scripts.run(LuaScript.SCHEDULE_RETRY, List.of(keys.lease(s), keys.due(s), keys.message(s, d.id())),
+          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L));
+    } else {
+      Outcome.Dead dead = (Outcome.Dead) outcome;
+      String dlqId = now + "-" + ThreadLocalRandom.current().nextInt(1_000_000_000);
+      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, d.retried() + 1L,
+          now - dlqRetentionMs, keys.deadLetterPrefix(s)));
+      addResponse(args, dead.last());
+      reply = scripts.run(LuaScript.MOVE_TO_DLQ,
+          List.of(keys.lease(s), keys.message(s, d.id()), keys.dlq(s), keys.deadLetter(s, dlqId)), args);
+    }
+    return reply.map(r -> r.toLong() == 1L);
+  }
+
+  private static void addResponse(List<Object> args, AttemptResult r) {
+    if (r.hasResponse()) {
+      args.add(MessageFields.RESPONSE_STATUS);
+      args.add((long) r.status());
+      Map<String, List<String>> headers = new LinkedHashMap<>();
+      r.headers().forEach(h -> headers.computeIfAbsent(dev.courier.api.HeaderNames.canonical(h.getKey()),
+          k -> new ArrayList<>()).add(h.getValue()));
+      args.add(MessageFields.RESPONSE_HEADERS);
+      args.add(HeaderCodec.encode(headers));
+      args.add(MessageFields.RESPONSE_BODY);
+      args.add(r.body());
+    } else {
+      args.add(MessageFields.ERROR);
+      args.add(r.error() == null ? "request failed" : r.error());
+    }
+  }
+}

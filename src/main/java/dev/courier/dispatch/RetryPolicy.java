@@ -1,0 +1,49 @@
+package dev.courier.dispatch;
+
+import dev.courier.retry.Backoff;
+import dev.courier.retry.RetryAfter;
+import dev.courier.retry.RetryDelayExpression;
+import java.util.OptionalLong;
+
+/**
+ * Decides what follows an attempt (qstash-api.md §9): 2xx delivers; 489 with
+ * {@code Upstash-NonRetryable-Error: true} is dead at once; otherwise the message retries while it has
+ * retries left, after the response's Retry-After family if present, else the message's retry-delay
+ * expression, else the default backoff {@code min(1 day, e^(2.5·n)) s}.
+ */
+public final class RetryPolicy {
+  static final long MAX_DELAY_MS = 86_400_000L;
+
+  private RetryPolicy() {}
+
+  public static Outcome decide(Delivery d, AttemptResult r, long now) {
+    if (r.success()) {
+      return new Outcome.Delivered();
+    }
+    if (r.status() == 489 && "true".equalsIgnoreCase(r.headers().get("Upstash-NonRetryable-Error"))) {
+      return new Outcome.Dead(r);
+    }
+    if (d.retried() >= d.maxRetries()) {
+      return new Outcome.Dead(r);
+    }
+    return new Outcome.Retry(now + delayMillis(d, r, now), r);
+  }
+
+  static long delayMillis(Delivery d, AttemptResult r, long now) {
+    if (r.hasResponse()) {
+      OptionalLong fromServer = RetryAfter.delayMillis(r.headers()::get, now);
+      if (fromServer.isPresent()) {
+        return fromServer.getAsLong();
+      }
+    }
+    if (d.retryDelayExpression() != null) {
+      try {
+        // `retried` counts retries so far: 0 before the first retry (§9).
+        return Math.min(MAX_DELAY_MS, Math.max(0, RetryDelayExpression.parse(d.retryDelayExpression()).delayMillis(d.retried())));
+      } catch (IllegalArgumentException e) {
+        // Validated at publish; a stored expression that no longer parses falls back to the default.
+      }
+    }
+    return Backoff.defaultDelayMillis(d.retried() + 1);
+  }
+}

@@ -1,0 +1,141 @@
+package dev.courier.dlq;
+
+import dev.courier.messages.MessageView;
+import dev.courier.model.HeaderCodec;
+import dev.courier.redis.Keys;
+import dev.courier.redis.LuaScript;
+import dev.courier.redis.ScriptRunner;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads and deletes dead letters (qstash-api.md §5.4, §11). A dead letter is the message's hash,
+ * renamed, plus its last response. Listing is newest first across shards; the cursor is opaque
+ * ({@code <shard>-<offset>}) and omitted on the last page.
+ */
+public final class DeadLetterService {
+  private static final List<String> EXTRA = List.of("id", "dlqId", "rstatus", "rhdr", "rbody", "error", "retried");
+
+  private final ScriptRunner scripts;
+  private final Keys keys;
+
+  public DeadLetterService(ScriptRunner scripts, Keys keys) {
+    this.scripts = scripts;
+    this.keys = keys;
+  }
+
+  /** One page: {@code {"messages":[…], "cursor"?}}. */
+  public Future<JsonObject> list(String cursor, int count) {
+    int shard = 0;
+    long offset = 0;
+    if (cursor != null) {
+      int dash = cursor.indexOf('-');
+      try {
+        shard = Integer.parseInt(cursor.substring(0, dash));
+        offset = Long.parseLong(cursor.substring(dash + 1));
+      } catch (RuntimeException e) {
+        return Future.failedFuture(dev.courier.api.ApiException.badRequest("invalid cursor"));
+      }
+    }
+    JsonArray messages = new JsonArray();
+    return page(shard, offset, count, messages).map(next -> {
+      JsonObject out = new JsonObject().put("messages", messages);
+      if (next != null) {
+        out.put("cursor", next);
+      }
+      return out;
+    });
+  }
+
+  /** Fills {@code out} from {@code shard} onwards; the future carries the next cursor or null. */
+  private Future<String> page(int shard, long offset, int count, JsonArray out) {
+    if (shard >= keys.shards()) {
+      return Future.succeededFuture(null);
+    }
+    int wanted = count - out.size();
+    Request range = Request.cmd(Command.ZRANGE).arg(keys.dlq(shard)).arg(offset).arg(offset + wanted)
+        .arg("REV");
+    return scripts.redis().send(range).compose(ids -> {
+      List<String> page = new ArrayList<>();
+      ids.forEach(r -> page.add(r.toString()));
+      boolean more = page.size() > wanted;
+      List<String> take = more ? page.subList(0, wanted) : page;
+      return getAll(shard, take).compose(items -> {
+        items.forEach(out::add);
+        if (more) {
+          return Future.succeededFuture(shard + "-" + (offset + wanted));
+        }
+        return out.size() >= count ? nextNonEmpty(shard + 1) : page(shard + 1, 0, count, out);
+      });
+    });
+  }
+
+  private Future<String> nextNonEmpty(int shard) {
+    if (shard >= keys.shards()) {
+      return Future.succeededFuture(null);
+    }
+    return scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.dlq(shard)))
+        .compose(n -> n.toLong() > 0 ? Future.succeededFuture(shard + "-0") : nextNonEmpty(shard + 1));
+  }
+
+  private Future<List<JsonObject>> getAll(int shard, List<String> dlqIds) {
+    List<Future<JsonObject>> all = new ArrayList<>();
+    dlqIds.forEach(id -> all.add(get(shard, id)));
+    return Future.all(all).map(cf -> all.stream().map(Future::result).filter(j -> j != null).toList());
+  }
+
+  /** The dead letter, or null when unknown. */
+  public Future<JsonObject> get(String dlqId) {
+    return find(dlqId, 0).compose(shard -> shard < 0 ? Future.succeededFuture(null) : get(shard, dlqId));
+  }
+
+  private Future<JsonObject> get(int shard, String dlqId) {
+    Request req = Request.cmd(Command.HMGET).arg(keys.deadLetter(shard, dlqId));
+    MessageView.FIELDS.forEach(req::arg);
+    EXTRA.forEach(req::arg);
+    return scripts.redis().send(req).map(f -> render(f));
+  }
+
+  private static JsonObject render(Response f) {
+    int n = MessageView.FIELDS.size();
+    if (f == null || f.get(n) == null) {
+      return null;
+    }
+    JsonObject json = MessageView.render(f.get(n).toString(), f);
+    json.put("dlqId", f.get(n + 1).toString());
+    if (f.get(n + 2) != null) {
+      json.put("responseStatus", f.get(n + 2).toInteger());
+      JsonObject headers = HeaderCodec.toJson(f.get(n + 3) == null ? null : f.get(n + 3).toString());
+      json.put("responseHeader", headers).put("responseHeaders", headers);
+      if (f.get(n + 4) != null) {
+        MessageView.putBody(json, "responseBody", "responseBodyBase64", f.get(n + 4).toBuffer());
+      }
+    }
+    if (f.get(n + 5) != null) {
+      json.put("error", f.get(n + 5).toString());
+    }
+    json.put("retried", f.get(n + 6).toInteger());
+    return json;
+  }
+
+  public Future<Boolean> delete(String dlqId) {
+    return find(dlqId, 0).compose(shard -> shard < 0 ? Future.succeededFuture(false)
+        : scripts.run(LuaScript.DELETE_DEAD_LETTER, List.of(keys.dlq(shard), keys.deadLetter(shard, dlqId)),
+            List.of(dlqId)).map(r -> r.toLong() == 1L));
+  }
+
+  /** The shard holding {@code dlqId}, or -1. A dead letter stays in its message's shard. */
+  private Future<Integer> find(String dlqId, int shard) {
+    if (shard >= keys.shards()) {
+      return Future.succeededFuture(-1);
+    }
+    return scripts.redis().send(Request.cmd(Command.EXISTS).arg(keys.deadLetter(shard, dlqId)))
+        .compose(r -> r.toLong() == 1L ? Future.succeededFuture(shard) : find(dlqId, shard + 1));
+  }
+}

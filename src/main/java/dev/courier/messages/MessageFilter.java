@@ -1,0 +1,93 @@
+package dev.courier.messages;
+
+import dev.courier.api.ApiException;
+import io.vertx.core.MultiMap;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The filter of a bulk cancel (qstash-api.md §6): values of one filter are ORed, filters are ANDed;
+ * unknown parameters are rejected. Filters on features a message cannot have yet (URL groups,
+ * schedules, queues, flow control) match no message.
+ */
+public record MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
+    List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing) {
+
+  private static final Set<String> ALLOWED = Set.of("url", "label", "host", "path", "callerIp", "callerIP", "fromDate",
+      "toDate", "topicName", "urlGroup", "scheduleId", "queueName", "flowControlKey", "api", "count", "cursor",
+      "order", "qstash_token", "messageIds", "messageId");
+
+  public static MessageFilter from(MultiMap params) {
+    for (String name : params.names()) {
+      if (!ALLOWED.contains(name)) {
+        throw ApiException.badRequest("unknown filter parameter: " + name);
+      }
+    }
+    boolean nothing = !params.getAll("topicName").isEmpty() || !params.getAll("urlGroup").isEmpty()
+        || !params.getAll("scheduleId").isEmpty() || !params.getAll("queueName").isEmpty()
+        || !params.getAll("flowControlKey").isEmpty();
+    List<String> ips = new ArrayList<>(params.getAll("callerIp"));
+    ips.addAll(params.getAll("callerIP"));
+    return new MessageFilter(params.getAll("url"), commaSplit(params.getAll("label")), params.getAll("host"),
+        params.getAll("path"), ips, date(params.get("fromDate"), "fromDate"), date(params.get("toDate"), "toDate"),
+        nothing);
+  }
+
+  private static List<String> commaSplit(List<String> values) {
+    List<String> out = new ArrayList<>();
+    for (String v : values) {
+      for (String p : v.split(",")) {
+        if (!p.isBlank()) {
+          out.add(p.trim());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Long date(String v, String name) {
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("invalid " + name + ": expected unix milliseconds");
+    }
+  }
+
+  public boolean matches(String url, String messageLabels, String callerIp, long createdAt) {
+    if (matchesNothing) {
+      return false;
+    }
+    if (!urls.isEmpty() && !urls.contains(url)) {
+      return false;
+    }
+    if (!labels.isEmpty()) {
+      List<String> mine = messageLabels == null ? List.of() : List.of(labelsOf(messageLabels));
+      if (this.labels.stream().noneMatch(mine::contains)) {
+        return false;
+      }
+    }
+    if (!callerIps.isEmpty() && !callerIps.contains(callerIp)) {
+      return false;
+    }
+    if (fromDate != null && createdAt < fromDate || toDate != null && createdAt > toDate) {
+      return false;
+    }
+    if (!hosts.isEmpty() || !paths.isEmpty()) {
+      URI uri = URI.create(url);
+      if (!hosts.isEmpty() && !hosts.contains(uri.getHost())) {
+        return false;
+      }
+      return paths.isEmpty() || paths.contains(uri.getRawPath());
+    }
+    return true;
+  }
+
+  private static String[] labelsOf(String joined) {
+    return joined.isEmpty() ? new String[0] : joined.split(",");
+  }
+}

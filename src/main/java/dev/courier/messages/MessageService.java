@@ -1,0 +1,107 @@
+package dev.courier.messages;
+
+import dev.courier.redis.Keys;
+import dev.courier.redis.LuaScript;
+import dev.courier.redis.ScriptRunner;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads and cancels pending messages. A message is visible only while pending, retrying or in flight;
+ * once delivered, dead or cancelled it is gone (qstash-api.md §5.3).
+ */
+public final class MessageService {
+  private static final int SCAN_PAGE = 500;
+
+  private final ScriptRunner scripts;
+  private final Keys keys;
+
+  public MessageService(ScriptRunner scripts, Keys keys) {
+    this.scripts = scripts;
+    this.keys = keys;
+  }
+
+  /** The message's JSON view, or null when it is unknown or terminal. */
+  public Future<JsonObject> get(String id) {
+    Request req = Request.cmd(Command.HMGET).arg(keys.message(keys.shardOf(id), id));
+    MessageView.FIELDS.forEach(req::arg);
+    return scripts.redis().send(req).map(reply -> MessageView.render(id, reply));
+  }
+
+  public Future<Boolean> cancel(String id) {
+    int s = keys.shardOf(id);
+    return scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(s), keys.lease(s), keys.message(s, id)), List.of(id))
+        .map(r -> r.toLong() == 1L);
+  }
+
+  /** Cancels each id; the count is of messages actually cancelled. */
+  public Future<Integer> cancel(List<String> ids) {
+    List<Future<Boolean>> all = new ArrayList<>();
+    for (String id : ids) {
+      all.add(cancel(id));
+    }
+    return Future.all(all).map(cf -> (int) all.stream().filter(Future::result).count());
+  }
+
+  /**
+   * Cancels pending and in-flight messages matching {@code filter}, at most {@code limit} of them.
+   * Scans every shard's wheel and lease set page by page: an admin operation, off the hot path.
+   */
+  public Future<Integer> cancel(MessageFilter filter, int limit) {
+    int[] cancelled = {0};
+    Future<Void> chain = Future.succeededFuture();
+    for (int s = 0; s < keys.shards(); s++) {
+      int shard = s;
+      chain = chain.compose(v -> scan(keys.due(shard), "0", shard, filter, limit, cancelled))
+          .compose(v -> scan(keys.lease(shard), "0", shard, filter, limit, cancelled));
+    }
+    return chain.map(v -> cancelled[0]);
+  }
+
+  private Future<Void> scan(String set, String cursor, int shard, MessageFilter filter, int limit, int[] cancelled) {
+    if (cancelled[0] >= limit) {
+      return Future.succeededFuture();
+    }
+    return scripts.redis().send(Request.cmd(Command.ZSCAN).arg(set).arg(cursor).arg("COUNT").arg(SCAN_PAGE))
+        .compose(reply -> {
+          String next = reply.get(0).toString();
+          Response members = reply.get(1);
+          List<String> ids = new ArrayList<>();
+          for (int i = 0; i < members.size(); i += 2) {
+            ids.add(members.get(i).toString());
+          }
+          return cancelMatching(ids, shard, filter, limit, cancelled)
+              .compose(v -> "0".equals(next) ? Future.succeededFuture() : scan(set, next, shard, filter, limit, cancelled));
+        });
+  }
+
+  private Future<Void> cancelMatching(List<String> ids, int shard, MessageFilter filter, int limit, int[] cancelled) {
+    List<Future<Void>> all = new ArrayList<>();
+    for (String id : ids) {
+      Request req = Request.cmd(Command.HMGET).arg(keys.message(shard, id)).arg("url").arg("labels").arg("ip")
+          .arg("created");
+      all.add(scripts.redis().send(req).compose(f -> {
+        if (f.get(0) == null || cancelled[0] >= limit
+            || !filter.matches(f.get(0).toString(), str(f.get(1)), str(f.get(2)), f.get(3).toLong())) {
+          return Future.succeededFuture();
+        }
+        return cancel(id).map(done -> {
+          if (done) {
+            cancelled[0]++;
+          }
+          return null;
+        });
+      }));
+    }
+    return Future.all(all).mapEmpty();
+  }
+
+  private static String str(Response r) {
+    return r == null ? null : r.toString();
+  }
+}

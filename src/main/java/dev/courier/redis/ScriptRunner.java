@@ -1,0 +1,75 @@
+package dev.courier.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+
+/**
+ * Runs {@link LuaScript}s with EVALSHA on a {@link RedisConnector}. Redis forgets scripts on restart or
+ * SCRIPT FLUSH; on NOSCRIPT the script is loaded once and the call repeated, so callers never see it.
+ */
+public final class ScriptRunner {
+  private final RedisConnector redis;
+
+  public ScriptRunner(RedisConnector redis) {
+    this.redis = redis;
+  }
+
+  public RedisConnector redis() {
+    return redis;
+  }
+
+  /** Loads every script (start-up); later calls then never pay the NOSCRIPT round trip. */
+  public Future<Void> loadAll() {
+    Future<?> chain = Future.succeededFuture();
+    for (LuaScript script : LuaScript.values()) {
+      chain = chain.compose(v -> load(script));
+    }
+    return chain.mapEmpty();
+  }
+
+  private Future<Response> load(LuaScript script) {
+    return redis.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
+  }
+
+  /**
+   * @param keys exactly {@link LuaScript#numKeys()} keys
+   * @param args String, Buffer, byte[], Long or Integer values
+   */
+  public Future<Response> run(LuaScript script, List<String> keys, List<?> args) {
+    if (keys.size() != script.numKeys()) {
+      throw new IllegalArgumentException(script.file() + " takes " + script.numKeys() + " keys, got " + keys.size());
+    }
+    return redis.send(request(script, keys, args)).recover(err -> {
+      String msg = err.getMessage();
+      if (msg != null && msg.startsWith("NOSCRIPT")) {
+        return load(script).compose(loaded -> redis.send(request(script, keys, args)));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private static Request request(LuaScript script, List<String> keys, List<?> args) {
+    Request req = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
+    for (String key : keys) {
+      req.arg(key);
+    }
+    for (Object a : args) {
+      if (a instanceof Buffer b) {
+        req.arg(b);
+      } else if (a instanceof byte[] bytes) {
+        req.arg(bytes);
+      } else if (a instanceof Long l) {
+        req.arg(l);
+      } else if (a instanceof Integer i) {
+        req.arg(i);
+      } else {
+        req.arg(String.valueOf(a));
+      }
+    }
+    return req;
+  }
+}

@@ -1,0 +1,54 @@
+package dev.courier.wheel;
+
+import dev.courier.dispatch.Delivery;
+import dev.courier.redis.Keys;
+import dev.courier.redis.LuaScript;
+import dev.courier.redis.ScriptRunner;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Claims due messages of one shard ({@code claimDue}) and reaps expired leases ({@code reapLeases}). */
+public final class DelayWheel {
+  private final ScriptRunner scripts;
+  private final Keys keys;
+  private final long leaseGraceMs;
+  private final String nodeId;
+  private long claims;
+
+  public DelayWheel(ScriptRunner scripts, Keys keys, long leaseGraceMs, String nodeId) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.leaseGraceMs = leaseGraceMs;
+    this.nodeId = nodeId;
+  }
+
+  /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */
+  public Future<List<Delivery>> claim(int shard, int max, long now) {
+    String token = nodeId + ":" + (++claims);
+    return scripts.run(LuaScript.CLAIM_DUE, List.of(keys.due(shard), keys.lease(shard)),
+        List.of(now, max, leaseGraceMs, token, keys.messagePrefix(shard))).map(reply -> parse(reply, shard, token));
+  }
+
+  private static List<Delivery> parse(Response reply, int shard, String token) {
+    List<Delivery> out = new ArrayList<>(reply.size() - 1);
+    for (int i = 1; i < reply.size(); i++) {
+      Response f = reply.get(i);
+      out.add(new Delivery(shard, f.get(0).toString(), f.get(1).toString(), f.get(2).toString(),
+          str(f.get(3)), f.get(4) == null ? io.vertx.core.buffer.Buffer.buffer() : f.get(4).toBuffer(),
+          f.get(5).toInteger(), f.get(6).toInteger(), str(f.get(7)), f.get(8).toLong(), str(f.get(9)),
+          f.get(10).toLong(), token));
+    }
+    return out;
+  }
+
+  private static String str(Response r) {
+    return r == null ? null : r.toString();
+  }
+
+  public Future<Integer> reap(int shard, long now, int max) {
+    return scripts.run(LuaScript.REAP_LEASES, List.of(keys.lease(shard), keys.due(shard)),
+        List.of(now, max, keys.messagePrefix(shard))).map(Response::toInteger);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.courier.wheel;
+
+import dev.courier.bus.Addresses;
+import dev.courier.config.AppConfig;
+import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.DispatchCredit;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import dev.courier.redis.ScriptRunner;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's delay wheel (one instance per node): every tick, or when woken, claims due messages of each
+ * shard in batches no larger than the free delivery credit and hands them to the dispatchers; a
+ * second timer reaps expired leases. A full batch triggers another claim at once, so a backlog drains
+ * at the dispatchers' pace, not the tick's.
+ */
+public final class WheelVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WheelVerticle.class);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final AppConfig config;
+  private final Keys keys;
+  private final DispatchCredit credit;
+  private final Wakeup wakeup;
+  private final String nodeId;
+  private RedisConnector redis;
+  private DelayWheel wheel;
+  private boolean claiming;
+  private boolean again;
+  private long lastError;
+
+  public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, String nodeId) {
+    this.config = config;
+    this.keys = keys;
+    this.credit = credit;
+    this.wakeup = wakeup;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    redis = new RedisConnector(vertx, config.redis().url());
+    wheel = new DelayWheel(new ScriptRunner(redis), keys, config.delivery().leaseGraceMs(), nodeId);
+    wakeup.bind(context, this::tick);
+    credit.onFreed(wakeup);
+    vertx.setPeriodic(config.delivery().tickIntervalMs(), id -> tick());
+    vertx.setPeriodic(config.delivery().reaperIntervalMs(), id -> reap());
+    return Future.succeededFuture();
+  }
+
+  private void tick() {
+    if (claiming) {
+      again = true;
+      return;
+    }
+    claiming = true;
+    again = false;
+    claimShards(0, false).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        logThrottled("claim failed: " + ar.cause().getMessage());
+      } else if (again || ar.result()) {
+        tick();
+      }
+    });
+  }
+
+  /** Claims from shard {@code s} onwards; true when some shard returned a full batch. */
+  private Future<Boolean> claimShards(int s, boolean full) {
+    if (s >= keys.shards()) {
+      return Future.succeededFuture(full);
+    }
+    int wanted = credit.acquire(config.delivery().claimBatch());
+    if (wanted == 0) {
+      return Future.succeededFuture(false); // woken again when credit comes back
+    }
+    return wheel.claim(s, wanted, System.currentTimeMillis())
+        .onFailure(err -> credit.release(wanted))
+        .compose(batch -> {
+          credit.release(wanted - batch.size());
+          hand(batch);
+          return claimShards(s + 1, full || batch.size() == wanted);
+        });
+  }
+
+  private void hand(List<Delivery> batch) {
+    for (Delivery d : batch) {
+      vertx.eventBus().send(Addresses.DISPATCH_DELIVER, d, LOCAL);
+    }
+  }
+
+  private void reap() {
+    long now = System.currentTimeMillis();
+    for (int s = 0; s < keys.shards(); s++) {
+      wheel.reap(s, now, 1000).onComplete(ar -> {
+        if (ar.failed()) {
+          logThrottled("reaper failed: " + ar.cause().getMessage());
+        } else if (ar.result() > 0) {
+          LOG.info("returned {} expired leases to the wheel", ar.result());
+          wakeup.run();
+        }
+      });
+    }
+  }
+
+  /** Redis being down is logged once every few seconds, not once per tick. */
+  private void logThrottled(String msg) {
+    long now = System.currentTimeMillis();
+    if (now - lastError > 5_000) {
+      lastError = now;
+      LOG.warn(msg);
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    return redis.close();
+  }
+}

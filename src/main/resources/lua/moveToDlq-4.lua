@@ -1,0 +1,38 @@
+--[[
+  Moves a message whose retries are exhausted (or that got a non-retryable 489) to the dead-letter
+  queue with its last response. The hash is renamed, not copied: one message, one place. Fenced by
+  the lease token. Also drops a bounded number of dead letters older than the retention.
+
+  KEYS[1] lease sorted set    courier:{s}:lease
+  KEYS[2] message hash        courier:{s}:msg:<id>
+  KEYS[3] dlq sorted set      courier:{s}:dlq
+  KEYS[4] dead letter hash    courier:{s}:dlq:<dlqId>
+  ARGV[1] message id
+  ARGV[2] lease token
+  ARGV[3] dlq id
+  ARGV[4] now, unix ms
+  ARGV[5] attempts made
+  ARGV[6] retention cut-off, unix ms: dead letters that failed before it are deleted
+  ARGV[7] dead letter key prefix  courier:{s}:dlq:
+  ARGV[8..] field, value pairs of the last response (status, headers, body, error)
+  Returns 1 done, 0 the lease is no longer ours (or the message was cancelled)
+]]
+if redis.call('HGET', KEYS[2], 'lease') ~= ARGV[2] then
+  return 0
+end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], 'lease')
+redis.call('RENAME', KEYS[2], KEYS[4])
+redis.call('HSET', KEYS[4], 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'retried', ARGV[5])
+if #ARGV >= 8 then
+  redis.call('HSET', KEYS[4], unpack(ARGV, 8))
+end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[6], 'LIMIT', 0, 100)
+for _, d in ipairs(expired) do
+  redis.call('DEL', ARGV[7] .. d)
+end
+if #expired > 0 then
+  redis.call('ZREM', KEYS[3], unpack(expired))
+end
+return 1
