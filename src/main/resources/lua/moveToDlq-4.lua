@@ -11,7 +11,7 @@
   ARGV[2] lease token
   ARGV[3] dlq id
   ARGV[4] now, unix ms
-  ARGV[5] attempts made
+  ARGV[5] retries made (attempts - 1)
   ARGV[6] retention cut-off, unix ms: dead letters that failed before it are deleted
   ARGV[7] dead letter key prefix  courier:{s}:dlq:
   ARGV[8..] field, value pairs of the last response (status, headers, body, error)

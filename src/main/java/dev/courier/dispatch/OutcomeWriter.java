@@ -40,7 +40,8 @@ public final class OutcomeWriter {
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = now + "-" + ThreadLocalRandom.current().nextInt(1_000_000_000);
-      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, d.retried() + 1L,
+      // retried = retries made, so a dead letter shows retried == maxRetries when they ran out.
+      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, (long) d.retried(),
           now - dlqRetentionMs, keys.deadLetterPrefix(s)));
       addResponse(args, dead.last());
       reply = scripts.run(LuaScript.MOVE_TO_DLQ,

@@ -45,9 +45,11 @@ public final class RedisConnector {
   }
 
   private Future<RedisConnection> connect() {
-    if (connecting == null) {
+    Future<RedisConnection> pending = connecting;
+    if (pending == null) {
       Promise<RedisConnection> promise = Promise.promise();
-      connecting = promise.future();
+      pending = promise.future();
+      connecting = pending;
       client.connect().onComplete(ar -> {
         connecting = null;
         if (ar.succeeded()) {
@@ -61,7 +63,8 @@ public final class RedisConnector {
         }
       });
     }
-    return connecting;
+    // Not the field: connect() may complete synchronously and reset it before we get here.
+    return pending;
   }
 
   private void drop(RedisConnection conn) {
