@@ -81,24 +81,22 @@ public final class MessageService {
   }
 
   private Future<Void> cancelMatching(List<String> ids, int shard, MessageFilter filter, int limit, int[] cancelled) {
-    List<Future<Void>> all = new ArrayList<>();
+    List<Future<String>> matched = new ArrayList<>();
     for (String id : ids) {
       Request req = Request.cmd(Command.HMGET).arg(keys.message(shard, id)).arg("url").arg("labels").arg("ip")
           .arg("created");
-      all.add(scripts.redis().send(req).compose(f -> {
-        if (f.get(0) == null || cancelled[0] >= limit
-            || !filter.matches(f.get(0).toString(), str(f.get(1)), str(f.get(2)), f.get(3).toLong())) {
-          return Future.succeededFuture();
-        }
-        return cancel(id).map(done -> {
-          if (done) {
-            cancelled[0]++;
-          }
-          return null;
-        });
-      }));
+      matched.add(scripts.redis().send(req).map(f -> f.get(0) != null
+          && filter.matches(f.get(0).toString(), str(f.get(1)), str(f.get(2)), f.get(3).toLong()) ? id : null));
     }
-    return Future.all(all).mapEmpty();
+    // Match the whole page first, then cancel no more than the limit leaves room for.
+    return Future.all(matched).compose(cf -> {
+      List<String> hits = matched.stream().map(Future::result).filter(id -> id != null)
+          .limit(Math.max(0, limit - cancelled[0])).toList();
+      return cancel(hits);
+    }).map(n -> {
+      cancelled[0] += n;
+      return null;
+    });
   }
 
   private static String str(Response r) {

@@ -1,0 +1,222 @@
+package dev.courier.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.support.Sink;
+import dev.courier.support.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The publish, messages and auth API: dedup, cancellation, and every kind of bad input. */
+class PublishApiTest {
+  private static Vertx vertx;
+  private TestNode node;
+  private Sink sink;
+
+  @BeforeAll
+  static void vertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void close() {
+    TestNode.get(vertx.close());
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    node = TestNode.start(vertx, Map.of("COURIER_LIMITS_MAX_BODY_SIZE", "2048",
+        "COURIER_LIMITS_MAX_HEADER_SIZE", "4096", "COURIER_LIMITS_MAX_DELAY", "7d", "COURIER_LIMITS_MAX_RETRIES", "5"));
+    sink = Sink.start(vertx);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    node.close();
+    sink.close();
+  }
+
+  private static JsonObject json(HttpResponse<byte[]> r) {
+    return new JsonObject(new String(r.body(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void hundredConcurrentPublishesWithOneDedupIdMakeOneMessage() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    try {
+      List<Future<HttpResponse<byte[]>>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        all.add(pool.submit(() -> node.send("POST", "/v2/publish/" + sink.url("/dedup"),
+            Map.of("Upstash-Deduplication-Id", "order-42"), "same".getBytes())));
+      }
+      Set<String> ids = ConcurrentHashMap.newKeySet();
+      int fresh = 0;
+      int duplicates = 0;
+      for (var f : all) {
+        HttpResponse<byte[]> r = f.get(30, TimeUnit.SECONDS);
+        JsonObject body = json(r);
+        ids.add(body.getString("messageId"));
+        if (r.statusCode() == 202) {
+          assertEquals(Boolean.TRUE, body.getBoolean("deduplicated"));
+          duplicates++;
+        } else {
+          assertEquals(200, r.statusCode());
+          fresh++;
+        }
+      }
+      assertEquals(1, ids.size(), "every answer carries the original id");
+      assertEquals(1, fresh);
+      assertEquals(99, duplicates);
+    } finally {
+      pool.shutdown();
+    }
+    sink.await(1, 10_000);
+    Thread.sleep(500);
+    assertEquals(1, sink.received().size(), "exactly one delivery");
+  }
+
+  @Test
+  void dedupIsPerDestinationAndContentBasedDedupHashesTheContent() {
+    String a = sink.url("/a");
+    String b = sink.url("/b");
+    String first = node.publish(a, Map.of("Upstash-Deduplication-Id", "x"), "1".getBytes()).getString("messageId");
+    assertEquals(first, node.publish(a, Map.of("Upstash-Deduplication-Id", "x"), "2".getBytes()).getString("messageId"));
+    String other = node.publish(b, Map.of("Upstash-Deduplication-Id", "x"), "1".getBytes()).getString("messageId");
+    assertTrue(!other.equals(first), "another destination is another scope");
+
+    var cb = Map.of("Upstash-Content-Based-Deduplication", "true", "Content-Type", "text/plain");
+    JsonObject c1 = node.publish(a, cb, "body".getBytes());
+    JsonObject c2 = node.publish(a, cb, "body".getBytes());
+    JsonObject c3 = node.publish(a, cb, "other body".getBytes());
+    assertEquals(c1.getString("messageId"), c2.getString("messageId"));
+    assertEquals(Boolean.TRUE, c2.getBoolean("deduplicated"));
+    assertTrue(!c3.getString("messageId").equals(c1.getString("messageId")));
+  }
+
+  @Test
+  void getShowsAPendingMessageAndCancelRemovesIt() {
+    String url = sink.url("/later?q=1");
+    String id = node.publish(url, Map.of("Upstash-Delay", "1h", "Content-Type", "application/json",
+        "Upstash-Forward-Test-Header", "value-uppercase, value-lowercase", "Upstash-Label", "a,b",
+        "Upstash-Retry-Delay", "pow(2, retried) * 1000"), "{\"a\":1}".getBytes()).getString("messageId");
+    JsonObject m = node.getJson("/v2/messages/" + id);
+    assertEquals(id, m.getString("messageId"));
+    assertEquals(url, m.getString("url"));
+    assertEquals("POST", m.getString("method"));
+    assertEquals("{\"a\":1}", m.getString("body"));
+    assertEquals(new JsonObject().put("Content-Type", List.of("application/json"))
+        .put("Test-Header", List.of("value-uppercase, value-lowercase")), m.getJsonObject("header"));
+    assertEquals(3, m.getInteger("maxRetries"));
+    assertEquals("pow(2, retried) * 1000", m.getString("retryDelayExpression"));
+    assertEquals("a", m.getString("label"));
+    assertEquals(List.of("a", "b"), m.getJsonArray("labels").getList());
+    assertTrue(m.getLong("notBefore") >= m.getLong("createdAt") + 3_600_000 - 1);
+    assertEquals("127.0.0.1", m.getString("callerIp"));
+    assertEquals("127.0.0.1", m.getString("callerIP"));
+    assertTrue(!m.containsKey("bodyBase64") && !m.containsKey("topicName") && !m.containsKey("queueName"),
+        "absent optional fields are omitted: " + m);
+
+    HttpResponse<byte[]> cancel = node.send("DELETE", "/v2/messages/" + id, Map.of(), null);
+    assertEquals(200, cancel.statusCode());
+    assertEquals(new JsonObject().put("cancelled", 1), json(cancel));
+    assertEquals(404, node.send("GET", "/v2/messages/" + id, Map.of(), null).statusCode());
+    HttpResponse<byte[]> again = node.send("DELETE", "/v2/messages/" + id, Map.of(), null);
+    assertEquals(404, again.statusCode());
+    assertNotNull(json(again).getString("error"));
+    assertEquals(0, node.storedKeys(), "a cancelled message leaves nothing behind");
+  }
+
+  @Test
+  void bulkCancelByIdsByFilterAndAll() {
+    Map<String, String> later = Map.of("Upstash-Delay", "1h");
+    String m1 = node.publish(sink.url("/1"), later, null).getString("messageId");
+    String m2 = node.publish(sink.url("/2"), later, null).getString("messageId");
+    node.publish(sink.url("/3"), Map.of("Upstash-Delay", "1h", "Upstash-Label", "blue"), null);
+    node.publish(sink.url("/4"), Map.of("Upstash-Delay", "1h", "Upstash-Label", "blue,green"), null);
+    node.publish(sink.url("/5"), later, null);
+    node.publish(sink.url("/6"), later, null);
+
+    var byIds = node.send("DELETE", "/v2/messages?messageIds=" + m1 + "&messageIds=" + m2 + "&messageIds=msg_unknown",
+        Map.of(), null);
+    assertEquals(new JsonObject().put("cancelled", 2), json(byIds));
+    var byLabel = node.send("DELETE", "/v2/messages?label=blue&count=100", Map.of(), null);
+    assertEquals(new JsonObject().put("cancelled", 2), json(byLabel));
+    var limited = node.send("DELETE", "/v2/messages?count=1", Map.of(), null);
+    assertEquals(new JsonObject().put("cancelled", 1), json(limited), "an explicit count below 100 is honoured");
+    var unknownFilter = node.send("DELETE", "/v2/messages?labeel=x", Map.of(), null);
+    assertEquals(400, unknownFilter.statusCode());
+    var all = node.send("DELETE", "/v2/messages", Map.of(), null);
+    assertEquals(new JsonObject().put("cancelled", 1), json(all));
+    assertEquals(0, node.storedKeys());
+  }
+
+  @Test
+  void missingOrWrongTokenIs401() {
+    var none = node.send("POST", "/v2/publish/" + sink.url("/x"), Map.of(), "x".getBytes(), false);
+    assertEquals(401, none.statusCode());
+    assertNotNull(json(none).getString("error"));
+    var wrong = node.send("GET", "/v2/keys", Map.of("Authorization", "Bearer nope"), null, false);
+    assertEquals(401, wrong.statusCode());
+    assertEquals("application/json", wrong.headers().firstValue("Content-Type").orElse(""));
+    var query = node.send("GET", "/v2/keys?qstash_token=" + TestNode.TOKEN, Map.of(), null, false);
+    assertEquals(200, query.statusCode(), "webhook mode: the token as a query parameter");
+    assertEquals(0, node.storedKeys());
+  }
+
+  @Test
+  void badInputGetsAClear4xxAndStoresNothing() throws Exception {
+    String ok = sink.url("/ok");
+    record Case(String destination, Map<String, String> headers, byte[] body, int status) {}
+    Map<String, String> huge = new HashMap<>();
+    huge.put("Upstash-Forward-Big", "x".repeat(5000));
+    List<Case> cases = List.of(
+        new Case("ftp://example.com/x", Map.of(), null, 400),
+        new Case("https://", Map.of(), null, 400),
+        new Case("http://exa mple.com/", Map.of(), null, 400),
+        new Case("unknown-group", Map.of(), null, 404),
+        new Case(ok, Map.of(), new byte[4096], 413),
+        new Case(ok, Map.of("Upstash-Delay", "soon"), null, 400),
+        new Case(ok, Map.of("Upstash-Delay", "30d"), null, 400),
+        new Case(ok, Map.of("Upstash-Not-Before", "tomorrow"), null, 400),
+        new Case(ok, Map.of("Upstash-Timeout", "-1s"), null, 400),
+        new Case(ok, Map.of("Upstash-Timeout", "0"), null, 400),
+        new Case(ok, Map.of("Upstash-Retries", "many"), null, 400),
+        new Case(ok, Map.of("Upstash-Retries", "99"), null, 400),
+        new Case(ok, Map.of("Upstash-Retries", "-1"), null, 400),
+        new Case(ok, Map.of("Upstash-Retry-Delay", "pow(2, retried"), null, 400),
+        new Case(ok, Map.of("Upstash-Retry-Delay", "exec('rm')"), null, 400),
+        new Case(ok, Map.of("Upstash-Method", "TRACE"), null, 400),
+        new Case(ok, huge, null, 431));
+    for (Case c : cases) {
+      HttpResponse<byte[]> r = node.send("POST", "/v2/publish/" + c.destination().replace(" ", "%20"), c.headers(),
+          c.body());
+      assertEquals(c.status(), r.statusCode(), c + " → " + new String(r.body()));
+      assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""), c.toString());
+      assertNotNull(json(r).getString("error"), c.toString());
+      assertTrue(!new String(r.body()).contains(TestNode.TOKEN));
+    }
+    assertEquals(0, node.storedKeys(), "nothing stored");
+    assertEquals(404, node.send("GET", "/v2/nope", Map.of(), null).statusCode());
+    // the node is unharmed
+    node.publish(ok, Map.of(), "fine".getBytes());
+    assertEquals("fine", new String(sink.await(1, 10_000).get(0).body()));
+  }
+}
