@@ -22,9 +22,13 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   public static EmbeddedRedis start(Path dataDir) throws IOException {
+    return start(dataDir, freePort());
+  }
+
+  /** On a given port: a restart on the same port and folder finds its messages again (AOF). */
+  public static EmbeddedRedis start(Path dataDir, int port) throws IOException {
     Path dir = dataDir.resolve("redis").toAbsolutePath();
     Files.createDirectories(dir);
-    int port = freePort();
     RedisServer server = RedisServer.newRedisServer()
         .bind("127.0.0.1")
         .port(port)
