@@ -1,0 +1,160 @@
+package dev.courier.redis;
+
+import static dev.courier.support.TestNode.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.dispatch.Delivery;
+import dev.courier.support.TestRedis;
+import dev.courier.wheel.DelayWheel;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Each state-transition script called directly on a real Redis: batches, fencing, dedup, NOSCRIPT. */
+@ExtendWith(VertxExtension.class)
+class LuaScriptsTest {
+  private RedisConnector redis;
+  private ScriptRunner scripts;
+  private Keys keys;
+  private DelayWheel wheel;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    redis = new RedisConnector(vertx, TestRedis.url());
+    scripts = new ScriptRunner(redis);
+    keys = new Keys("lua" + UUID.randomUUID().toString().substring(0, 8), 1);
+    wheel = new DelayWheel(scripts, keys, 1_000, "node-a");
+    get(scripts.loadAll());
+  }
+
+  @AfterEach
+  void tearDown() {
+    get(redis.close());
+  }
+
+  private long store(String id, long due, String dedup) {
+    List<Object> args = new ArrayList<>(List.of(id, due, dedup == null ? 0L : 60_000L, 0L,
+        "url", "http://x/" + id, "method", "POST", "hdr", "", "body", Buffer.buffer(new byte[] {0, (byte) 0xff}),
+        "retries", 3L, "retried", 0L, "timeout", 5_000L, "created", due, "due", due));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
+        List.of(keys.message(0, id), keys.due(0), keys.dedup(0, dedup == null ? "-" : dedup)), args));
+    return r.get(0).toLong();
+  }
+
+  private Response cmd(Request r) {
+    return get(redis.send(r));
+  }
+
+  @Test
+  void claimTakesOnlyDueMessagesInBoundedBatches() {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 5; i++) {
+      store("m" + i, now - 10 + i, null);
+    }
+    store("later", now + 60_000, null);
+    List<Delivery> first = get(wheel.claim(0, 3, now + 100));
+    assertEquals(List.of("m0", "m1", "m2"), first.stream().map(Delivery::id).toList(), "oldest first, at most 3");
+    assertEquals(2, first.get(0).body().length(), "binary body intact");
+    assertEquals((byte) 0xff, first.get(0).body().getByte(1));
+    List<Delivery> second = get(wheel.claim(0, 3, now + 100));
+    assertEquals(List.of("m3", "m4"), second.stream().map(Delivery::id).toList());
+    assertTrue(get(wheel.claim(0, 3, now + 100)).isEmpty(), "the delayed message is not due");
+    assertEquals(5, cmd(Request.cmd(Command.ZCARD).arg(keys.lease(0))).toInteger());
+    assertEquals(1, cmd(Request.cmd(Command.ZCARD).arg(keys.due(0))).toInteger());
+  }
+
+  @Test
+  void outcomesAreFencedByTheLeaseToken() {
+    long now = System.currentTimeMillis();
+    store("m", now, null);
+    Delivery d = get(wheel.claim(0, 10, now)).get(0);
+    // The lease expires (timeout 5 s + grace 1 s) and the reaper hands the message back ...
+    assertEquals(1, get(wheel.reap(0, now + 7_000, 100)));
+    Delivery again = get(wheel.claim(0, 10, now + 7_000)).get(0);
+    // ... so the first holder's late ack changes nothing, the new holder's succeeds.
+    assertEquals(0L, ack(d).toLong());
+    assertEquals(1, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "m"))).toInteger());
+    assertEquals(1L, ack(again).toLong());
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "m"))).toInteger());
+    assertEquals(0, cmd(Request.cmd(Command.ZCARD).arg(keys.lease(0))).toInteger());
+  }
+
+  private Response ack(Delivery d) {
+    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0), keys.message(0, d.id())),
+        List.of(d.id(), d.leaseToken())));
+  }
+
+  @Test
+  void retryReschedulesAndCancelBeatsALateOutcome() {
+    long now = System.currentTimeMillis();
+    store("r", now, null);
+    Delivery d = get(wheel.claim(0, 10, now)).get(0);
+    Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY, List.of(keys.lease(0), keys.due(0), keys.message(0, "r")),
+        List.of("r", d.leaseToken(), now + 5_000, 1L)));
+    assertEquals(1L, ok.toLong());
+    assertTrue(get(wheel.claim(0, 10, now + 4_999)).isEmpty(), "never early");
+    Delivery retried = get(wheel.claim(0, 10, now + 5_000)).get(0);
+    assertEquals(1, retried.retried());
+
+    Response cancelled = get(scripts.run(LuaScript.CANCEL_MESSAGE,
+        List.of(keys.due(0), keys.lease(0), keys.message(0, "r")), List.of("r")));
+    assertEquals(1L, cancelled.toLong());
+    assertEquals(0L, ack(retried).toLong(), "an attempt in flight when cancelled writes nothing");
+  }
+
+  @Test
+  void deadLettersKeepTheMessageAndTheLastResponse() {
+    long now = System.currentTimeMillis();
+    store("d", now, null);
+    Delivery d = get(wheel.claim(0, 10, now)).get(0);
+    Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ,
+        List.of(keys.lease(0), keys.message(0, "d"), keys.dlq(0), keys.deadLetter(0, "1-1")),
+        List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), "rstatus", 500L)));
+    assertEquals(1L, moved.toLong());
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "d"))).toInteger());
+    Response f = cmd(Request.cmd(Command.HMGET).arg(keys.deadLetter(0, "1-1")).arg("url").arg("rstatus").arg("id"));
+    assertEquals("http://x/d", f.get(0).toString());
+    assertEquals("500", f.get(1).toString());
+    assertEquals("d", f.get(2).toString());
+  }
+
+  @Test
+  void dedupReturnsTheOriginalAndStoresNothing() {
+    long now = System.currentTimeMillis();
+    assertEquals(0L, store("first", now + 60_000, "h1"));
+    assertEquals(1L, store("second", now + 60_000, "h1"));
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "second"))).toInteger());
+    assertEquals("first", cmd(Request.cmd(Command.GET).arg(keys.dedup(0, "h1"))).toString());
+    Long ttl = cmd(Request.cmd(Command.PTTL).arg(keys.dedup(0, "h1"))).toLong();
+    assertTrue(ttl > 0 && ttl <= 60_000, "the dedup key expires with the window");
+  }
+
+  @Test
+  void backlogLimitRefusesAndStoresNothing() {
+    long now = System.currentTimeMillis();
+    store("a", now + 60_000, null);
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
+        List.of(keys.message(0, "b"), keys.due(0), keys.dedup(0, "-")),
+        List.of("b", now, 0L, 1L, "url", "http://x")));
+    assertEquals(2L, r.get(0).toLong());
+    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "b")).arg("url")));
+  }
+
+  @Test
+  void scriptsSurviveAScriptFlush() {
+    cmd(Request.cmd(Command.SCRIPT).arg("FLUSH"));
+    assertEquals(0L, store("after-flush", System.currentTimeMillis(), null), "NOSCRIPT is reloaded transparently");
+  }
+}
