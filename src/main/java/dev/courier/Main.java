@@ -36,10 +36,12 @@ public final class Main {
 
     EmbeddedRedis embedded = null;
     if (config.redis().url() == null) {
-      embedded = EmbeddedRedis.start(config.dataDir());
+      // The dev profile keeps nothing: no AOF, in-memory speed (and the public dev credentials).
+      boolean persistent = !config.devProfile();
+      embedded = EmbeddedRedis.start(config.dataDir(), EmbeddedRedis.freePort(), persistent);
       config = config.withRedisUrl(embedded.url());
-      System.out.println("courier: embedded redis-server on " + embedded.url() + ", AOF under "
-          + config.dataDir().resolve("redis").toAbsolutePath());
+      System.out.println("courier: embedded redis-server on " + embedded.url()
+          + (persistent ? ", AOF under " + config.dataDir().resolve("redis").toAbsolutePath() : ", no persistence"));
     }
     var resolved = Credentials.resolve(config);
     config = resolved.config();

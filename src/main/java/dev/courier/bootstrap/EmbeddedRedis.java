@@ -22,18 +22,21 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   public static EmbeddedRedis start(Path dataDir) throws IOException {
-    return start(dataDir, freePort());
+    return start(dataDir, freePort(), true);
   }
 
-  /** On a given port: a restart on the same port and folder finds its messages again (AOF). */
-  public static EmbeddedRedis start(Path dataDir, int port) throws IOException {
+  /**
+   * @param port a restart on the same port and folder finds its messages again (AOF)
+   * @param persistent false for the dev profile: no AOF, in-memory speed, nothing kept
+   */
+  public static EmbeddedRedis start(Path dataDir, int port, boolean persistent) throws IOException {
     Path dir = dataDir.resolve("redis").toAbsolutePath();
     Files.createDirectories(dir);
     RedisServer server = RedisServer.newRedisServer()
         .bind("127.0.0.1")
         .port(port)
         .setting("dir " + dir)
-        .setting("appendonly yes")
+        .setting(persistent ? "appendonly yes" : "appendonly no")
         .setting("appendfsync everysec")
         .setting("save \"\"")
         .setting("protected-mode yes")

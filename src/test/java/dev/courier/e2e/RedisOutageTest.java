@@ -42,7 +42,7 @@ class RedisOutageTest {
         assertTrue(new JsonObject(new String(r.body())).getString("error").contains("unavailable"));
       }
 
-      redis = EmbeddedRedis.start(dir, port);
+      redis = EmbeddedRedis.start(dir, port, true);
       EmbeddedRedis restarted = redis;
       Sink.waitFor(() -> node.send("POST", "/v2/publish/" + sink.url("/after"), Map.of(), "a".getBytes())
           .statusCode() == 200, 10_000, "publish did not recover after Redis came back (" + restarted.url() + ")");
