@@ -103,7 +103,8 @@ class ConformanceIT {
   }
 
   private static int run(Path dir, List<String> cmd, Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).inheritIO();
+    // Piped and echoed, not inheritIO(): the forked test JVM's native stdout is Failsafe's channel.
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p;
     try {
@@ -111,6 +112,9 @@ class ConformanceIT {
     } catch (java.io.IOException e) {
       throw new AssertionError(cmd.get(0) + " is needed for the SDK conformance suite and was not found on PATH ("
           + System.getenv("PATH") + ")", e);
+    }
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+      in.lines().forEach(System.out::println);
     }
     if (!p.waitFor(10, TimeUnit.MINUTES)) {
       p.destroyForcibly();
