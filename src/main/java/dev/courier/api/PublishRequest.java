@@ -95,9 +95,9 @@ public final class PublishRequest {
 
   private static String destinationUrl(String raw, String keptQuery) {
     String url;
-    if (raw.startsWith("https://") || raw.startsWith("http://")) {
+    if (startsWithIgnoreCase(raw, "https://") || startsWithIgnoreCase(raw, "http://")) {
       url = raw;
-    } else if (raw.startsWith("https:/") || raw.startsWith("http:/")) {
+    } else if (startsWithIgnoreCase(raw, "https:/") || startsWithIgnoreCase(raw, "http:/")) {
       // Some proxies merge the double slash; qstash-api.md §4 asks to accept it.
       int colon = raw.indexOf(':');
       url = raw.substring(0, colon) + "://" + raw.substring(colon + 2);
@@ -112,14 +112,17 @@ public final class PublishRequest {
       url = url + "?" + keptQuery;
     }
     try {
-      URI uri = new URI(url);
-      if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      if (Urls.host(new URI(url)) == null) {
         throw ApiException.badRequest("invalid destination url: missing host");
       }
     } catch (URISyntaxException e) {
       throw ApiException.badRequest("invalid destination url: " + e.getReason());
     }
     return url;
+  }
+
+  private static boolean startsWithIgnoreCase(String s, String prefix) {
+    return s.regionMatches(true, 0, prefix, 0, prefix.length());
   }
 
   private Map<String, List<String>> forwardedHeaders(MultiMap headers, Options opts) {

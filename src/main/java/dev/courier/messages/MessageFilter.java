@@ -1,6 +1,7 @@
 package dev.courier.messages;
 
 import dev.courier.api.ApiException;
+import dev.courier.api.Urls;
 import io.vertx.core.MultiMap;
 import java.net.URI;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
     }
     if (!hosts.isEmpty() || !paths.isEmpty()) {
       URI uri = URI.create(url);
-      if (!hosts.isEmpty() && !hosts.contains(uri.getHost())) {
+      if (!hosts.isEmpty() && !hosts.contains(Urls.host(uri))) {
         return false;
       }
       return paths.isEmpty() || paths.contains(uri.getRawPath());

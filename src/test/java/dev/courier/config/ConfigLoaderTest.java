@@ -1,0 +1,210 @@
+package dev.courier.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private static AppConfig load(Map<String, String> env) {
+    return ConfigLoader.load(env, null, false);
+  }
+
+  private static ConfigException rejected(Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> load(env));
+  }
+
+  private Path yaml(String content) throws IOException {
+    Path f = dir.resolve("courier.yaml");
+    Files.writeString(f, content);
+    return f;
+  }
+
+  @Test
+  void defaults() {
+    AppConfig c = load(Map.of());
+    assertEquals(8080, c.http().port());
+    assertEquals("127.0.0.1", c.http().host());
+    assertEquals(3, c.limits().defaultRetries());
+    assertEquals(20, c.limits().maxRetries());
+    assertEquals(1_048_576, c.limits().maxBodySize());
+    assertEquals(600_000L, c.limits().dedupWindowMs());
+    assertEquals(30_000L, c.limits().defaultTimeoutMs());
+    assertEquals(900_000L, c.limits().maxTimeoutMs());
+    assertEquals(365L * 86_400_000L, c.limits().maxDelayMs());
+    assertEquals(7L * 86_400_000L, c.dlq().retentionMs());
+    assertNull(c.redis().url());
+    assertNull(c.auth().token());
+    assertFalse(c.signing().configured());
+    assertFalse(c.devProfile());
+  }
+
+  @Test
+  void environmentOverridesDefaults() {
+    AppConfig c = load(Map.of(
+        "COURIER_HTTP_PORT", "9999",
+        "COURIER_LIMITS_MAX_BODY_SIZE", "2048",
+        "COURIER_LIMITS_DEDUP_WINDOW", "1h",
+        "COURIER_REDIS_URL", "redis://localhost:6380"));
+    assertEquals(9999, c.http().port());
+    assertEquals(2048, c.limits().maxBodySize());
+    assertEquals(3_600_000L, c.limits().dedupWindowMs());
+    assertEquals("redis://localhost:6380", c.redis().url());
+  }
+
+  @Test
+  void unrelatedEnvironmentIsIgnored() {
+    AppConfig c = load(Map.of("HTTP_PORT", "1", "PORT", "2", "COURIER_NOT_A_KEY", "3"));
+    assertEquals(8080, c.http().port());
+  }
+
+  @Test
+  void qstashAliases() {
+    AppConfig c = load(Map.of("QSTASH_TOKEN", "tok", "QSTASH_CURRENT_SIGNING_KEY", "sig_cur",
+        "QSTASH_NEXT_SIGNING_KEY", "sig_next"));
+    assertEquals("tok", c.auth().token());
+    assertEquals("sig_cur", c.signing().currentKey());
+    assertEquals("sig_next", c.signing().nextKey());
+    assertTrue(c.signing().configured());
+  }
+
+  @Test
+  void courierVariableWinsOverAlias() {
+    AppConfig c = load(Map.of("QSTASH_TOKEN", "alias", "COURIER_AUTH_TOKEN", "courier",
+        "QSTASH_CURRENT_SIGNING_KEY", "sig_alias_cur", "COURIER_SIGNING_CURRENT_KEY", "sig_cur",
+        "QSTASH_NEXT_SIGNING_KEY", "sig_next"));
+    assertEquals("courier", c.auth().token());
+    assertEquals("sig_cur", c.signing().currentKey());
+    assertEquals("sig_next", c.signing().nextKey());
+  }
+
+  @Test
+  void blankAliasIsIgnored() {
+    assertNull(load(Map.of("QSTASH_TOKEN", "  ")).auth().token());
+  }
+
+  @Test
+  void badPortNamesTheKey() {
+    assertTrue(rejected(Map.of("COURIER_HTTP_PORT", "abc")).getMessage().contains("http.port"));
+    assertTrue(rejected(Map.of("COURIER_HTTP_PORT", "70000")).getMessage().contains("http.port"));
+    assertTrue(rejected(Map.of("COURIER_HTTP_PORT", "-1")).getMessage().contains("http.port"));
+  }
+
+  @Test
+  void badDurationNamesTheKey() {
+    ConfigException e = rejected(Map.of("COURIER_LIMITS_MAX_DELAY", "soon"));
+    assertTrue(e.getMessage().contains("limits.max-delay"), e.getMessage());
+  }
+
+  @Test
+  void headerSizeHasAFloor() {
+    assertEquals(1024, load(Map.of("COURIER_LIMITS_MAX_HEADER_SIZE", "1024")).limits().maxHeaderSize());
+    ConfigException e = rejected(Map.of("COURIER_LIMITS_MAX_HEADER_SIZE", "1023"));
+    assertTrue(e.getMessage().contains("limits.max-header-size"), e.getMessage());
+  }
+
+  @Test
+  void defaultRetriesAboveMaxIsRejected() {
+    ConfigException e = rejected(Map.of("COURIER_LIMITS_DEFAULT_RETRIES", "21"));
+    assertTrue(e.getMessage().contains("limits.default-retries"), e.getMessage());
+  }
+
+  @Test
+  void defaultTimeoutAboveMaxIsRejected() {
+    ConfigException e = rejected(Map.of("COURIER_LIMITS_DEFAULT_TIMEOUT", "1h"));
+    assertTrue(e.getMessage().contains("limits.default-timeout"), e.getMessage());
+  }
+
+  @Test
+  void yamlFileOverridesDefaultsAndEnvOverridesFile() throws IOException {
+    Path f = yaml("http:\n  port: 7777\n  host: localhost\nlimits:\n  max-retries: 10\n  dedup-window: 2h\n");
+    AppConfig c = ConfigLoader.load(Map.of(), f, false);
+    assertEquals(7777, c.http().port());
+    assertEquals("localhost", c.http().host());
+    assertEquals(10, c.limits().maxRetries());
+    assertEquals(7_200_000L, c.limits().dedupWindowMs());
+    assertEquals(1_048_576, c.limits().maxBodySize()); // untouched keys keep their defaults
+    assertEquals(9999, ConfigLoader.load(Map.of("COURIER_HTTP_PORT", "9999"), f, false).http().port());
+  }
+
+  @Test
+  void courierConfigVariableNamesTheFile() throws IOException {
+    Path f = yaml("http:\n  port: 7001\n");
+    assertEquals(7001, load(Map.of("COURIER_CONFIG", f.toString())).http().port());
+  }
+
+  @Test
+  void missingExplicitFileIsRejected() {
+    Path missing = dir.resolve("nope.yaml");
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), missing, false));
+  }
+
+  @Test
+  void unknownKeyInFileIsRejectedByName() throws IOException {
+    Path f = yaml("http:\n  prot: 1\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), f, false));
+    assertTrue(e.getMessage().contains("http.prot"), e.getMessage());
+  }
+
+  @Test
+  void badValueInFileNamesTheKey() throws IOException {
+    Path f = yaml("limits:\n  max-delay: soon\n");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), f, false));
+    assertTrue(e.getMessage().contains("limits.max-delay"), e.getMessage());
+  }
+
+  @Test
+  void onlyOneSigningKeyIsRejected() {
+    assertThrows(ConfigException.class, () -> load(Map.of("QSTASH_CURRENT_SIGNING_KEY", "sig_cur")));
+    assertThrows(ConfigException.class, () -> load(Map.of("COURIER_SIGNING_NEXT_KEY", "sig_next")));
+  }
+
+  @Test
+  void devFlagUsesPublicDevCredentials() {
+    AppConfig c = ConfigLoader.load(Map.of(), null, true);
+    assertTrue(c.devProfile());
+    assertEquals(ConfigLoader.DEV_TOKEN, c.auth().token());
+    assertEquals(ConfigLoader.DEV_CURRENT_KEY, c.signing().currentKey());
+    assertEquals(ConfigLoader.DEV_NEXT_KEY, c.signing().nextKey());
+  }
+
+  @Test
+  void devProfileFromEnvironment() {
+    AppConfig c = load(Map.of("COURIER_PROFILE", "dev"));
+    assertTrue(c.devProfile());
+    assertEquals(ConfigLoader.DEV_TOKEN, c.auth().token());
+    assertEquals(ConfigLoader.DEV_CURRENT_KEY, c.signing().currentKey());
+    assertEquals(ConfigLoader.DEV_NEXT_KEY, c.signing().nextKey());
+    assertFalse(load(Map.of("COURIER_PROFILE", "prod")).devProfile());
+  }
+
+  @Test
+  void devProfileRefusesNonLoopbackHost() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Map.of("COURIER_HTTP_HOST", "0.0.0.0"), null, true));
+    assertTrue(e.getMessage().contains("loopback"), e.getMessage());
+    ConfigException viaEnv = rejected(Map.of("COURIER_PROFILE", "dev", "COURIER_HTTP_HOST", "0.0.0.0"));
+    assertTrue(viaEnv.getMessage().contains("loopback"), viaEnv.getMessage());
+    // Without the dev profile the same host is fine.
+    assertEquals("0.0.0.0", load(Map.of("COURIER_HTTP_HOST", "0.0.0.0")).http().host());
+  }
+
+  @Test
+  void envName() {
+    assertEquals("COURIER_LIMITS_MAX_BODY_SIZE", ConfigLoader.envName("limits.max-body-size"));
+    assertEquals("COURIER_HTTP_PORT", ConfigLoader.envName("http.port"));
+    assertEquals("COURIER_DATA_DIR", ConfigLoader.envName("data-dir"));
+  }
+}
