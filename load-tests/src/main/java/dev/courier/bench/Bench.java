@@ -1,0 +1,273 @@
+package dev.courier.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures issue #4's targets 1–4 in one invocation, each against a baseline measured just before in
+ * the same run, and prints every figure with its ratio and PASS/FAIL:
+ *
+ * <pre>
+ *   mvn -q package -DskipTests && mvn -q -f load-tests/pom.xml compile exec:java -Dexec.mainClass=dev.courier.bench.Bench
+ * </pre>
+ *
+ * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
+ * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} (e.g. "1,3").
+ */
+public final class Bench {
+  private static final byte[] BODY = body200();
+  private static final int SECONDS = Integer.getInteger("bench.seconds", 15);
+  private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 128);
+  private static final int PENDING = Integer.getInteger("bench.pending", 1_000_000);
+  private static final String ONLY = System.getProperty("bench.only", "1,2,3,4");
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final BenchSink sink = new BenchSink();
+  private final List<String> report = new ArrayList<>();
+  private int sinkPort;
+  private CourierProcess courier;
+  private long seq;
+
+  private Bench() {
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true))
+        .with(new PoolOptions().setHttp1MaxSize(CONCURRENCY * 2))
+        .build();
+  }
+
+  public static void main(String[] args) throws Exception {
+    Bench b = new Bench();
+    try {
+      b.run();
+    } finally {
+      if (b.courier != null) {
+        b.courier.close();
+      }
+      b.vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private void run() throws Exception {
+    Path jar = Path.of(System.getProperty("courier.jar", "../target/courier.jar"));
+    System.out.printf("bench: %d cores, %s, %d s per phase, %d in flight%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), SECONDS, CONCURRENCY);
+    sinkPort = await(sink.start(vertx));
+
+    // Baseline: the raw client → sink ceiling, after its own JIT warm-up.
+    await(Load.closed(vertx, CONCURRENCY, 5_000, n -> raw()));
+    Load.Result rawRes = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> raw()));
+    double ceiling = rawRes.rate();
+    line("baseline: raw client → sink", "%.0f req/s", ceiling);
+
+    Path dir = Files.createTempDirectory("courier-bench");
+    courier = CourierProcess.start(jar, dir, List.of("-Xmx1g"), Map.of());
+    System.out.println("bench: courier at " + courier.url + ", redis " + courier.redisHost + ":" + courier.redisPort);
+    // Courier's own warm-up: the first few hundred thousand requests run slower while the JIT works.
+    await(Load.closed(vertx, CONCURRENCY, 10_000, n -> publish(n, null)));
+    drain(60_000);
+
+    double sustained = 0;
+    if (ONLY.contains("1") || ONLY.contains("2")) {
+      sustained = throughput(ceiling);
+    }
+    if (ONLY.contains("2")) {
+      latency(sustained);
+    }
+    if (ONLY.contains("3")) {
+      publishPath();
+    }
+    if (ONLY.contains("4")) {
+      pending();
+    }
+    System.out.println();
+    System.out.println("=== results ===");
+    report.forEach(System.out::println);
+  }
+
+  // ----- target 1 ------------------------------------------------------------------------------
+
+  private double throughput(double ceiling) throws Exception {
+    sink.reset();
+    long before = sink.requests.get();
+    long t0 = System.currentTimeMillis();
+    Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, null)));
+    long delivered = sink.requests.get() - before;
+    double rate = delivered * 1000.0 / (System.currentTimeMillis() - t0);
+    drain(120_000);
+    long lost = pub.ok() - sink.distinct();
+    line("1. published (accepted)", "%.0f msg/s (%d rejected, %d failed)", pub.rate(), pub.rejected(), pub.failed());
+    verdict("1. end-to-end delivered", rate, ceiling, 0.40, "msg/s");
+    line("1. lost / duplicated", "%d / %d  %s", lost, sink.duplicates(), lost == 0 && sink.duplicates() == 0 ? "PASS" : "FAIL");
+    return rate;
+  }
+
+  // ----- target 2 ------------------------------------------------------------------------------
+
+  private void latency(double sustained) throws Exception {
+    double rate = Math.max(100, sustained / 2);
+    sink.reset();
+    await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, null)));
+    drain(60_000);
+    Histogram h = sink.latency();
+    line("2. immediate at " + (long) rate + "/s", "p50 %d ms, p99 %d ms, max %d ms  %s (target p99 <= 25 ms)",
+        h.percentile(50), h.percentile(99), h.percentile(100), h.percentile(99) <= 25 ? "PASS" : "FAIL");
+
+    sink.reset();
+    await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, "2s")));
+    drain(60_000);
+    Histogram l = sink.lateness();
+    line("2. delayed 2 s at " + (long) rate + "/s", "lateness p50 %d ms, p99 %d ms, early %d  %s (target p99 <= 50 ms, never early)",
+        l.percentile(50), l.percentile(99), sink.early(), l.percentile(99) <= 50 && sink.early() == 0 ? "PASS" : "FAIL");
+  }
+
+  // ----- target 3 ------------------------------------------------------------------------------
+
+  private void publishPath() throws Exception {
+    Load.Result noop = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> health()));
+    line("3. baseline: GET /health (no work)", "%.0f req/s", noop.rate());
+    Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, "1h")));
+    verdict("3. publish only (delayed 1 h)", pub.rate(), noop.rate(), 0.5, "msg/s");
+  }
+
+  // ----- target 4 ------------------------------------------------------------------------------
+
+  private void pending() throws Exception {
+    sink.reset();
+    Load.Result idle = await(Load.open(vertx, 500, 5_000, CONCURRENCY, n -> publish(n, null)));
+    drain(30_000);
+    Histogram idleLatency = sink.latency();
+    long pendingBefore = Long.parseLong(courier.redis("ZCARD", "courier:{s0}:due"));
+    long memBefore = courier.redisInfo("used_memory");
+    long heapBefore = courier.heapUsedAfterGc();
+    long toAdd = PENDING - pendingBefore;
+    long t0 = System.currentTimeMillis();
+    while (Long.parseLong(courier.redis("ZCARD", "courier:{s0}:due")) < PENDING) {
+      await(Load.closed(vertx, CONCURRENCY, 5_000, n -> plainDelayed()));
+    }
+    long added = Long.parseLong(courier.redis("ZCARD", "courier:{s0}:due")) - pendingBefore;
+    System.out.printf("bench: %d delayed messages added in %d s%n", added, (System.currentTimeMillis() - t0) / 1000);
+    long memAfter = courier.redisInfo("used_memory");
+    long heapAfter = courier.heapUsedAfterGc();
+    double perMessage = (memAfter - memBefore) / (double) added - BODY.length;
+    line("4. redis memory per pending message", "%.0f bytes + %d body  %s (target <= 600 + body; %d pending)",
+        perMessage, BODY.length, perMessage <= 600 ? "PASS" : "FAIL", pendingBefore + added);
+    double heapPerMessage = (heapAfter - heapBefore) / (double) added;
+    line("4. heap after GC", "%d MB → %d MB (%.2f bytes per pending message)  %s", heapBefore >> 20, heapAfter >> 20,
+        heapPerMessage, heapPerMessage < 10 ? "PASS" : "FAIL");
+
+    sink.reset();
+    await(Load.open(vertx, 500, 5_000, CONCURRENCY, n -> publish(n, null)));
+    drain(30_000);
+    Histogram loaded = sink.latency();
+    double ratio = (loaded.percentile(99) + 1.0) / (idleLatency.percentile(99) + 1.0);
+    line("4. wheel: immediate p99 at 500/s, empty vs " + PENDING / 1000 + "k pending",
+        "%d ms vs %d ms (ratio %.2f)  %s (target: independent of the pending count)", idleLatency.percentile(99),
+        loaded.percentile(99), ratio, loaded.percentile(99) <= Math.max(25, 2 * idleLatency.percentile(99)) ? "PASS" : "FAIL");
+    if (idle.ok() == 0) {
+      line("4. warning", "no immediate message was accepted while idle");
+    }
+  }
+
+  // ----- requests --------------------------------------------------------------------------------
+
+  private Future<Integer> raw() {
+    return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(sinkPort)
+            .setURI("/raw"))
+        .compose(req -> req.send(Buffer.buffer(BODY)))
+        .compose(resp -> resp.end().map(v -> resp.statusCode()));
+  }
+
+  private Future<Integer> health() {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(courier.url + "/health"))
+        .compose(req -> req.send())
+        .compose(resp -> resp.end().map(v -> resp.statusCode()));
+  }
+
+  /** A 200-byte JSON message to the sink; {@code delay} null for an immediate one. */
+  private Future<Integer> publish(long n, String delay) {
+    long now = System.currentTimeMillis();
+    long id = seq++;
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+        .add("Authorization", "Bearer " + courier.token)
+        .add("Content-Type", "application/json")
+        .add("Upstash-Forward-X-Seq", Long.toString(id));
+    if (delay == null) {
+      headers.add("Upstash-Forward-X-Sent-At", Long.toString(now));
+    } else {
+      headers.add("Upstash-Delay", delay);
+      headers.add("Upstash-Forward-X-Due-At", Long.toString(now + (delay.equals("2s") ? 2_000 : 3_600_000)));
+    }
+    return post(headers);
+  }
+
+  /** A delayed message with no bench headers: what a user's pending message costs in Redis. */
+  private Future<Integer> plainDelayed() {
+    return post(MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + courier.token)
+        .add("Content-Type", "application/json").add("Upstash-Delay", "1d"));
+  }
+
+  private Future<Integer> post(MultiMap headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+        .setAbsoluteURI(courier.url + "/v2/publish/http://127.0.0.1:" + sinkPort + "/sink").setHeaders(headers);
+    return client.request(options)
+        .compose(req -> req.send(Buffer.buffer(BODY)))
+        .compose(resp -> resp.end().map(v -> resp.statusCode()));
+  }
+
+  // ----- helpers -----------------------------------------------------------------------------------
+
+  /** Waits until deliveries stop arriving (the backlog drained). */
+  private void drain(long maxMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + maxMs;
+    long last = -1;
+    while (System.currentTimeMillis() < deadline) {
+      long now = sink.requests.get();
+      if (now == last) {
+        return;
+      }
+      last = now;
+      Thread.sleep(1_000);
+    }
+  }
+
+  private void verdict(String what, double value, double baseline, double minRatio, String unit) {
+    double ratio = value / baseline;
+    line(what, "%.0f %s = %.2f × baseline %.0f  %s (target >= %.2f)", value, unit, ratio, baseline,
+        ratio >= minRatio ? "PASS" : "FAIL", minRatio);
+  }
+
+  private void line(String what, String format, Object... args) {
+    String l = String.format(Locale.ROOT, "%-52s %s", what, String.format(Locale.ROOT, format, args));
+    System.out.println(l);
+    report.add(l);
+  }
+
+  private static byte[] body200() {
+    StringBuilder sb = new StringBuilder("{\"event\":\"order.created\",\"pad\":\"");
+    while (sb.length() < 198) {
+      sb.append('x');
+    }
+    return sb.append("\"}").toString().getBytes();
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.MINUTES);
+  }
+}

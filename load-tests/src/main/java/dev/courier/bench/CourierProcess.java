@@ -1,0 +1,152 @@
+package dev.courier.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Courier started from its jar on embedded defaults, as a user would, in a folder of its own. */
+final class CourierProcess implements AutoCloseable {
+  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+  private static final Pattern REDIS = Pattern.compile("embedded redis-server on redis://([\\d.]+):(\\d+)");
+  private static final Pattern TOKEN = Pattern.compile("QSTASH_TOKEN=(\\S+)");
+
+  private final Process process;
+  final String url;
+  final String token;
+  final String redisHost;
+  final int redisPort;
+
+  private CourierProcess(Process process, String url, String token, String redisHost, int redisPort) {
+    this.process = process;
+    this.url = url;
+    this.token = token;
+    this.redisHost = redisHost;
+    this.redisPort = redisPort;
+  }
+
+  static CourierProcess start(Path jar, Path dir, List<String> jvmArgs, Map<String, String> env) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
+    cmd.add("-jar");
+    cmd.add(jar.toAbsolutePath().toString());
+    dir.toFile().mkdirs();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("COURIER_") || k.startsWith("QSTASH_"));
+    pb.environment().put("COURIER_HTTP_PORT", "0");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    CompletableFuture<String> url = new CompletableFuture<>();
+    String[] token = new String[1];
+    String[] redis = new String[2];
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          Matcher m;
+          if ((m = TOKEN.matcher(line)).find()) {
+            token[0] = m.group(1);
+          } else if ((m = REDIS.matcher(line)).find()) {
+            redis[0] = m.group(1);
+            redis[1] = m.group(2);
+          } else if ((m = LISTENING.matcher(line)).find()) {
+            url.complete(m.group(1));
+          }
+          if (line.contains("WARN") || line.contains("ERROR") || line.contains("Exception")) {
+            System.out.println("  [courier] " + line);
+          }
+        }
+      } catch (Exception e) {
+        url.completeExceptionally(e);
+      }
+      url.completeExceptionally(new IllegalStateException("courier exited"));
+    }, "courier-output");
+    reader.setDaemon(true);
+    reader.start();
+    String base = url.get(120, TimeUnit.SECONDS);
+    return new CourierProcess(p, base, token[0], redis[0], Integer.parseInt(redis[1]));
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** A Redis command over a plain socket (the bench needs a handful, off the measured path). */
+  String redis(String... args) throws Exception {
+    try (Socket s = new Socket(redisHost, redisPort)) {
+      OutputStream out = s.getOutputStream();
+      StringBuilder cmd = new StringBuilder("*" + args.length + "\r\n");
+      for (String a : args) {
+        cmd.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+      }
+      out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = s.getInputStream();
+      int type = in.read();
+      String head = readLine(in);
+      if (type == '$') {
+        int len = Integer.parseInt(head);
+        byte[] body = in.readNBytes(len + 2);
+        return new String(body, 0, len, StandardCharsets.UTF_8);
+      }
+      return head;
+    }
+  }
+
+  private static String readLine(InputStream in) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != '\r') {
+      sb.append((char) c);
+    }
+    in.read();
+    return sb.toString();
+  }
+
+  long redisInfo(String field) throws Exception {
+    for (String line : redis("INFO", "memory").split("\r\n")) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1).trim());
+      }
+    }
+    throw new IllegalStateException("no " + field + " in INFO");
+  }
+
+  /** Used heap after a full GC, from jcmd (bytes). */
+  long heapUsedAfterGc() throws Exception {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    run(jcmd, Long.toString(pid()), "GC.run");
+    String info = run(jcmd, Long.toString(pid()), "GC.heap_info");
+    Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
+    if (!m.find()) {
+      throw new IllegalStateException("cannot read heap: " + info);
+    }
+    return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out;
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}
