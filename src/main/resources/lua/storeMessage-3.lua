@@ -18,6 +18,9 @@
 ]]
 if ARGV[3] ~= '0' then
   local original = redis.call('GET', KEYS[3])
+  if original == ARGV[1] then
+    return {0, ARGV[1]} -- this very call ran before (a retried batch): already stored
+  end
   if original then
     return {1, original}
   end

@@ -1,5 +1,6 @@
 package dev.courier.redis;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,22 +10,32 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One long-lived, pipelined Redis connection for one verticle instance (one event loop). The pooled
  * client (6 connections, 24 waiters by default) fails under load; a connection per event loop
- * pipelines every concurrent command and needs no pool. A broken connection is dropped and the next
- * command reconnects, so a Redis restart heals without restarting Courier.
+ * pipelines every concurrent command and needs no pool.
  *
- * <p>Not thread-safe: use it only from the context of the verticle that created it.
+ * <p>Commands issued during one event-loop turn are written together as one batch: the client flushes
+ * every single {@code send} to the socket, which costs a syscall per command on both sides; a batch is
+ * one write. A broken connection is dropped and the next command reconnects, so a Redis restart heals
+ * without restarting Courier.
+ *
+ * <p>Belongs to the context that created it; a call from elsewhere (start-up, tests) hops onto it.
  */
 public final class RedisConnector {
   private final Redis client;
+  private final Context context;
   private RedisConnection connection;
   private Future<RedisConnection> connecting;
+  private List<Request> queued;
+  private List<Promise<Response>> waiting;
 
   public RedisConnector(Vertx vertx, String url) {
     this.client = Redis.createClient(vertx, options(url));
+    this.context = vertx.getOrCreateContext();
   }
 
   public static RedisOptions options(String url) {
@@ -36,15 +47,56 @@ public final class RedisConnector {
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(2_000).setTcpNoDelay(true).setTcpKeepAlive(true));
   }
 
+  /** Queues the command for this turn's batch (hopping onto the owning context when called off it). */
   public Future<Response> send(Request request) {
-    RedisConnection c = connection;
-    if (c != null) {
-      return c.send(request);
+    Promise<Response> promise = Promise.promise();
+    if (Vertx.currentContext() != context) {
+      context.runOnContext(v -> send(request).onComplete(promise));
+      return promise.future();
     }
-    return connect().compose(conn -> conn.send(request));
+    if (queued == null) {
+      queued = new ArrayList<>();
+      waiting = new ArrayList<>();
+      context.runOnContext(v -> flush());
+    }
+    queued.add(request);
+    waiting.add(promise);
+    return promise.future();
   }
 
-  private Future<RedisConnection> connect() {
+  private void flush() {
+    List<Request> requests = queued;
+    List<Promise<Response>> promises = waiting;
+    queued = null;
+    waiting = null;
+    connection().onComplete(ar -> {
+      if (ar.failed()) {
+        promises.forEach(p -> p.fail(ar.cause()));
+      } else if (requests.size() == 1) {
+        ar.result().send(requests.get(0)).onComplete(promises.get(0));
+      } else {
+        ar.result().batch(requests).onComplete(batch -> {
+          if (batch.succeeded()) {
+            List<Response> replies = batch.result();
+            for (int i = 0; i < promises.size(); i++) {
+              promises.get(i).complete(replies.get(i));
+            }
+          } else {
+            // A batch fails whole when one reply is an error. The scripts report outcomes as return
+            // codes, so an error here is NOSCRIPT (Redis restarted or flushed: the EVALSHAs did not
+            // run) or Redis itself failing; each caller sees the error and ScriptRunner retries.
+            promises.forEach(p -> p.fail(batch.cause()));
+          }
+        });
+      }
+    });
+  }
+
+  private Future<RedisConnection> connection() {
+    RedisConnection c = connection;
+    if (c != null) {
+      return Future.succeededFuture(c);
+    }
     Future<RedisConnection> pending = connecting;
     if (pending == null) {
       Promise<RedisConnection> promise = Promise.promise();

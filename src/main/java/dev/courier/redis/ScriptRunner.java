@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * Runs {@link LuaScript}s with EVALSHA on a {@link RedisConnector}. Redis forgets scripts on restart or
- * SCRIPT FLUSH; on NOSCRIPT the script is loaded once and the call repeated, so callers never see it.
+ * SCRIPT FLUSH; on NOSCRIPT the scripts are loaded again and the call repeated, so callers never see it.
+ * A repeated call may find its own effect (a batch failed whole after one of its scripts ran): the
+ * scripts are written so that running one twice changes nothing more.
  */
 public final class ScriptRunner {
   private final RedisConnector redis;
@@ -45,8 +47,10 @@ public final class ScriptRunner {
     }
     return redis.send(request(script, keys, args)).recover(err -> {
       String msg = err.getMessage();
-      if (msg != null && msg.startsWith("NOSCRIPT")) {
-        return load(script).compose(loaded -> redis.send(request(script, keys, args)));
+      // contains, not startsWith: a failed batch reports the errors of all its commands together.
+      // Every script is reloaded, not just this one, so that batches mixing scripts recover at once.
+      if (msg != null && msg.contains("NOSCRIPT")) {
+        return loadAll().compose(loaded -> redis.send(request(script, keys, args)));
       }
       return Future.failedFuture(err);
     });
