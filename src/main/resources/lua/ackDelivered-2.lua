@@ -8,7 +8,7 @@
   ARGV[2] lease token
   Returns 1 done, 0 the lease is no longer ours (or the message was cancelled)
 ]]
-if redis.call('HGET', KEYS[2], 'lease') ~= ARGV[2] then
+if redis.call('HGET', KEYS[2], 'l') ~= ARGV[2] then
   return 0
 end
 redis.call('ZREM', KEYS[1], ARGV[1])

@@ -14,7 +14,7 @@
   ARGV[4] lease token (unique per claim; fences the outcome scripts)
   ARGV[5] message key prefix  courier:{s}:msg:
   Returns
-    { nextDue, {id, url, method, hdr, body, retries, retried, expr, timeout, ip, created}, ... }
+    { nextDue, {id, message, retried}, ... }   (message: the binary field 'm')
     nextDue: the due time of the earliest message left on the wheel, '-1' when it is empty.
     Ids whose hash is gone (cancelled meanwhile) are dropped silently.
 ]]
@@ -27,12 +27,11 @@ if #ids > 0 then
 end
 for _, id in ipairs(ids) do
   local key = ARGV[5] .. id
-  local f = redis.call('HMGET', key, 'url', 'method', 'hdr', 'body', 'retries', 'retried', 'expr', 'timeout', 'ip', 'created')
+  local f = redis.call('HMGET', key, 'm', 'r', 't')
   if f[1] then
-    redis.call('HSET', key, 'lease', ARGV[4])
-    redis.call('ZADD', KEYS[2], now + tonumber(f[8]) + grace, id)
-    table.insert(f, 1, id)
-    out[#out + 1] = f
+    redis.call('HSET', key, 'l', ARGV[4])
+    redis.call('ZADD', KEYS[2], now + tonumber(f[3]) + grace, id)
+    out[#out + 1] = {id, f[1], f[2]}
   end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

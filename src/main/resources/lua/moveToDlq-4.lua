@@ -17,13 +17,13 @@
   ARGV[8..] field, value pairs of the last response (status, headers, body, error)
   Returns 1 done, 0 the lease is no longer ours (or the message was cancelled)
 ]]
-if redis.call('HGET', KEYS[2], 'lease') ~= ARGV[2] then
+if redis.call('HGET', KEYS[2], 'l') ~= ARGV[2] then
   return 0
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], 'lease')
+redis.call('HDEL', KEYS[2], 'l')
 redis.call('RENAME', KEYS[2], KEYS[4])
-redis.call('HSET', KEYS[4], 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'retried', ARGV[5])
+redis.call('HSET', KEYS[4], 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'r', ARGV[5])
 if #ARGV >= 8 then
   redis.call('HSET', KEYS[4], unpack(ARGV, 8))
 end

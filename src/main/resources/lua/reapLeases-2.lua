@@ -15,7 +15,7 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local key = ARGV[3] .. id
   if redis.call('EXISTS', key) == 1 then
-    redis.call('HDEL', key, 'lease')
+    redis.call('HDEL', key, 'l')
     redis.call('ZADD', KEYS[2], ARGV[1], id)
   end
 end

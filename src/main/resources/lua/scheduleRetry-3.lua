@@ -10,11 +10,11 @@
   ARGV[4] attempts made so far (the new Upstash-Retried)
   Returns 1 done, 0 the lease is no longer ours (or the message was cancelled)
 ]]
-if redis.call('HGET', KEYS[3], 'lease') ~= ARGV[2] then
+if redis.call('HGET', KEYS[3], 'l') ~= ARGV[2] then
   return 0
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[3], 'retried', ARGV[4])
-redis.call('HDEL', KEYS[3], 'lease')
+redis.call('HSET', KEYS[3], 'r', ARGV[4])
+redis.call('HDEL', KEYS[3], 'l')
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1

@@ -3,7 +3,7 @@ package dev.courier;
 import dev.courier.api.ApiVerticle;
 import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
-import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.DeliveryBatch;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.dispatch.DispatchVerticle;
 import dev.courier.bus.LocalCodec;
@@ -50,7 +50,7 @@ public final class Courier {
     AppConfig cfg = config.http().port() == 0 ? config.withHttpPort(freePort()) : config;
     Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards());
     try {
-      vertx.eventBus().registerDefaultCodec(Delivery.class, new LocalCodec<>(Delivery.class));
+      vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
     } catch (IllegalStateException alreadyRegistered) {
       // a second node on the same Vertx (tests): the codec is shared
     }
@@ -69,7 +69,7 @@ public final class Courier {
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit), dispatchers))
-        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, nodeId), 1))
+        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, nodeId, dispatchers), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup), apis))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store));

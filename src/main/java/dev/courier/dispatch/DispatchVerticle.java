@@ -25,7 +25,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final DispatchCredit credit;
   private RedisConnector redis;
   private HttpClient client;
-  private MessageConsumer<Delivery> consumer;
+  private MessageConsumer<DeliveryBatch> consumer;
 
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit) {
     this.config = config;
@@ -45,14 +45,17 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
-    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> dispatcher.deliver(msg.body())
-        .onComplete(ar -> {
+    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> {
+      for (Delivery d : msg.body().deliveries()) {
+        dispatcher.deliver(d).onComplete(ar -> {
           if (ar.failed()) {
             // The lease will expire and the reaper hands the message to a node again: nothing is lost.
-            LOG.warn("could not record the outcome of {}: {}", msg.body().id(), ar.cause().getMessage());
+            LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
           }
           credit.release(1);
-        }));
+        });
+      }
+    });
     return consumer.completion();
   }
 

@@ -1,6 +1,7 @@
 package dev.courier.dispatch;
 
 import dev.courier.model.HeaderCodec;
+import dev.courier.model.StoredMessage;
 import dev.courier.signing.JwtSigner;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
@@ -46,38 +47,38 @@ public final class Dispatcher {
 
   /** Never fails: transport errors and the timeout become a network {@link AttemptResult}. */
   Future<AttemptResult> attempt(Delivery d) {
+    StoredMessage m = d.message();
     RequestOptions options;
     try {
       options = new RequestOptions()
-          .setMethod(HttpMethod.valueOf(d.method()))
-          .setAbsoluteURI(d.url())
+          .setMethod(HttpMethod.valueOf(m.method()))
+          .setAbsoluteURI(m.url())
           .setFollowRedirects(true)
-          .setConnectTimeout(Math.min(d.timeoutMs(), 10_000));
+          .setConnectTimeout(Math.min(m.timeoutMs(), 10_000));
     } catch (RuntimeException e) {
       return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
     }
-    HeaderCodec.forEach(d.headers(), options::addHeader);
-    byte[] body = d.body().getBytes();
+    HeaderCodec.forEach(m.headers(), options::addHeader);
     options.putHeader("User-Agent", USER_AGENT)
         .putHeader("Upstash-Message-Id", d.id())
         .putHeader("Upstash-Retried", Integer.toString(d.retried()))
-        .putHeader("Upstash-Signature", JwtSigner.sign(signingKeys.keys().current(), d.url(), body));
-    if (d.callerIp() != null) {
-      options.putHeader("Upstash-Caller-Ip", d.callerIp());
+        .putHeader("Upstash-Signature", JwtSigner.sign(signingKeys.keys().current(), m.url(), m.body().getBytes()));
+    if (m.callerIp() != null) {
+      options.putHeader("Upstash-Caller-Ip", m.callerIp());
     }
 
     Promise<AttemptResult> result = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     // An absolute deadline for the whole attempt (connect, send, response, body), not an idle timeout.
-    long timer = vertx.setTimer(d.timeoutMs(), t -> {
-      if (result.tryComplete(AttemptResult.network("timeout after " + d.timeoutMs() + " ms")) && sent[0] != null) {
+    long timer = vertx.setTimer(m.timeoutMs(), t -> {
+      if (result.tryComplete(AttemptResult.network("timeout after " + m.timeoutMs() + " ms")) && sent[0] != null) {
         sent[0].reset(0, new TimeoutException("attempt timed out"));
       }
     });
     client.request(options)
         .compose(req -> {
           sent[0] = req;
-          return req.send(d.body());
+          return req.send(m.body());
         })
         .compose(this::read)
         .onComplete(ar -> {

@@ -23,7 +23,7 @@ public final class RetryPolicy {
     if (r.status() == 489 && "true".equalsIgnoreCase(r.headers().get("Upstash-NonRetryable-Error"))) {
       return new Outcome.Dead(r);
     }
-    if (d.retried() >= d.maxRetries()) {
+    if (d.retried() >= d.message().maxRetries()) {
       return new Outcome.Dead(r);
     }
     return new Outcome.Retry(now + delayMillis(d, r, now), r);
@@ -36,10 +36,11 @@ public final class RetryPolicy {
         return fromServer.getAsLong();
       }
     }
-    if (d.retryDelayExpression() != null) {
+    String expr = d.message().retryDelayExpression();
+    if (expr != null) {
       try {
         // `retried` counts retries so far: 0 before the first retry (§9).
-        return Math.min(MAX_DELAY_MS, Math.max(0, RetryDelayExpression.parse(d.retryDelayExpression()).delayMillis(d.retried())));
+        return Math.min(MAX_DELAY_MS, Math.max(0, RetryDelayExpression.parse(expr).delayMillis(d.retried())));
       } catch (IllegalArgumentException e) {
         // Validated at publish; a stored expression that no longer parses falls back to the default.
       }

@@ -20,7 +20,8 @@ import java.util.List;
  * ({@code <shard>-<offset>}) and omitted on the last page.
  */
 public final class DeadLetterService {
-  private static final List<String> EXTRA = List.of("id", "dlqId", "rstatus", "rhdr", "rbody", "error", "retried");
+  /** The fields a dead letter is read with, in this order: the message, then what the failure added. */
+  private static final List<String> FIELDS = List.of("m", "id", "dlqId", "rstatus", "rhdr", "rbody", "error", "r");
 
   private final ScriptRunner scripts;
   private final Keys keys;
@@ -97,17 +98,16 @@ public final class DeadLetterService {
 
   private Future<JsonObject> get(int shard, String dlqId) {
     Request req = Request.cmd(Command.HMGET).arg(keys.deadLetter(shard, dlqId));
-    MessageView.FIELDS.forEach(req::arg);
-    EXTRA.forEach(req::arg);
+    FIELDS.forEach(req::arg);
     return scripts.redis().send(req).map(f -> render(f));
   }
 
   private static JsonObject render(Response f) {
-    int n = MessageView.FIELDS.size();
-    if (f == null || f.get(n) == null) {
+    int n = 1;
+    if (f == null || f.get(0) == null || f.get(1) == null) {
       return null;
     }
-    JsonObject json = MessageView.render(f.get(n).toString(), f);
+    JsonObject json = MessageView.render(f.get(1).toString(), f.get(0));
     json.put("dlqId", f.get(n + 1).toString());
     if (f.get(n + 2) != null) {
       json.put("responseStatus", f.get(n + 2).toInteger());

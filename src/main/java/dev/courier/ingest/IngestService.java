@@ -1,5 +1,6 @@
 package dev.courier.ingest;
 
+import dev.courier.model.MessageCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
 import dev.courier.redis.Keys;
@@ -43,30 +44,17 @@ public final class IngestService {
   public Future<PublishResult> publish(NewMessage m) {
     int shard = keys.shardOf(m.id());
     String dedupKey = m.dedupHash() == null ? keys.dedup(shard, "-") : keys.dedup(shard, m.dedupHash());
-    List<Object> args = new ArrayList<>(32);
+    List<Object> args = new ArrayList<>(10);
     args.add(m.id());
     args.add(m.notBefore());
     args.add(m.dedupHash() == null ? 0L : dedupWindowMs);
     args.add(maxBacklog);
-    field(args, MessageFields.URL, m.url());
-    field(args, MessageFields.METHOD, m.method());
-    field(args, MessageFields.HEADERS, m.headers());
-    args.add(MessageFields.BODY);
-    args.add(m.body());
-    field(args, MessageFields.MAX_RETRIES, m.maxRetries());
-    field(args, MessageFields.RETRIED, 0);
-    field(args, MessageFields.TIMEOUT, m.timeoutMs());
-    field(args, MessageFields.CREATED_AT, m.createdAt());
-    field(args, MessageFields.NOT_BEFORE, m.notBefore());
-    if (m.retryDelayExpression() != null) {
-      field(args, MessageFields.RETRY_EXPR, m.retryDelayExpression());
-    }
-    if (m.callerIp() != null) {
-      field(args, MessageFields.CALLER_IP, m.callerIp());
-    }
-    if (!m.labels().isEmpty()) {
-      field(args, MessageFields.LABELS, String.join(",", m.labels()));
-    }
+    args.add(MessageFields.MESSAGE);
+    args.add(MessageCodec.encode(m.stored()));
+    args.add(MessageFields.TIMEOUT);
+    args.add(m.timeoutMs());
+    args.add(MessageFields.RETRIED);
+    args.add(0L);
     List<String> scriptKeys = List.of(keys.message(shard, m.id()), keys.due(shard), dedupKey);
     return scripts.run(LuaScript.STORE_MESSAGE, scriptKeys, args).map(reply -> outcome(reply, m));
   }
@@ -85,8 +73,4 @@ public final class IngestService {
     return new PublishResult(m.id(), m.url(), false);
   }
 
-  private static void field(List<Object> args, String name, Object value) {
-    args.add(name);
-    args.add(value instanceof Number n ? n.longValue() : value);
-  }
 }

@@ -2,6 +2,7 @@ package dev.courier.messages;
 
 import dev.courier.api.ApiException;
 import dev.courier.api.Urls;
+import dev.courier.model.StoredMessage;
 import io.vertx.core.MultiMap;
 import java.net.URI;
 import java.util.ArrayList;
@@ -57,6 +58,10 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
     } catch (NumberFormatException e) {
       throw ApiException.badRequest("invalid " + name + ": expected unix milliseconds");
     }
+  }
+
+  public boolean matches(StoredMessage m) {
+    return matches(m.url(), String.join(",", m.labels()), m.callerIp(), m.createdAt());
   }
 
   public boolean matches(String url, String messageLabels, String callerIp, long createdAt) {

@@ -1,6 +1,8 @@
 package dev.courier.messages;
 
+import dev.courier.model.MessageCodec;
 import dev.courier.redis.Keys;
+import dev.courier.redis.MessageFields;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
@@ -28,8 +30,7 @@ public final class MessageService {
 
   /** The message's JSON view, or null when it is unknown or terminal. */
   public Future<JsonObject> get(String id) {
-    Request req = Request.cmd(Command.HMGET).arg(keys.message(keys.shardOf(id), id));
-    MessageView.FIELDS.forEach(req::arg);
+    Request req = Request.cmd(Command.HGET).arg(keys.message(keys.shardOf(id), id)).arg(MessageFields.MESSAGE);
     return scripts.redis().send(req).map(reply -> MessageView.render(id, reply));
   }
 
@@ -83,10 +84,9 @@ public final class MessageService {
   private Future<Void> cancelMatching(List<String> ids, int shard, MessageFilter filter, int limit, int[] cancelled) {
     List<Future<String>> matched = new ArrayList<>();
     for (String id : ids) {
-      Request req = Request.cmd(Command.HMGET).arg(keys.message(shard, id)).arg("url").arg("labels").arg("ip")
-          .arg("created");
-      matched.add(scripts.redis().send(req).map(f -> f.get(0) != null
-          && filter.matches(f.get(0).toString(), str(f.get(1)), str(f.get(2)), f.get(3).toLong()) ? id : null));
+      Request req = Request.cmd(Command.HGET).arg(keys.message(shard, id)).arg(MessageFields.MESSAGE);
+      matched.add(scripts.redis().send(req).map(stored -> stored != null && filter.matches(MessageCodec.decode(
+          stored.toBuffer())) ? id : null));
     }
     // Match the whole page first, then cancel no more than the limit leaves room for.
     return Future.all(matched).compose(cf -> {
@@ -97,9 +97,5 @@ public final class MessageService {
       cancelled[0] += n;
       return null;
     });
-  }
-
-  private static String str(Response r) {
-    return r == null ? null : r.toString();
   }
 }

@@ -1,6 +1,8 @@
 package dev.courier.messages;
 
 import dev.courier.model.HeaderCodec;
+import dev.courier.model.MessageCodec;
+import dev.courier.model.StoredMessage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +12,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 
 /**
  * Renders a stored message hash in the API's JSON shape (qstash-api.md §5.3): absent optional fields
@@ -18,38 +19,29 @@ import java.util.List;
  * otherwise; both spellings of the caller IP are sent.
  */
 public final class MessageView {
-  /** The hash fields read, in this order, by {@link #render}. */
-  public static final List<String> FIELDS = List.of("url", "method", "hdr", "body", "retries", "retried", "expr",
-      "timeout", "ip", "created", "due", "labels");
-
   private MessageView() {}
 
-  /** @param f the HMGET reply for {@link #FIELDS}; null when the message does not exist */
-  public static JsonObject render(String id, Response f) {
-    if (f == null || f.size() < FIELDS.size() || f.get(0) == null) {
+  /** @param stored the message's {@code m} field; null when the message does not exist */
+  public static JsonObject render(String id, Response stored) {
+    if (stored == null) {
       return null;
     }
-    JsonObject json = new JsonObject().put("messageId", id).put("url", f.get(0).toString())
-        .put("method", f.get(1).toString())
-        .put("header", HeaderCodec.toJson(f.get(2) == null ? null : f.get(2).toString()));
-    putBody(json, "body", "bodyBase64", f.get(3) == null ? Buffer.buffer() : f.get(3).toBuffer());
-    json.put("maxRetries", f.get(4).toInteger());
-    if (f.get(6) != null) {
-      json.put("retryDelayExpression", f.get(6).toString());
+    StoredMessage m = MessageCodec.decode(stored.toBuffer());
+    JsonObject json = new JsonObject().put("messageId", id).put("url", m.url()).put("method", m.method())
+        .put("header", HeaderCodec.toJson(m.headers()));
+    putBody(json, "body", "bodyBase64", m.body());
+    json.put("maxRetries", m.maxRetries());
+    if (m.retryDelayExpression() != null) {
+      json.put("retryDelayExpression", m.retryDelayExpression());
     }
-    json.put("notBefore", f.get(10).toLong()).put("createdAt", f.get(9).toLong());
-    if (f.get(8) != null) {
-      json.put("callerIP", f.get(8).toString()).put("callerIp", f.get(8).toString());
+    json.put("notBefore", m.notBefore()).put("createdAt", m.createdAt());
+    if (m.callerIp() != null) {
+      json.put("callerIP", m.callerIp()).put("callerIp", m.callerIp());
     }
-    putLabels(json, f.get(11) == null ? null : f.get(11).toString());
+    if (!m.labels().isEmpty()) {
+      json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
+    }
     return json;
-  }
-
-  static void putLabels(JsonObject json, String joined) {
-    if (joined != null && !joined.isEmpty()) {
-      JsonArray labels = new JsonArray(List.of((Object[]) joined.split(",")));
-      json.put("label", labels.getString(0)).put("labels", labels);
-    }
   }
 
   /** Puts {@code text} when the bytes are valid UTF-8, else {@code base64Field}; omits an empty body. */

@@ -23,4 +23,11 @@ public record NewMessage(
     long notBefore,
     String callerIp,
     List<String> labels,
-    String dedupHash) {}
+    String dedupHash) {
+
+  /** The part kept in Redis as one field. */
+  public StoredMessage stored() {
+    return new StoredMessage(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore,
+        callerIp, labels, body);
+  }
+}

@@ -1,30 +1,19 @@
 package dev.courier.redis;
 
 /**
- * Field names of a message hash ({@link Keys#message}). Short names keep a pending message small in
- * Redis; the Lua scripts use the same literals.
+ * Field names of a message hash ({@link Keys#message}); the Lua scripts use the same literals. The
+ * immutable message is one binary field ({@link dev.courier.model.MessageCodec}); the fields a script
+ * reads or changes in place are kept apart.
  */
 public final class MessageFields {
-  public static final String URL = "url";
-  public static final String METHOD = "method";
-  /** Forwarded headers plus Content-Type, encoded by {@link dev.courier.model.HeaderCodec}. */
-  public static final String HEADERS = "hdr";
-  /** The raw body bytes. */
-  public static final String BODY = "body";
-  public static final String MAX_RETRIES = "retries";
+  /** The message: url, method, headers, options and body, encoded by MessageCodec. */
+  public static final String MESSAGE = "m";
+  /** Per-attempt timeout (ms): the claim script derives the lease deadline from it. */
+  public static final String TIMEOUT = "t";
   /** Attempts already made; sent as Upstash-Retried. */
-  public static final String RETRIED = "retried";
-  /** Upstash-Retry-Delay source, absent for the default backoff. */
-  public static final String RETRY_EXPR = "expr";
-  public static final String TIMEOUT = "timeout";
-  public static final String CALLER_IP = "ip";
-  public static final String CREATED_AT = "created";
-  /** First due time (Upstash-Not-Before / delay), ms. */
-  public static final String NOT_BEFORE = "due";
-  /** Comma-joined labels. */
-  public static final String LABELS = "labels";
+  public static final String RETRIED = "r";
   /** The token of the lease that currently holds the message; fences outcome writes. */
-  public static final String LEASE = "lease";
+  public static final String LEASE = "l";
 
   // Added when a message becomes a dead letter.
   public static final String MESSAGE_ID = "id";

@@ -1,6 +1,7 @@
 package dev.courier.wheel;
 
 import dev.courier.dispatch.Delivery;
+import dev.courier.model.MessageCodec;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.ScriptRunner;
@@ -35,16 +36,10 @@ public final class DelayWheel {
     List<Delivery> out = new ArrayList<>(reply.size() - 1);
     for (int i = 1; i < reply.size(); i++) {
       Response f = reply.get(i);
-      out.add(new Delivery(shard, f.get(0).toString(), f.get(1).toString(), f.get(2).toString(),
-          str(f.get(3)), f.get(4) == null ? io.vertx.core.buffer.Buffer.buffer() : f.get(4).toBuffer(),
-          f.get(5).toInteger(), f.get(6).toInteger(), str(f.get(7)), f.get(8).toLong(), str(f.get(9)),
-          f.get(10).toLong(), token));
+      out.add(new Delivery(shard, f.get(0).toString(), MessageCodec.decode(f.get(1).toBuffer()), f.get(2).toInteger(),
+          token));
     }
     return out;
-  }
-
-  private static String str(Response r) {
-    return r == null ? null : r.toString();
   }
 
   public Future<Integer> reap(int shard, long now, int max) {

@@ -3,6 +3,7 @@ package dev.courier.wheel;
 import dev.courier.bus.Addresses;
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.DeliveryBatch;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
@@ -29,13 +30,16 @@ public final class WheelVerticle extends VerticleBase {
   private final DispatchCredit credit;
   private final Wakeup wakeup;
   private final String nodeId;
+  private final int dispatchers;
   private RedisConnector redis;
   private DelayWheel wheel;
   private boolean claiming;
   private boolean again;
   private long lastError;
 
-  public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, String nodeId) {
+  public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, String nodeId,
+      int dispatchers) {
+    this.dispatchers = dispatchers;
     this.config = config;
     this.keys = keys;
     this.credit = credit;
@@ -89,9 +93,16 @@ public final class WheelVerticle extends VerticleBase {
         });
   }
 
+  /** One bus message per dispatcher, not per delivery; the bus round-robins among the dispatchers. */
   private void hand(List<Delivery> batch) {
-    for (Delivery d : batch) {
-      vertx.eventBus().send(Addresses.DISPATCH_DELIVER, d, LOCAL);
+    if (batch.isEmpty()) {
+      return;
+    }
+    int parts = Math.min(dispatchers, batch.size());
+    int size = (batch.size() + parts - 1) / parts;
+    for (int from = 0; from < batch.size(); from += size) {
+      vertx.eventBus().send(Addresses.DISPATCH_DELIVER,
+          new DeliveryBatch(batch.subList(from, Math.min(batch.size(), from + size))), LOCAL);
     }
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.dispatch.Delivery;
+import dev.courier.model.MessageCodec;
+import dev.courier.model.StoredMessage;
 import dev.courier.support.TestRedis;
 import dev.courier.wheel.DelayWheel;
 import io.vertx.core.Vertx;
@@ -45,9 +47,10 @@ class LuaScriptsTest {
   }
 
   private long store(String id, long due, String dedup) {
+    StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
+        Buffer.buffer(new byte[] {0, (byte) 0xff}));
     List<Object> args = new ArrayList<>(List.of(id, due, dedup == null ? 0L : 60_000L, 0L,
-        "url", "http://x/" + id, "method", "POST", "hdr", "", "body", Buffer.buffer(new byte[] {0, (byte) 0xff}),
-        "retries", 3L, "retried", 0L, "timeout", 5_000L, "created", due, "due", due));
+        "m", MessageCodec.encode(m), "t", 5_000L, "r", 0L));
     Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
         List.of(keys.message(0, id), keys.due(0), keys.dedup(0, dedup == null ? "-" : dedup)), args));
     return r.get(0).toLong();
@@ -66,8 +69,9 @@ class LuaScriptsTest {
     store("later", now + 60_000, null);
     List<Delivery> first = get(wheel.claim(0, 3, now + 100));
     assertEquals(List.of("m0", "m1", "m2"), first.stream().map(Delivery::id).toList(), "oldest first, at most 3");
-    assertEquals(2, first.get(0).body().length(), "binary body intact");
-    assertEquals((byte) 0xff, first.get(0).body().getByte(1));
+    assertEquals(2, first.get(0).message().body().length(), "binary body intact");
+    assertEquals((byte) 0xff, first.get(0).message().body().getByte(1));
+    assertEquals("http://x/m0", first.get(0).message().url());
     List<Delivery> second = get(wheel.claim(0, 3, now + 100));
     assertEquals(List.of("m3", "m4"), second.stream().map(Delivery::id).toList());
     assertTrue(get(wheel.claim(0, 3, now + 100)).isEmpty(), "the delayed message is not due");
@@ -124,8 +128,8 @@ class LuaScriptsTest {
         List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), "rstatus", 500L)));
     assertEquals(1L, moved.toLong());
     assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "d"))).toInteger());
-    Response f = cmd(Request.cmd(Command.HMGET).arg(keys.deadLetter(0, "1-1")).arg("url").arg("rstatus").arg("id"));
-    assertEquals("http://x/d", f.get(0).toString());
+    Response f = cmd(Request.cmd(Command.HMGET).arg(keys.deadLetter(0, "1-1")).arg("m").arg("rstatus").arg("id"));
+    assertEquals("http://x/d", MessageCodec.decode(f.get(0).toBuffer()).url());
     assertEquals("500", f.get(1).toString());
     assertEquals("d", f.get(2).toString());
   }
@@ -147,9 +151,9 @@ class LuaScriptsTest {
     store("a", now + 60_000, null);
     Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
         List.of(keys.message(0, "b"), keys.due(0), keys.dedup(0, "-")),
-        List.of("b", now, 0L, 1L, "url", "http://x")));
+        List.of("b", now, 0L, 1L, "m", "x")));
     assertEquals(2L, r.get(0).toLong());
-    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "b")).arg("url")));
+    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "b")).arg("m")));
   }
 
   @Test

@@ -1,0 +1,25 @@
+package dev.courier.model;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+
+/**
+ * The immutable part of a message, as stored in one binary field ({@link MessageCodec}); the mutable
+ * part (attempts made, lease token) lives in fields of its own so scripts can change it in place.
+ *
+ * @param headers encoded with {@link HeaderCodec}
+ * @param retryDelayExpression null for the default backoff
+ * @param callerIp null when unknown
+ */
+public record StoredMessage(
+    String url,
+    String method,
+    String headers,
+    int maxRetries,
+    String retryDelayExpression,
+    long timeoutMs,
+    long createdAt,
+    long notBefore,
+    String callerIp,
+    List<String> labels,
+    Buffer body) {}
