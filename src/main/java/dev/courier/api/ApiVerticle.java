@@ -38,7 +38,7 @@ public final class ApiVerticle extends VerticleBase {
     ScriptRunner scripts = new ScriptRunner(redis);
     var limits = config.limits();
     var publish = new PublishHandler(new PublishRequest(limits),
-        new IngestService(scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel));
+        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel));
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
     var signing = new KeysHandler(signingKeys, scripts);

@@ -43,7 +43,7 @@ public final class DispatchVerticle extends VerticleBase {
             .setMaxInitialLineLength(65_536).setMaxHeaderSize(65_536))
         .with(new PoolOptions().setHttp1MaxSize(delivery.poolSizePerHost()))
         .build();
-    var outcomes = new OutcomeWriter(new ScriptRunner(redis), keys, config.dlq().retentionMs());
+    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
     consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> {
       for (Delivery d : msg.body().deliveries()) {

@@ -1,11 +1,15 @@
 package dev.courier.dispatch;
 
+import dev.courier.api.HeaderNames;
 import dev.courier.model.HeaderCodec;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.redis.TurnBatcher;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,28 +17,35 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Writes an attempt's outcome back to Redis with one script, fenced by the lease token. The future
- * carries {@code false} when the lease was lost (reaped after a stall, or the message cancelled):
- * then nothing was written, by design.
+ * Writes an attempt's outcome back to Redis, fenced by the lease token. The future carries
+ * {@code false} when the lease was lost (reaped after a stall, or the message cancelled): then nothing
+ * was written, by design. Acks, the common case, are batched per event-loop turn and shard.
  */
 public final class OutcomeWriter {
+  private static final int MAX_BATCH = 512;
+
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long dlqRetentionMs;
+  private final List<TurnBatcher<Delivery, Boolean>> acks = new ArrayList<>();
 
-  public OutcomeWriter(ScriptRunner scripts, Keys keys, long dlqRetentionMs) {
+  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs) {
     this.scripts = scripts;
     this.keys = keys;
     this.dlqRetentionMs = dlqRetentionMs;
+    for (int s = 0; s < keys.shards(); s++) {
+      int shard = s;
+      acks.add(new TurnBatcher<>(context, MAX_BATCH, batch -> ack(shard, batch)));
+    }
   }
 
   public Future<Boolean> write(Delivery d, Outcome outcome, long now) {
     int s = d.shard();
-    Future<io.vertx.redis.client.Response> reply;
     if (outcome instanceof Outcome.Delivered) {
-      reply = scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(s), keys.message(s, d.id())),
-          List.of(d.id(), d.leaseToken()));
-    } else if (outcome instanceof Outcome.Retry retry) {
+      return acks.get(s).submit(d);
+    }
+    Future<Response> reply;
+    if (outcome instanceof Outcome.Retry retry) {
       reply = scripts.run(LuaScript.SCHEDULE_RETRY, List.of(keys.lease(s), keys.due(s), keys.message(s, d.id())),
           List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L));
     } else {
@@ -50,13 +61,27 @@ public final class OutcomeWriter {
     return reply.map(r -> r.toLong() == 1L);
   }
 
+  private Future<List<Boolean>> ack(int shard, List<Delivery> batch) {
+    List<Object> args = new ArrayList<>(1 + 2 * batch.size());
+    args.add(keys.messagePrefix(shard));
+    for (Delivery d : batch) {
+      args.add(d.id());
+      args.add(d.leaseToken());
+    }
+    return scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(shard)), args).map(reply -> {
+      List<Boolean> done = new ArrayList<>(batch.size());
+      reply.forEach(r -> done.add(r.toLong() == 1L));
+      return done;
+    });
+  }
+
   private static void addResponse(List<Object> args, AttemptResult r) {
     if (r.hasResponse()) {
       args.add(MessageFields.RESPONSE_STATUS);
       args.add((long) r.status());
       Map<String, List<String>> headers = new LinkedHashMap<>();
-      r.headers().forEach(h -> headers.computeIfAbsent(dev.courier.api.HeaderNames.canonical(h.getKey()),
-          k -> new ArrayList<>()).add(h.getValue()));
+      r.headers().forEach(h -> headers.computeIfAbsent(HeaderNames.canonical(h.getKey()), k -> new ArrayList<>())
+          .add(h.getValue()));
       args.add(MessageFields.RESPONSE_HEADERS);
       args.add(HeaderCodec.encode(headers));
       args.add(MessageFields.RESPONSE_BODY);

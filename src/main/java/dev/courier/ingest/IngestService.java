@@ -5,33 +5,43 @@ import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
-import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.redis.TurnBatcher;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stores accepted messages: one {@code storeMessage} script per message (dedup + backlog check + store +
- * schedule), pipelined with every other publish on the same event loop.
+ * Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store + schedule
+ * in one atomic step. The publishes of one event-loop turn for one shard go in one script call.
  *
  * <p>The future fails with {@link BacklogFullException} when the shard is at its backlog limit, and with
  * the Redis error when Redis is unreachable; it succeeds only once Redis said OK.
  */
 public final class IngestService {
+  /** Most messages stored by one script call: bounds the time Redis spends in one script. */
+  private static final int MAX_BATCH = 256;
+
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long dedupWindowMs;
   private final long maxBacklog;
   private final Runnable wakeWheel;
+  private final List<TurnBatcher<NewMessage, PublishResult>> shards = new ArrayList<>();
 
-  public IngestService(ScriptRunner scripts, Keys keys, long dedupWindowMs, long maxBacklog, Runnable wakeWheel) {
+  public IngestService(Context context, ScriptRunner scripts, Keys keys, long dedupWindowMs, long maxBacklog,
+      Runnable wakeWheel) {
     this.scripts = scripts;
     this.keys = keys;
     this.dedupWindowMs = dedupWindowMs;
     this.maxBacklog = maxBacklog;
     this.wakeWheel = wakeWheel;
+    for (int s = 0; s < keys.shards(); s++) {
+      int shard = s;
+      shards.add(new TurnBatcher<>(context, MAX_BATCH, batch -> store(shard, batch)));
+    }
   }
 
   /** Thrown (as a failed future) when the backlog limit is reached: the API answers 429. */
@@ -42,35 +52,53 @@ public final class IngestService {
   }
 
   public Future<PublishResult> publish(NewMessage m) {
-    int shard = keys.shardOf(m.id());
-    String dedupKey = m.dedupHash() == null ? keys.dedup(shard, "-") : keys.dedup(shard, m.dedupHash());
-    List<Object> args = new ArrayList<>(10);
-    args.add(m.id());
-    args.add(m.notBefore());
-    args.add(m.dedupHash() == null ? 0L : dedupWindowMs);
-    args.add(maxBacklog);
-    args.add(MessageFields.MESSAGE);
-    args.add(MessageCodec.encode(m.stored()));
-    args.add(MessageFields.TIMEOUT);
-    args.add(m.timeoutMs());
-    args.add(MessageFields.RETRIED);
-    args.add(0L);
-    List<String> scriptKeys = List.of(keys.message(shard, m.id()), keys.due(shard), dedupKey);
-    return scripts.run(LuaScript.STORE_MESSAGE, scriptKeys, args).map(reply -> outcome(reply, m));
+    return shards.get(keys.shardOf(m.id())).submit(m).compose(IngestService::check);
   }
 
-  private PublishResult outcome(Response reply, NewMessage m) {
-    long code = reply.get(0).toLong();
+  private Future<List<PublishResult>> store(int shard, List<NewMessage> batch) {
+    List<Object> args = new ArrayList<>(4 + 5 * batch.size());
+    args.add(keys.messagePrefix(shard));
+    args.add(keys.dedupPrefix(shard));
+    args.add(dedupWindowMs);
+    args.add(maxBacklog);
+    for (NewMessage m : batch) {
+      args.add(m.id());
+      args.add(m.notBefore());
+      args.add(m.dedupHash() == null ? "" : m.dedupHash());
+      args.add(MessageCodec.encode(m.stored()));
+      args.add(m.timeoutMs());
+    }
+    return scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(shard)), args).map(reply -> {
+      List<PublishResult> results = new ArrayList<>(batch.size());
+      boolean dueNow = false;
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < batch.size(); i++) {
+        NewMessage m = batch.get(i);
+        results.add(outcome(reply.get(i), m));
+        dueNow |= m.notBefore() <= now;
+      }
+      if (dueNow) {
+        wakeWheel.run();
+      }
+      return results;
+    });
+  }
+
+  /** A full backlog fails only its own publish: a result without id, turned into the failure by check. */
+  private static PublishResult outcome(Response r, NewMessage m) {
+    long code = r.get(0).toLong();
     if (code == 1) {
-      return new PublishResult(reply.get(1).toString(), m.url(), true);
+      return new PublishResult(r.get(1).toString(), m.url(), true);
     }
     if (code == 2) {
-      throw new BacklogFullException("backlog limit reached (" + reply.get(1) + " messages waiting), retry later");
-    }
-    if (m.notBefore() <= System.currentTimeMillis()) {
-      wakeWheel.run();
+      return new PublishResult(null, m.url(), false);
     }
     return new PublishResult(m.id(), m.url(), false);
   }
 
+  private static Future<PublishResult> check(PublishResult r) {
+    return r.messageId() == null
+        ? Future.failedFuture(new BacklogFullException("backlog limit reached, retry later"))
+        : Future.succeededFuture(r);
+  }
 }

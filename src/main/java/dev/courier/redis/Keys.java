@@ -58,8 +58,12 @@ public final class Keys {
     return shard(shard) + "lease";
   }
 
+  public String dedupPrefix(int shard) {
+    return shard(shard) + "dedup:";
+  }
+
   public String dedup(int shard, String hash) {
-    return shard(shard) + "dedup:" + hash;
+    return dedupPrefix(shard) + hash;
   }
 
   public String dlq(int shard) {

@@ -13,9 +13,9 @@ import java.util.HexFormat;
  * is read once from the classpath; its SHA-1 is computed locally so EVALSHA needs no prior round trip.
  */
 public enum LuaScript {
-  STORE_MESSAGE("storeMessage-3.lua"),
+  STORE_MESSAGES("storeMessages-1.lua"),
   CLAIM_DUE("claimDue-2.lua"),
-  ACK_DELIVERED("ackDelivered-2.lua"),
+  ACK_DELIVERED("ackDelivered-1.lua"),
   SCHEDULE_RETRY("scheduleRetry-3.lua"),
   MOVE_TO_DLQ("moveToDlq-4.lua"),
   REAP_LEASES("reapLeases-2.lua"),

@@ -49,11 +49,10 @@ class LuaScriptsTest {
   private long store(String id, long due, String dedup) {
     StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
         Buffer.buffer(new byte[] {0, (byte) 0xff}));
-    List<Object> args = new ArrayList<>(List.of(id, due, dedup == null ? 0L : 60_000L, 0L,
-        "m", MessageCodec.encode(m), "t", 5_000L, "r", 0L));
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
-        List.of(keys.message(0, id), keys.due(0), keys.dedup(0, dedup == null ? "-" : dedup)), args));
-    return r.get(0).toLong();
+    List<Object> args = new ArrayList<>(List.of(keys.messagePrefix(0), keys.dedupPrefix(0), 60_000L, 0L,
+        id, due, dedup == null ? "" : dedup, MessageCodec.encode(m), 5_000L));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0)), args));
+    return r.get(0).get(0).toLong();
   }
 
   private Response cmd(Request r) {
@@ -96,8 +95,8 @@ class LuaScriptsTest {
   }
 
   private Response ack(Delivery d) {
-    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0), keys.message(0, d.id())),
-        List.of(d.id(), d.leaseToken())));
+    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0)),
+        List.of(keys.messagePrefix(0), d.id(), d.leaseToken()))).get(0);
   }
 
   @Test
@@ -149,11 +148,13 @@ class LuaScriptsTest {
   void backlogLimitRefusesAndStoresNothing() {
     long now = System.currentTimeMillis();
     store("a", now + 60_000, null);
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGE,
-        List.of(keys.message(0, "b"), keys.due(0), keys.dedup(0, "-")),
-        List.of("b", now, 0L, 1L, "m", "x")));
-    assertEquals(2L, r.get(0).toLong());
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0)),
+        List.of(keys.messagePrefix(0), keys.dedupPrefix(0), 0L, 1L, "b", now, "", "x", 1_000L,
+            "c", now, "", "y", 1_000L)));
+    assertEquals(2L, r.get(0).get(0).toLong());
+    assertEquals(2L, r.get(1).get(0).toLong(), "each message of a batch is checked");
     assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "b")).arg("m")));
+    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "c")).arg("m")));
   }
 
   @Test
