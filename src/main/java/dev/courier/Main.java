@@ -59,7 +59,8 @@ public final class Main {
     try {
       Courier node = Courier.start(vertx, config, resolved.keysExplicit()).await();
       System.out.println("courier: listening on http://" + config.http().host() + ":" + node.port()
-          + (config.devProfile() ? " (dev profile: public development credentials)" : ""));
+          + (config.devProfile() ? " (dev profile: public development credentials)" : "")
+          + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           node.stop().await();

@@ -34,6 +34,7 @@ public final class Bench {
   private static final int SECONDS = Integer.getInteger("bench.seconds", 15);
   private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 128);
   private static final int PENDING = Integer.getInteger("bench.pending", 1_000_000);
+  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 30);
   private static final String ONLY = System.getProperty("bench.only", "1,2,3,4");
 
   private final Vertx vertx;
@@ -77,10 +78,21 @@ public final class Bench {
     line("baseline: raw client → sink", "%.0f req/s", ceiling);
 
     Path dir = Files.createTempDirectory("courier-bench");
-    courier = CourierProcess.start(jar, dir, List.of("-Xmx1g"), Map.of());
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+    String extra = System.getProperty("courier.jvm", "");
+    if (!extra.isBlank()) {
+      jvm.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String kv : System.getProperty("courier.env", "").split(",")) {
+      if (kv.contains("=")) {
+        env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    courier = CourierProcess.start(jar, dir, jvm, env);
     System.out.println("bench: courier at " + courier.url + ", redis " + courier.redisHost + ":" + courier.redisPort);
     // Courier's own warm-up: the first few hundred thousand requests run slower while the JIT works.
-    await(Load.closed(vertx, CONCURRENCY, 10_000, n -> publish(n, null)));
+    await(Load.closed(vertx, CONCURRENCY, WARMUP_SECONDS * 1000L, n -> publish(n, null)));
     drain(60_000);
 
     double sustained = 0;
@@ -107,9 +119,15 @@ public final class Bench {
     sink.reset();
     long before = sink.requests.get();
     long t0 = System.currentTimeMillis();
+    double[] cpu0 = courier.cpuSeconds();
+    double self0 = CourierProcess.cpu(ProcessHandle.current().pid());
     Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, null)));
     long delivered = sink.requests.get() - before;
     double rate = delivered * 1000.0 / (System.currentTimeMillis() - t0);
+    double[] cpu1 = courier.cpuSeconds();
+    double self1 = CourierProcess.cpu(ProcessHandle.current().pid());
+    line("1. CPU per delivered message", "courier %.0f µs, redis %.0f µs, bench (client + sink) %.0f µs",
+        (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered, (self1 - self0) * 1e6 / delivered);
     drain(120_000);
     long lost = pub.ok() - sink.distinct();
     line("1. published (accepted)", "%.0f msg/s (%d rejected, %d failed)", pub.rate(), pub.rejected(), pub.failed());
@@ -142,8 +160,12 @@ public final class Bench {
   private void publishPath() throws Exception {
     Load.Result noop = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> health()));
     line("3. baseline: GET /health (no work)", "%.0f req/s", noop.rate());
+    double[] cpu0 = courier.cpuSeconds();
     Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, "1h")));
+    double[] cpu1 = courier.cpuSeconds();
     verdict("3. publish only (delayed 1 h)", pub.rate(), noop.rate(), 0.5, "msg/s");
+    line("3. CPU per publish", "courier %.0f µs, redis %.0f µs", (cpu1[0] - cpu0[0]) * 1e6 / pub.ok(),
+        (cpu1[1] - cpu0[1]) * 1e6 / pub.ok());
   }
 
   // ----- target 4 ------------------------------------------------------------------------------

@@ -82,6 +82,18 @@ final class CourierProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** CPU seconds used so far by Courier's JVM and by its embedded redis-server (from /proc). */
+  double[] cpuSeconds() throws Exception {
+    long redisPid = process.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+    return new double[] {cpu(process.pid()), redisPid < 0 ? 0 : cpu(redisPid)};
+  }
+
+  static double cpu(long pid) throws Exception {
+    String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime, in clock ticks
+  }
+
   /** A Redis command over a plain socket (the bench needs a handful, off the measured path). */
   String redis(String... args) throws Exception {
     try (Socket s = new Socket(redisHost, redisPort)) {
