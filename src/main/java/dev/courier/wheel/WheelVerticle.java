@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class WheelVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WheelVerticle.class);
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final int REAP_BATCH = 1000;
 
   private final AppConfig config;
   private final Keys keys;
@@ -109,15 +110,23 @@ public final class WheelVerticle extends VerticleBase {
   private void reap() {
     long now = System.currentTimeMillis();
     for (int s = 0; s < keys.shards(); s++) {
-      wheel.reap(s, now, 1000).onComplete(ar -> {
-        if (ar.failed()) {
-          logThrottled("reaper failed: " + ar.cause().getMessage());
-        } else if (ar.result() > 0) {
-          LOG.info("returned {} expired leases to the wheel", ar.result());
-          wakeup.run();
-        }
-      });
+      reap(s, now);
     }
+  }
+
+  /** Bounded calls, repeated while they come back full: a dead node's thousands of leases all return. */
+  private void reap(int shard, long now) {
+    wheel.reap(shard, now, REAP_BATCH).onComplete(ar -> {
+      if (ar.failed()) {
+        logThrottled("reaper failed: " + ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("returned {} expired leases to the wheel", ar.result());
+        wakeup.run();
+        if (ar.result() == REAP_BATCH) {
+          reap(shard, now);
+        }
+      }
+    });
   }
 
   /** Redis being down is logged once every few seconds, not once per tick. */
