@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
- * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} (e.g. "1,3").
+ * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
+ * "5" adds the overload run), {@code bench.warmup} (30 s), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
   private static final byte[] BODY = body200();
@@ -107,6 +108,9 @@ public final class Bench {
     }
     if (ONLY.contains("4")) {
       pending();
+    }
+    if (ONLY.contains("5")) {
+      overload(jar, sustained);
     }
     System.out.println();
     System.out.println("=== results ===");
@@ -205,6 +209,24 @@ public final class Bench {
     if (idle.ok() == 0) {
       line("4. warning", "no immediate message was accepted while idle");
     }
+  }
+
+  // ----- target 5 ------------------------------------------------------------------------------
+
+  /** Twice the sustainable rate for 60 s on a fresh node with -Xmx512m and a backlog limit. */
+  private void overload(Path jar, double sustained) throws Exception {
+    double rate = 2 * (sustained > 0 ? sustained : 10_000);
+    courier.close();
+    courier = CourierProcess.start(jar, Files.createTempDirectory("courier-overload"), List.of("-Xmx512m"),
+        Map.of("COURIER_LIMITS_MAX_BACKLOG", "50000"));
+    sink.reset();
+    Load.Result r = await(Load.open(vertx, rate, 60_000, CONCURRENCY * 8, n -> publish(n, null)));
+    drain(300_000);
+    long lost = r.ok() - sink.distinct();
+    line("5. overload at " + (long) rate + "/s for 60 s, -Xmx512m",
+        "%d accepted, %d refused with 429/503, %d not sent (generator cap)", r.ok(), r.rejected(), r.failed());
+    line("5. after the overload", "lost %d, duplicated %d, blocked-thread/OOM lines %d  %s", lost, sink.duplicates(),
+        courier.alarms.get(), lost == 0 && courier.alarms.get() == 0 && r.rejected() > 0 ? "PASS" : "FAIL");
   }
 
   // ----- requests --------------------------------------------------------------------------------

@@ -26,8 +26,12 @@ final class CourierProcess implements AutoCloseable {
   final String token;
   final String redisHost;
   final int redisPort;
+  /** Lines in Courier's output that Vert.x's blocked-thread checker or an OutOfMemoryError produced. */
+  final java.util.concurrent.atomic.AtomicInteger alarms;
 
-  private CourierProcess(Process process, String url, String token, String redisHost, int redisPort) {
+  private CourierProcess(Process process, String url, String token, String redisHost, int redisPort,
+      java.util.concurrent.atomic.AtomicInteger alarms) {
+    this.alarms = alarms;
     this.process = process;
     this.url = url;
     this.token = token;
@@ -50,6 +54,7 @@ final class CourierProcess implements AutoCloseable {
     CompletableFuture<String> url = new CompletableFuture<>();
     String[] token = new String[1];
     String[] redis = new String[2];
+    java.util.concurrent.atomic.AtomicInteger alarms = new java.util.concurrent.atomic.AtomicInteger();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
         String line;
@@ -63,6 +68,9 @@ final class CourierProcess implements AutoCloseable {
           } else if ((m = LISTENING.matcher(line)).find()) {
             url.complete(m.group(1));
           }
+          if (line.contains("Thread blocked") || line.contains("OutOfMemoryError")) {
+            alarms.incrementAndGet();
+          }
           if (line.contains("WARN") || line.contains("ERROR") || line.contains("Exception")) {
             System.out.println("  [courier] " + line);
           }
@@ -75,7 +83,7 @@ final class CourierProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     String base = url.get(120, TimeUnit.SECONDS);
-    return new CourierProcess(p, base, token[0], redis[0], Integer.parseInt(redis[1]));
+    return new CourierProcess(p, base, token[0], redis[0], Integer.parseInt(redis[1]), alarms);
   }
 
   long pid() {
