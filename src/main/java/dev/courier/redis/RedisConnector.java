@@ -12,6 +12,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One long-lived, pipelined Redis connection for one verticle instance (one event loop). The pooled
@@ -26,6 +27,10 @@ import java.util.List;
  * <p>Belongs to the context that created it; a call from elsewhere (start-up, tests) hops onto it.
  */
 public final class RedisConnector {
+  /** No reply in this long means the connection is gone without telling: fail the batch, reconnect. */
+  private static final long REPLY_TIMEOUT_MS = 10_000;
+  private static final long CONNECT_TIMEOUT_MS = 3_000;
+
   private final Redis client;
   private final Context context;
   private RedisConnection connection;
@@ -73,15 +78,19 @@ public final class RedisConnector {
       if (ar.failed()) {
         promises.forEach(p -> p.fail(ar.cause()));
       } else if (requests.size() == 1) {
-        ar.result().send(requests.get(0)).onComplete(promises.get(0));
+        RedisConnection conn = ar.result();
+        conn.send(requests.get(0)).timeout(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            .onFailure(err -> dropIfSilent(conn, err)).onComplete(promises.get(0));
       } else {
-        ar.result().batch(requests).onComplete(batch -> {
+        RedisConnection conn = ar.result();
+        conn.batch(requests).timeout(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(batch -> {
           if (batch.succeeded()) {
             List<Response> replies = batch.result();
             for (int i = 0; i < promises.size(); i++) {
               promises.get(i).complete(replies.get(i));
             }
           } else {
+            dropIfSilent(conn, batch.cause());
             // A batch fails whole when one reply is an error. The scripts report outcomes as return
             // codes, so an error here is NOSCRIPT (Redis restarted or flushed: the EVALSHAs did not
             // run) or Redis itself failing; each caller sees the error and ScriptRunner retries.
@@ -102,7 +111,10 @@ public final class RedisConnector {
       Promise<RedisConnection> promise = Promise.promise();
       pending = promise.future();
       connecting = pending;
-      client.connect().onComplete(ar -> {
+      Future<RedisConnection> attempt = client.connect();
+      // The handshake after the TCP connect (HELLO) can wait forever on a Redis that dies mid-way, and
+      // every command of this verticle would wait behind it. A connection that arrives late is closed.
+      attempt.timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
         connecting = null;
         if (ar.succeeded()) {
           RedisConnection conn = ar.result();
@@ -111,12 +123,19 @@ public final class RedisConnector {
           connection = conn;
           promise.complete(conn);
         } else {
+          attempt.onSuccess(RedisConnection::close);
           promise.fail(ar.cause());
         }
       });
     }
     // Not the field: connect() may complete synchronously and reset it before we get here.
     return pending;
+  }
+
+  private void dropIfSilent(RedisConnection conn, Throwable err) {
+    if (err instanceof java.util.concurrent.TimeoutException) {
+      drop(conn);
+    }
   }
 
   private void drop(RedisConnection conn) {

@@ -92,6 +92,11 @@ public final class Bench {
     }
     courier = CourierProcess.start(jar, dir, jvm, env);
     System.out.println("bench: courier at " + courier.url + ", redis " + courier.redisHost + ":" + courier.redisPort);
+    String redisConfig = System.getProperty("bench.redisConfig", "");
+    if (!redisConfig.isBlank()) { // e.g. "appendonly no", to measure what AOF costs
+      String[] kv = redisConfig.trim().split("\\s+", 2);
+      System.out.println("bench: CONFIG SET " + redisConfig + " → " + courier.redis("CONFIG", "SET", kv[0], kv[1]));
+    }
     // Courier's own warm-up: the first few hundred thousand requests run slower while the JIT works.
     await(Load.closed(vertx, CONCURRENCY, WARMUP_SECONDS * 1000L, n -> publish(n, null)));
     drain(60_000);
