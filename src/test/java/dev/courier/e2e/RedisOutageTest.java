@@ -60,9 +60,9 @@ class RedisOutageTest {
       EmbeddedRedis restarted = redis;
       Sink.waitFor(() -> node.send("POST", "/v2/publish/" + sink.url("/after"), Map.of(), "a".getBytes())
           .statusCode() == 200, 10_000, "publish did not recover after Redis came back (" + restarted.url() + ")");
-      EmbeddedRedis r = redis;
+      EmbeddedRedis current = redis;
       Sink.waitFor(() -> sink.received().size() >= 2, 15_000, "deliveries after the outage: " + sink.received().size()
-          + "; redis holds " + state(r, node.prefix()));
+          + "; redis holds " + state(current, node.prefix()));
       assertTrue(sink.received().stream().anyMatch(r -> before.equals(r.header("Upstash-Message-Id"))),
           "the message accepted before the outage was delivered");
       assertTrue(sink.received().stream().noneMatch(r -> r.uri().equals("/during")), "nothing answered 503 was stored");
