@@ -67,16 +67,20 @@ public final class Bench {
   }
 
   private void run() throws Exception {
-    Path jar = Path.of(System.getProperty("courier.jar", "../target/courier.jar"));
+    Path jar = Path.of(System.getProperty("courier.jar",
+        Files.isRegularFile(Path.of("target/courier.jar")) ? "target/courier.jar" : "../target/courier.jar"));
     System.out.printf("bench: %d cores, %s, %d s per phase, %d in flight%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), SECONDS, CONCURRENCY);
     sinkPort = await(sink.start(vertx));
 
     // Baseline: the raw client → sink ceiling, after its own JIT warm-up.
+    // Best of three: a noisy neighbour can only lower a run, and a low ceiling would flatter the ratios.
     await(Load.closed(vertx, CONCURRENCY, 5_000, n -> raw()));
-    Load.Result rawRes = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> raw()));
-    double ceiling = rawRes.rate();
-    line("baseline: raw client → sink", "%.0f req/s", ceiling);
+    double ceiling = 0;
+    for (int i = 0; i < 3; i++) {
+      ceiling = Math.max(ceiling, await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> raw())).rate());
+    }
+    line("baseline: raw client → sink (best of 3)", "%.0f req/s", ceiling);
 
     Path dir = Files.createTempDirectory("courier-bench");
     List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
@@ -149,12 +153,20 @@ public final class Bench {
 
   private void latency(double sustained) throws Exception {
     double rate = Math.max(100, sustained / 2);
+    String forks0 = courier.redisStat("total_forks");
     sink.reset();
+    System.out.println("bench: latency phase starts at second " + (System.currentTimeMillis() / 1000) % 100_000);
     await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, null)));
     drain(60_000);
     Histogram h = sink.latency();
     line("2. immediate at " + (long) rate + "/s", "p50 %d ms, p99 %d ms, max %d ms  %s (target p99 <= 25 ms)",
         h.percentile(50), h.percentile(99), h.percentile(100), h.percentile(99) <= 25 ? "PASS" : "FAIL");
+    synchronized (sink) {
+      System.out.println("bench: deliveries over 100 ms by second: " + sink.late);
+    }
+    line("2. redis forks (AOF rewrite) during it", "%s → %s, latest fork %s µs, delayed fsyncs %s", forks0,
+        courier.redisStat("total_forks"), courier.redisStat("latest_fork_usec"),
+        courier.redisInfoText("persistence", "aof_delayed_fsync"));
 
     sink.reset();
     await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, "2s")));
@@ -167,12 +179,15 @@ public final class Bench {
   // ----- target 3 ------------------------------------------------------------------------------
 
   private void publishPath() throws Exception {
-    Load.Result noop = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> health()));
-    line("3. baseline: GET /health (no work)", "%.0f req/s", noop.rate());
+    double noop = 0;
+    for (int i = 0; i < 3; i++) {
+      noop = Math.max(noop, await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> health())).rate());
+    }
+    line("3. baseline: GET /health, no work (best of 3)", "%.0f req/s", noop);
     double[] cpu0 = courier.cpuSeconds();
     Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, "1h")));
     double[] cpu1 = courier.cpuSeconds();
-    verdict("3. publish only (delayed 1 h)", pub.rate(), noop.rate(), 0.5, "msg/s");
+    verdict("3. publish only (delayed 1 h)", pub.rate(), noop, 0.5, "msg/s");
     line("3. CPU per publish", "courier %.0f µs, redis %.0f µs", (cpu1[0] - cpu0[0]) * 1e6 / pub.ok(),
         (cpu1[1] - cpu0[1]) * 1e6 / pub.ok());
   }

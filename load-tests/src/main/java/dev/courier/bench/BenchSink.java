@@ -19,6 +19,8 @@ final class BenchSink {
   private final Histogram latency = new Histogram();
   private final Histogram lateness = new Histogram();
   private long early;
+  /** Deliveries that took over 100 ms, by second of arrival: shows whether slowness comes in bursts. */
+  final java.util.TreeMap<Long, Integer> late = new java.util.TreeMap<>();
   private HttpServer server;
 
   Future<Integer> start(Vertx vertx) {
@@ -50,7 +52,11 @@ final class BenchSink {
       }
       lateness.add(Math.max(0, late));
     } else if (sentAt != null) {
-      latency.add(now - Long.parseLong(sentAt));
+      long ms = now - Long.parseLong(sentAt);
+      latency.add(ms);
+      if (ms > 100) {
+        late.merge((now / 1000) % 100_000, 1, Integer::sum);
+      }
     }
   }
 
@@ -60,6 +66,7 @@ final class BenchSink {
     early = 0;
     latency.clear();
     lateness.clear();
+    late.clear();
     requests.set(0);
   }
 

@@ -134,6 +134,20 @@ final class CourierProcess implements AutoCloseable {
     return sb.toString();
   }
 
+  /** A field of INFO stats, as text. */
+  String redisStat(String field) throws Exception {
+    return redisInfoText("stats", field);
+  }
+
+  String redisInfoText(String section, String field) throws Exception {
+    for (String line : redis("INFO", section).split("\r\n")) {
+      if (line.startsWith(field + ":")) {
+        return line.substring(field.length() + 1).trim();
+      }
+    }
+    return "?";
+  }
+
   long redisInfo(String field) throws Exception {
     for (String line : redis("INFO", "memory").split("\r\n")) {
       if (line.startsWith(field + ":")) {
