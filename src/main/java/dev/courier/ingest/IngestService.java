@@ -62,18 +62,7 @@ public final class IngestService {
     if (maxBacklog == 0 && batch.stream().allMatch(m -> m.dedupHash() == null)) {
       return storePlain(shard, batch);
     }
-    List<Object> args = new ArrayList<>(4 + 5 * batch.size());
-    args.add(keys.messagePrefix(shard));
-    args.add(keys.dedupPrefix(shard));
-    args.add(dedupWindowMs);
-    args.add(maxBacklog);
-    for (NewMessage m : batch) {
-      args.add(m.id());
-      args.add(m.notBefore());
-      args.add(m.dedupHash() == null ? "" : m.dedupHash());
-      args.add(MessageCodec.encode(m.stored()));
-      args.add(m.timeoutMs());
-    }
+    List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch);
     return scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(shard)), args).map(reply -> {
       List<PublishResult> results = new ArrayList<>(batch.size());
       boolean dueNow = false;
@@ -88,6 +77,24 @@ public final class IngestService {
       }
       return results;
     });
+  }
+
+  /** The ARGV of {@code storeMessages-1.lua} for a batch (public for the JMH benchmark of this hot spot). */
+  public static List<Object> storeArgs(Keys keys, int shard, long dedupWindowMs, long maxBacklog,
+      List<NewMessage> batch) {
+    List<Object> args = new ArrayList<>(4 + 5 * batch.size());
+    args.add(keys.messagePrefix(shard));
+    args.add(keys.dedupPrefix(shard));
+    args.add(dedupWindowMs);
+    args.add(maxBacklog);
+    for (NewMessage m : batch) {
+      args.add(m.id());
+      args.add(m.notBefore());
+      args.add(m.dedupHash() == null ? "" : m.dedupHash());
+      args.add(MessageCodec.encode(m.stored()));
+      args.add(m.timeoutMs());
+    }
+    return args;
   }
 
   /**

@@ -1,12 +1,13 @@
 package dev.courier.bench;
 
+import dev.courier.ingest.IngestService;
 import dev.courier.model.MessageCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.model.StoredMessage;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
+import dev.courier.redis.ScriptRunner;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.impl.RequestImpl;
 import java.util.ArrayList;
@@ -94,41 +95,10 @@ public class RedisArgsBenchmark {
     return ((RequestImpl) storeRequest(b)).encode();
   }
 
-  /** Mirrors IngestService.store (argument list) and ScriptRunner.request (private there). */
+  /** What IngestService.store builds for one script call. */
   private static Request storeRequest(Batch b) {
     int shard = 0;
-    List<NewMessage> batch = b.batch;
-    List<Object> args = new ArrayList<>(4 + 5 * batch.size());
-    args.add(b.keys.messagePrefix(shard));
-    args.add(b.keys.dedupPrefix(shard));
-    args.add(b.dedupWindowMs);
-    args.add(b.maxBacklog);
-    for (NewMessage m : batch) {
-      args.add(m.id());
-      args.add(m.notBefore());
-      args.add(m.dedupHash() == null ? "" : m.dedupHash());
-      args.add(MessageCodec.encode(m.stored()));
-      args.add(m.timeoutMs());
-    }
-    List<String> keys = List.of(b.keys.due(shard));
-    LuaScript script = LuaScript.STORE_MESSAGES;
-    Request req = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
-    for (String key : keys) {
-      req.arg(key);
-    }
-    for (Object a : args) {
-      if (a instanceof Buffer buf) {
-        req.arg(buf);
-      } else if (a instanceof byte[] bytes) {
-        req.arg(bytes);
-      } else if (a instanceof Long l) {
-        req.arg(l);
-      } else if (a instanceof Integer i) {
-        req.arg(i);
-      } else {
-        req.arg(String.valueOf(a));
-      }
-    }
-    return req;
+    List<Object> args = IngestService.storeArgs(b.keys, shard, b.dedupWindowMs, b.maxBacklog, b.batch);
+    return ScriptRunner.request(LuaScript.STORE_MESSAGES, List.of(b.keys.due(shard)), args);
   }
 }
