@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -114,7 +115,7 @@ public final class RedisConnector {
       Future<RedisConnection> attempt = client.connect();
       // The handshake after the TCP connect (HELLO) can wait forever on a Redis that dies mid-way, and
       // every command of this verticle would wait behind it. A connection that arrives late is closed.
-      attempt.timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+      attempt.timeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS).compose(this::loadScripts).onComplete(ar -> {
         connecting = null;
         if (ar.succeeded()) {
           RedisConnection conn = ar.result();
@@ -130,6 +131,21 @@ public final class RedisConnector {
     }
     // Not the field: connect() may complete synchronously and reset it before we get here.
     return pending;
+  }
+
+  /**
+   * Loads every script on a new connection before anyone uses it: a Redis that restarted has forgotten
+   * them, and a NOSCRIPT inside a batch would fail the whole batch, including a claim that did run (its
+   * messages would then wait for their lease to expire). Only a SCRIPT FLUSH while connected can still
+   * cause NOSCRIPT; ScriptRunner handles that.
+   */
+  private Future<RedisConnection> loadScripts(RedisConnection conn) {
+    List<Request> loads = new ArrayList<>();
+    for (LuaScript script : LuaScript.values()) {
+      loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
+    }
+    return conn.batch(loads).timeout(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(replies -> conn)
+        .onFailure(err -> conn.close());
   }
 
   private void dropIfSilent(RedisConnection conn, Throwable err) {

@@ -11,7 +11,9 @@ import java.util.List;
  * Runs {@link LuaScript}s with EVALSHA on a {@link RedisConnector}. Redis forgets scripts on restart or
  * SCRIPT FLUSH; on NOSCRIPT the scripts are loaded again and the call repeated, so callers never see it.
  * A repeated call may find its own effect (a batch failed whole after one of its scripts ran): the
- * scripts are written so that running one twice changes nothing more.
+ * outcome scripts are written so that running one twice changes nothing more; a repeated claim leaves
+ * the first claim's messages leased until the reaper returns them. RedisConnector loads every script on
+ * each new connection, so this needs a SCRIPT FLUSH while connected.
  */
 public final class ScriptRunner {
   private final RedisConnector redis;
