@@ -241,7 +241,7 @@ public final class Bench {
     double rate = 2 * (sustained > 0 ? sustained : 10_000);
     courier.close();
     courier = CourierProcess.start(jar, Files.createTempDirectory("courier-overload"), List.of("-Xmx512m"),
-        Map.of("COURIER_LIMITS_MAX_BACKLOG", "50000"));
+        Map.of("COURIER_LIMITS_MAX_BACKLOG", System.getProperty("bench.backlog", "2000")));
     sink.reset();
     Load.Result r = await(Load.open(vertx, rate, 60_000, CONCURRENCY * 8, n -> publish(n, null)));
     drain(300_000);
