@@ -14,8 +14,7 @@
   ARGV[4] lease token (unique per claim; fences the outcome scripts)
   ARGV[5] message key prefix  courier:{s}:msg:
   Returns
-    { nextDue, {id, message, retried}, ... }   (message: the binary field 'm')
-    nextDue: the due time of the earliest message left on the wheel, '-1' when it is empty.
+    { {id, message, retried}, ... }   (message: the binary field 'm')
     Ids whose hash is gone (cancelled meanwhile) are dropped silently.
 ]]
 local now = tonumber(ARGV[1])
@@ -34,6 +33,4 @@ for _, id in ipairs(ids) do
     out[#out + 1] = {id, f[1], f[2]}
   end
 end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-table.insert(out, 1, first[2] or '-1')
 return out

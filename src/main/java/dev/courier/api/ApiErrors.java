@@ -24,8 +24,8 @@ public final class ApiErrors {
     } else if (failure instanceof IngestService.BacklogFullException e) {
       send(ctx.response(), 429, e.getMessage(), 1L);
     } else if (failure != null) {
-      LOG.warn("{} {} failed: {}", ctx.request().method(), ctx.request().path().length() > 200 ? "(long path)"
-          : routeName(ctx), failure.toString());
+      // The route, never the path: a publish path holds the destination URL, which may carry secrets.
+      LOG.warn("{} {} failed: {}", ctx.request().method(), routeName(ctx), failure.toString());
       send(ctx.response(), 503, "storage unavailable, retry later", 1L);
     } else {
       int status = ctx.statusCode();
@@ -40,7 +40,12 @@ public final class ApiErrors {
   }
 
   private static String routeName(RoutingContext ctx) {
-    return ctx.currentRoute() == null ? "?" : String.valueOf(ctx.currentRoute().getPath());
+    var route = ctx.currentRoute();
+    if (route == null) {
+      return "?";
+    }
+    return route.getPath() != null ? route.getPath() : ctx.request().path().startsWith(PublishHandler.PREFIX)
+        ? PublishHandler.PREFIX + "*" : "(route)";
   }
 
   public static void send(HttpServerResponse response, int status, String message, Long retryAfterSeconds) {

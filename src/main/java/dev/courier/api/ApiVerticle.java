@@ -69,10 +69,6 @@ public final class ApiVerticle extends VerticleBase {
     return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
   }
 
-  public int port() {
-    return server.actualPort();
-  }
-
   @Override
   public Future<?> stop() {
     return Future.join(server == null ? Future.succeededFuture() : server.close(), redis.close());

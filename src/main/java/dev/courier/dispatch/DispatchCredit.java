@@ -11,13 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Shared by the wheel and the dispatchers, which run on different event loops, hence atomics.
  */
 public final class DispatchCredit {
-  private final int capacity;
   private final AtomicInteger free;
   private final AtomicBoolean starved = new AtomicBoolean();
   private volatile Runnable onFreed = () -> {};
 
   public DispatchCredit(int capacity) {
-    this.capacity = capacity;
     this.free = new AtomicInteger(capacity);
   }
 
@@ -49,9 +47,5 @@ public final class DispatchCredit {
     if (starved.compareAndSet(true, false)) {
       onFreed.run();
     }
-  }
-
-  public int inFlight() {
-    return capacity - free.get();
   }
 }

@@ -4,6 +4,7 @@ import dev.courier.messages.MessageView;
 import dev.courier.model.HeaderCodec;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
+import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -21,7 +22,9 @@ import java.util.List;
  */
 public final class DeadLetterService {
   /** The fields a dead letter is read with, in this order: the message, then what the failure added. */
-  private static final List<String> FIELDS = List.of("m", "id", "dlqId", "rstatus", "rhdr", "rbody", "error", "r");
+  private static final List<String> FIELDS = List.of(MessageFields.MESSAGE, MessageFields.MESSAGE_ID,
+      MessageFields.DLQ_ID, MessageFields.RESPONSE_STATUS, MessageFields.RESPONSE_HEADERS, MessageFields.RESPONSE_BODY,
+      MessageFields.ERROR, MessageFields.RETRIED);
 
   private final ScriptRunner scripts;
   private final Keys keys;

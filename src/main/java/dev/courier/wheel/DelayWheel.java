@@ -33,9 +33,8 @@ public final class DelayWheel {
   }
 
   private static List<Delivery> parse(Response reply, int shard, String token) {
-    List<Delivery> out = new ArrayList<>(reply.size() - 1);
-    for (int i = 1; i < reply.size(); i++) {
-      Response f = reply.get(i);
+    List<Delivery> out = new ArrayList<>(reply.size());
+    for (Response f : reply) {
       out.add(new Delivery(shard, f.get(0).toString(), MessageCodec.decode(f.get(1).toBuffer()), f.get(2).toInteger(),
           token));
     }

@@ -14,7 +14,6 @@ import org.testcontainers.containers.GenericContainer;
  */
 public final class TestRedis {
   private static String url;
-  private static String kind;
 
   private TestRedis() {}
 
@@ -25,23 +24,16 @@ public final class TestRedis {
     return url;
   }
 
-  public static synchronized String kind() {
-    url();
-    return kind;
-  }
-
   private static void start() {
     String fromEnv = System.getenv("COURIER_TEST_REDIS_URL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       url = fromEnv;
-      kind = "external";
       return;
     }
     if (dockerAvailable()) {
       GenericContainer<?> redis = new GenericContainer<>("redis:7").withExposedPorts(6379);
       redis.start();
       url = "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379);
-      kind = "testcontainers redis:7";
       Runtime.getRuntime().addShutdownHook(new Thread(redis::stop));
       return;
     }
@@ -49,7 +41,6 @@ public final class TestRedis {
       Path dir = Files.createTempDirectory("courier-test-redis");
       EmbeddedRedis redis = EmbeddedRedis.start(dir);
       url = redis.url();
-      kind = "embedded redis-server";
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           redis.close();
