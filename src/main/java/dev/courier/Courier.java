@@ -5,7 +5,10 @@ import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DeliveryBatch;
 import dev.courier.dispatch.DispatchCredit;
+import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dispatch.DispatchVerticle;
+import dev.courier.dispatch.Handoff;
+import dev.courier.dispatch.LeaseTokens;
 import dev.courier.bus.LocalCodec;
 import dev.courier.model.Ids;
 import dev.courier.redis.Keys;
@@ -57,10 +60,13 @@ public final class Courier {
     var store = new SigningKeyStore(keys, new SigningKeys(cfg.signing().currentKey(), cfg.signing().nextKey()));
     var credit = new DispatchCredit(cfg.delivery().maxInFlight());
     var wakeup = new Wakeup();
-    String nodeId = Ids.token(8);
+    var tokens = new LeaseTokens(Ids.token(8));
     int cores = Runtime.getRuntime().availableProcessors();
     int dispatchers = cfg.delivery().instances() > 0 ? cfg.delivery().instances() : cores;
     int apis = cfg.http().instances() > 0 ? cfg.http().instances() : cores;
+    var handoff = new Handoff(vertx, dispatchers);
+    var direct = cfg.delivery().direct()
+        ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs()) : null;
     List<String> ids = new ArrayList<>();
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
@@ -69,9 +75,9 @@ public final class Courier {
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit), dispatchers))
-        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, nodeId, dispatchers), 1))
+        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
-        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup), apis))
+        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct), apis))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store));
   }
 

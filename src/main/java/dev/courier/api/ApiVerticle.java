@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.config.AppConfig;
+import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dlq.DeadLetterService;
 import dev.courier.ingest.IngestService;
 import dev.courier.messages.MessageService;
@@ -22,14 +23,18 @@ public final class ApiVerticle extends VerticleBase {
   private final Keys keys;
   private final SigningKeyStore signingKeys;
   private final Runnable wakeWheel;
+  private final DirectDispatch direct;
   private RedisConnector redis;
   private HttpServer server;
 
-  public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel) {
+  /** @param direct null when immediate messages go through the wheel too */
+  public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
+      DirectDispatch direct) {
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
     this.wakeWheel = wakeWheel;
+    this.direct = direct;
   }
 
   @Override
@@ -38,7 +43,8 @@ public final class ApiVerticle extends VerticleBase {
     ScriptRunner scripts = new ScriptRunner(redis);
     var limits = config.limits();
     var publish = new PublishHandler(new PublishRequest(limits),
-        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel));
+        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
+            direct));
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
     var signing = new KeysHandler(signingKeys, scripts);

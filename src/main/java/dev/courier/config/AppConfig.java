@@ -51,7 +51,8 @@ public record AppConfig(
       long leaseGraceMs,
       long reaperIntervalMs,
       int poolSizePerHost,
-      int maxResponseBody) {}
+      int maxResponseBody,
+      boolean direct) {}
 
   public record DlqConfig(long retentionMs) {}
 

@@ -136,7 +136,8 @@ public final class ConfigLoader {
         duration("delivery.lease-grace"),
         longIn("delivery.reaper-interval-ms", 10, 600_000),
         intIn("delivery.pool-size-per-host", 1, 10_000),
-        intIn("delivery.max-response-body", 0, 64 * 1024 * 1024));
+        intIn("delivery.max-response-body", 0, 64 * 1024 * 1024),
+        bool("delivery.direct"));
     var dlq = new AppConfig.DlqConfig(duration("dlq.retention"));
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
@@ -176,6 +177,18 @@ public final class ConfigLoader {
   private String optional(String key) {
     Object v = raw(key);
     return v == null || v.toString().isBlank() ? null : v.toString().trim();
+  }
+
+  private boolean bool(String key) {
+    Object v = raw(key);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    String s = String.valueOf(v).trim();
+    if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new ConfigException(key + ": '" + v + "' is not true or false");
   }
 
   private int intIn(String key, int min, int max) {

@@ -1,6 +1,7 @@
 package dev.courier.wheel;
 
 import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.LeaseTokens;
 import dev.courier.model.MessageCodec;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
@@ -15,19 +16,18 @@ public final class DelayWheel {
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long leaseGraceMs;
-  private final String nodeId;
-  private long claims;
+  private final LeaseTokens tokens;
 
-  public DelayWheel(ScriptRunner scripts, Keys keys, long leaseGraceMs, String nodeId) {
+  public DelayWheel(ScriptRunner scripts, Keys keys, long leaseGraceMs, LeaseTokens tokens) {
     this.scripts = scripts;
     this.keys = keys;
     this.leaseGraceMs = leaseGraceMs;
-    this.nodeId = nodeId;
+    this.tokens = tokens;
   }
 
   /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */
   public Future<List<Delivery>> claim(int shard, int max, long now) {
-    String token = nodeId + ":" + (++claims);
+    String token = tokens.next();
     return scripts.run(LuaScript.CLAIM_DUE, List.of(keys.due(shard), keys.lease(shard)),
         List.of(now, max, leaseGraceMs, token, keys.messagePrefix(shard))).map(reply -> parse(reply, shard, token));
   }

@@ -1,17 +1,14 @@
 package dev.courier.wheel;
 
-import dev.courier.bus.Addresses;
 import dev.courier.config.AppConfig;
-import dev.courier.dispatch.Delivery;
-import dev.courier.dispatch.DeliveryBatch;
+import dev.courier.dispatch.Handoff;
+import dev.courier.dispatch.LeaseTokens;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,35 +20,34 @@ import org.slf4j.LoggerFactory;
  */
 public final class WheelVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WheelVerticle.class);
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final int REAP_BATCH = 1000;
 
   private final AppConfig config;
   private final Keys keys;
   private final DispatchCredit credit;
   private final Wakeup wakeup;
-  private final String nodeId;
-  private final int dispatchers;
+  private final LeaseTokens tokens;
+  private final Handoff handoff;
   private RedisConnector redis;
   private DelayWheel wheel;
   private boolean claiming;
   private boolean again;
   private long lastError;
 
-  public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, String nodeId,
-      int dispatchers) {
-    this.dispatchers = dispatchers;
+  public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, LeaseTokens tokens,
+      Handoff handoff) {
     this.config = config;
     this.keys = keys;
     this.credit = credit;
     this.wakeup = wakeup;
-    this.nodeId = nodeId;
+    this.tokens = tokens;
+    this.handoff = handoff;
   }
 
   @Override
   public Future<?> start() {
     redis = new RedisConnector(vertx, config.redis().url());
-    wheel = new DelayWheel(new ScriptRunner(redis), keys, config.delivery().leaseGraceMs(), nodeId);
+    wheel = new DelayWheel(new ScriptRunner(redis), keys, config.delivery().leaseGraceMs(), tokens);
     wakeup.bind(context, this::tick);
     credit.onFreed(wakeup);
     vertx.setPeriodic(config.delivery().tickIntervalMs(), id -> tick());
@@ -89,22 +85,9 @@ public final class WheelVerticle extends VerticleBase {
         .onFailure(err -> credit.release(wanted))
         .compose(batch -> {
           credit.release(wanted - batch.size());
-          hand(batch);
+          handoff.hand(batch);
           return claimShards(s + 1, full || batch.size() == wanted);
         });
-  }
-
-  /** One bus message per dispatcher, not per delivery; the bus round-robins among the dispatchers. */
-  private void hand(List<Delivery> batch) {
-    if (batch.isEmpty()) {
-      return;
-    }
-    int parts = Math.min(dispatchers, batch.size());
-    int size = (batch.size() + parts - 1) / parts;
-    for (int from = 0; from < batch.size(); from += size) {
-      vertx.eventBus().send(Addresses.DISPATCH_DELIVER,
-          new DeliveryBatch(batch.subList(from, Math.min(batch.size(), from + size))), LOCAL);
-    }
   }
 
   private void reap() {

@@ -103,6 +103,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void directDispatchIsOnByDefaultAndSwitchable() {
+    assertTrue(load(Map.of()).delivery().direct());
+    assertFalse(load(Map.of("COURIER_DELIVERY_DIRECT", "FALSE")).delivery().direct());
+    ConfigException e = rejected(Map.of("COURIER_DELIVERY_DIRECT", "maybe"));
+    assertTrue(e.getMessage().contains("delivery.direct"), e.getMessage());
+  }
+
+  @Test
   void badDurationNamesTheKey() {
     ConfigException e = rejected(Map.of("COURIER_LIMITS_MAX_DELAY", "soon"));
     assertTrue(e.getMessage().contains("limits.max-delay"), e.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.LeaseTokens;
 import dev.courier.model.MessageCodec;
 import dev.courier.model.StoredMessage;
 import dev.courier.support.TestRedis;
@@ -37,7 +38,7 @@ class LuaScriptsTest {
     redis = new RedisConnector(vertx, TestRedis.url());
     scripts = new ScriptRunner(redis);
     keys = new Keys("lua" + UUID.randomUUID().toString().substring(0, 8), 1);
-    wheel = new DelayWheel(scripts, keys, 1_000, "node-a");
+    wheel = new DelayWheel(scripts, keys, 1_000, new LeaseTokens("node-a"));
     get(scripts.loadAll());
   }
 
