@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload run), {@code bench.warmup} (30 s), {@code courier.jvm}, {@code courier.env} (K=V,…).
+ * "5" adds the overload runs), {@code bench.warmup} (30 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
   private static final byte[] BODY = body200();
@@ -45,6 +46,7 @@ public final class Bench {
   private int sinkPort;
   private CourierProcess courier;
   private long seq;
+  private long retryAfterMissing;
 
   private Bench() {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -236,20 +238,62 @@ public final class Bench {
 
   // ----- target 5 ------------------------------------------------------------------------------
 
-  /** Twice the sustainable rate for 60 s on a fresh node with -Xmx512m and a backlog limit. */
+  /**
+   * Two overloads, each on a fresh node with -Xmx512m and a backlog limit, each followed by a check that
+   * every accepted message was delivered. 5a: twice target 1's sustainable rate to a fast sink, where
+   * the CPU is what runs out. 5b: a slow destination (the sink answers after {@code bench.sinkDelayMs},
+   * the node keeps at most {@code bench.inFlight} attempts), where delivery is what runs out: its
+   * sustainable rate is measured first, then twice that is offered; the backlog fills and the excess
+   * must get 429/503 with Retry-After.
+   */
   private void overload(Path jar, double sustained) throws Exception {
+    String backlog = System.getProperty("bench.backlog", "2000");
     double rate = 2 * (sustained > 0 ? sustained : 10_000);
-    courier.close();
-    courier = CourierProcess.start(jar, Files.createTempDirectory("courier-overload"), List.of("-Xmx512m"),
-        Map.of("COURIER_LIMITS_MAX_BACKLOG", System.getProperty("bench.backlog", "2000")));
-    sink.reset();
+    restart(jar, Map.of("COURIER_LIMITS_MAX_BACKLOG", backlog));
     Load.Result r = await(Load.open(vertx, rate, 60_000, CONCURRENCY * 8, n -> publish(n, null)));
     drain(300_000);
+    report5("5a. CPU overload at " + (long) rate + "/s for 60 s", r);
+
+    long delay = Long.getLong("bench.sinkDelayMs", 50);
+    String inFlight = System.getProperty("bench.inFlight", "200");
+    restart(jar, Map.of("COURIER_LIMITS_MAX_BACKLOG", backlog, "COURIER_DELIVERY_MAX_IN_FLIGHT", inFlight));
+    sink.delayMs = delay;
+    try {
+      // The slow destination's sustainable rate: deliveries per second once the backlog is full.
+      Load.Result probe = await(Load.closed(vertx, CONCURRENCY, 3_000, n -> publish(n, null)));
+      long d0 = sink.requests.get();
+      long t0 = System.currentTimeMillis();
+      await(Load.closed(vertx, CONCURRENCY, 7_000, n -> publish(n, null)));
+      double deliverable = (sink.requests.get() - d0) * 1000.0 / (System.currentTimeMillis() - t0);
+      drain(300_000);
+      line("5b. slow destination (answers in " + delay + " ms, " + inFlight + " in flight)",
+          "sustainable %.0f deliveries/s (probe: %d accepted, %d refused)", deliverable, probe.ok(), probe.rejected());
+      sink.reset();
+      retryAfterMissing = 0;
+      double offered = 2 * deliverable;
+      Load.Result o = await(Load.open(vertx, offered, 60_000, CONCURRENCY * 8, n -> publish(n, null)));
+      drain(300_000);
+      report5("5b. slow-destination overload at " + (long) offered + "/s for 60 s", o);
+      line("5b. refusals past the backlog limit (" + backlog + ")", "%d with 429/503, %d of them without Retry-After  %s",
+          o.rejected(), retryAfterMissing, o.rejected() > 0 && retryAfterMissing == 0 ? "PASS" : "FAIL");
+    } finally {
+      sink.delayMs = 0;
+    }
+  }
+
+  private void restart(Path jar, Map<String, String> env) throws Exception {
+    courier.close();
+    courier = CourierProcess.start(jar, Files.createTempDirectory("courier-overload"), List.of("-Xmx512m"), env);
+    sink.reset();
+  }
+
+  private void report5(String what, Load.Result r) {
     long lost = r.ok() - sink.distinct();
-    line("5. overload at " + (long) rate + "/s for 60 s, -Xmx512m",
-        "%d accepted, %d refused with 429/503, %d not sent (generator cap)", r.ok(), r.rejected(), r.failed());
-    line("5. after the overload", "lost %d, duplicated %d, blocked-thread/OOM lines %d  %s", lost, sink.duplicates(),
-        courier.alarms.get(), lost == 0 && courier.alarms.get() == 0 && r.rejected() > 0 ? "PASS" : "FAIL");
+    line(what + ", -Xmx512m", "%d accepted, %d refused with 429/503, %d not sent (generator cap)", r.ok(), r.rejected(),
+        r.failed());
+    line(what.substring(0, what.indexOf(' ')) + " after it", "lost %d, duplicated %d, blocked-thread/OOM lines %d  %s",
+        lost, sink.duplicates(), courier.alarms.get(),
+        lost == 0 && sink.duplicates() == 0 && courier.alarms.get() == 0 ? "PASS" : "FAIL");
   }
 
   // ----- requests --------------------------------------------------------------------------------
@@ -295,7 +339,13 @@ public final class Bench {
         .setAbsoluteURI(courier.url + "/v2/publish/http://127.0.0.1:" + sinkPort + "/sink").setHeaders(headers);
     return client.request(options)
         .compose(req -> req.send(Buffer.buffer(BODY)))
-        .compose(resp -> resp.end().map(v -> resp.statusCode()));
+        .compose(resp -> resp.end().map(v -> {
+          int status = resp.statusCode();
+          if ((status == 429 || status == 503) && resp.getHeader("Retry-After") == null) {
+            retryAfterMissing++;
+          }
+          return status;
+        }));
   }
 
   // ----- helpers -----------------------------------------------------------------------------------

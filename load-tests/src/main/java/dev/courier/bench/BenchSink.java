@@ -22,6 +22,8 @@ final class BenchSink {
   /** Deliveries that took over 100 ms, by second of arrival: shows whether slowness comes in bursts. */
   final java.util.TreeMap<Long, Integer> late = new java.util.TreeMap<>();
   private HttpServer server;
+  /** How long the sink takes to answer: &gt; 0 plays a slow destination (the overload run). */
+  volatile long delayMs;
 
   Future<Integer> start(Vertx vertx) {
     return vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setHost("127.0.0.1"))
@@ -29,7 +31,12 @@ final class BenchSink {
           long now = System.currentTimeMillis();
           requests.incrementAndGet();
           record(req.getHeader("X-Seq"), req.getHeader("X-Sent-At"), req.getHeader("X-Due-At"), now);
-          req.response().end();
+          long delay = delayMs;
+          if (delay > 0) {
+            vertx.setTimer(delay, t -> req.response().end());
+          } else {
+            req.response().end();
+          }
         }))
         .listen(0).map(s -> {
           server = s;
