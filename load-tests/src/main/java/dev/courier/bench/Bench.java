@@ -49,7 +49,7 @@ public final class Bench {
   private long retryAfterMissing;
 
   private Bench() {
-    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
     client = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true))
         .with(new PoolOptions().setHttp1MaxSize(CONCURRENCY * 2))
@@ -71,8 +71,9 @@ public final class Bench {
   private void run() throws Exception {
     Path jar = Path.of(System.getProperty("courier.jar",
         Files.isRegularFile(Path.of("target/courier.jar")) ? "target/courier.jar" : "../target/courier.jar"));
-    System.out.printf("bench: %d cores, %s, %d s per phase, %d in flight%n", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), SECONDS, CONCURRENCY);
+    System.out.printf("bench: %d cores, %s, %d s per phase, %d in flight, %s transport%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), SECONDS, CONCURRENCY,
+        vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
     sinkPort = await(sink.start(vertx));
 
     // Baseline: the raw client → sink ceiling, after its own JIT warm-up.
