@@ -74,7 +74,7 @@ public final class Courier {
     return scripts.loadAll()
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
-        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit), dispatchers))
+        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct), apis))

@@ -12,6 +12,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,15 +25,18 @@ public final class DispatchVerticle extends VerticleBase {
   private final Keys keys;
   private final SigningKeyStore signingKeys;
   private final DispatchCredit credit;
+  private final Handoff handoff;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
 
-  public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit) {
+  public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
+      Handoff handoff) {
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
     this.credit = credit;
+    this.handoff = handoff;
   }
 
   @Override
@@ -45,8 +50,8 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
-    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> {
-      for (Delivery d : msg.body().deliveries()) {
+    Consumer<List<Delivery>> deliver = batch -> {
+      for (Delivery d : batch) {
         dispatcher.deliver(d).onComplete(ar -> {
           if (ar.failed()) {
             // The lease will expire and the reaper hands the message to a node again: nothing is lost.
@@ -55,12 +60,15 @@ public final class DispatchVerticle extends VerticleBase {
           credit.release(1);
         });
       }
-    });
+    };
+    handoff.register(context, deliver);
+    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> deliver.accept(msg.body().deliveries()));
     return consumer.completion();
   }
 
   @Override
   public Future<?> stop() {
+    handoff.unregister(context);
     return Future.join(consumer.unregister(), client.close(), redis.close());
   }
 }

@@ -159,7 +159,7 @@ public final class IngestService {
         results.add(new PublishResult(m.id(), m.url(), false));
       }
       if (!deliveries.isEmpty()) {
-        direct.handoff().hand(deliveries);
+        direct.handoff().local(deliveries);
       }
       if (wake) {
         wakeWheel.run();

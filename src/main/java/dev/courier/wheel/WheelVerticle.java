@@ -85,7 +85,7 @@ public final class WheelVerticle extends VerticleBase {
         .onFailure(err -> credit.release(wanted))
         .compose(batch -> {
           credit.release(wanted - batch.size());
-          handoff.hand(batch);
+          handoff.spread(batch);
           return claimShards(s + 1, full || batch.size() == wanted);
         });
   }
