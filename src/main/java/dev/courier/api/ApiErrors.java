@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -19,14 +20,8 @@ public final class ApiErrors {
 
   public static void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure instanceof ApiException e) {
-      send(ctx.response(), e.status(), e.getMessage(), e.retryAfterSeconds());
-    } else if (failure instanceof IngestService.BacklogFullException e) {
-      send(ctx.response(), 429, e.getMessage(), 1L);
-    } else if (failure != null) {
-      // The route, never the path: a publish path holds the destination URL, which may carry secrets.
-      LOG.warn("{} {} failed: {}", ctx.request().method(), routeName(ctx), failure.toString());
-      send(ctx.response(), 503, "storage unavailable, retry later", 1L);
+    if (failure != null) {
+      fail(ctx.request(), failure, routeName(ctx));
     } else {
       int status = ctx.statusCode();
       send(ctx.response(), status, switch (status) {
@@ -39,13 +34,30 @@ public final class ApiErrors {
     }
   }
 
+  /**
+   * Answers a failure of a request handled outside the router (the publish front door) or inside it.
+   *
+   * @param route names the route in the log, never the path: a publish path holds the destination URL,
+   *     which may carry secrets
+   */
+  static void fail(HttpServerRequest request, Throwable failure, String route) {
+    if (failure instanceof ApiException e) {
+      send(request.response(), e.status(), e.getMessage(), e.retryAfterSeconds());
+    } else if (failure instanceof IngestService.BacklogFullException e) {
+      send(request.response(), 429, e.getMessage(), 1L);
+    } else {
+      LOG.warn("{} {} failed: {}", request.method(), route, failure.toString());
+      send(request.response(), 503, "storage unavailable, retry later", 1L);
+    }
+  }
+
   private static String routeName(RoutingContext ctx) {
     var route = ctx.currentRoute();
     if (route == null) {
       return "?";
     }
     return route.getPath() != null ? route.getPath() : ctx.request().path().startsWith(PublishHandler.PREFIX)
-        ? PublishHandler.PREFIX + "*" : "(route)";
+        ? PublishHandler.ROUTE : "(route)";
   }
 
   public static void send(HttpServerResponse response, int status, String message, Long retryAfterSeconds) {

@@ -11,14 +11,19 @@ import dev.courier.redis.ScriptRunner;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /** Wires the QStash REST API on one event loop, with its own pipelined Redis connection. */
 public final class ApiVerticle extends VerticleBase {
+  private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+  private static final String HEALTHY = "{\"status\":\"ok\"}";
   private final AppConfig config;
   private final Keys keys;
   private final SigningKeyStore signingKeys;
@@ -42,19 +47,20 @@ public final class ApiVerticle extends VerticleBase {
     redis = new RedisConnector(vertx, config.redis().url());
     ScriptRunner scripts = new ScriptRunner(redis);
     var limits = config.limits();
+    var auth = new AuthHandler(config.auth().token());
     var publish = new PublishHandler(new PublishRequest(limits),
-        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
-            direct));
+        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel, direct),
+        auth, limits.maxBodySize());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
     var signing = new KeysHandler(signingKeys, scripts);
 
     Router router = Router.router(vertx);
-    router.get("/health").handler(ctx -> Json.send(ctx, 200, new JsonObject().put("status", "ok")));
-    router.route("/v2/*").handler(new AuthHandler(config.auth().token()));
+    router.get("/health").handler(ctx -> health(ctx.request()));
+    router.route("/v2/*").handler(auth);
     // No file uploads: BodyHandler.create() would otherwise write a file-uploads/ folder.
     router.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodySize()));
-    router.post("/v2/publish/*").handler(publish::handle);
+    router.post(PublishHandler.ROUTE).handler(publish::handle);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);
@@ -72,7 +78,22 @@ public final class ApiVerticle extends VerticleBase {
         .setMaxInitialLineLength(65_536)
         .setMaxHeaderSize(Math.max(65_536, limits.maxHeaderSize() * 4))
         .setTcpNoDelay(true);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+    // The front door: the two requests that come by the thousand a second skip the router (routing,
+    // routing context, body handler). Both, so that /health stays a fair "no work" baseline for publish.
+    Handler<HttpServerRequest> front = req -> {
+      if (req.method() == HttpMethod.POST && req.path().startsWith(PublishHandler.PREFIX)) {
+        publish.handle(req);
+      } else if (req.method() == HttpMethod.GET && req.path().equals("/health")) {
+        health(req);
+      } else {
+        router.handle(req);
+      }
+    };
+    return vertx.createHttpServer(options).requestHandler(front).listen().onSuccess(s -> server = s);
+  }
+
+  private static void health(HttpServerRequest req) {
+    req.response().putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(HEALTHY);
   }
 
   @Override

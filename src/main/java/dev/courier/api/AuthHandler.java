@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -18,19 +19,29 @@ public final class AuthHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String given = null;
-    String header = ctx.request().getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      given = header.substring(7).trim();
-    } else {
-      given = ctx.request().getParam("qstash_token");
-    }
-    if (given == null) {
-      ctx.fail(new ApiException(401, "missing token: send Authorization: Bearer <QSTASH_TOKEN>"));
-    } else if (!MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
-      ctx.fail(new ApiException(401, "invalid token"));
+    ApiException denied = check(ctx.request());
+    if (denied != null) {
+      ctx.fail(denied);
     } else {
       ctx.next();
     }
+  }
+
+  /** Null when the request carries the token; else the 401 to answer. */
+  ApiException check(HttpServerRequest request) {
+    String given;
+    String header = request.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      given = header.substring(7).trim();
+    } else {
+      given = request.getParam("qstash_token");
+    }
+    if (given == null) {
+      return new ApiException(401, "missing token: send Authorization: Bearer <QSTASH_TOKEN>");
+    }
+    if (!MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+      return new ApiException(401, "invalid token");
+    }
+    return null;
   }
 }

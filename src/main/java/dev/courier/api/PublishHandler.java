@@ -3,46 +3,118 @@ package dev.courier.api;
 import dev.courier.ingest.IngestService;
 import dev.courier.model.PublishResult;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /v2/publish/<destination>}. The destination is read from the raw request path: the
  * router's normalised path collapses the {@code //} of {@code https://} (qstash-api.md §4, §20.12).
  * Answers 200, or 202 with the original id when deduplicated, only after Redis stored the message.
+ *
+ * <p>Two ways in. {@link #handle(HttpServerRequest)} is the front door that {@link ApiVerticle} calls
+ * before the router for every {@code POST /v2/publish/…}: the hottest request of the API skips routing,
+ * the routing context and the body handler, and does their share itself (token, body limit). A path only
+ * the router's normalisation recognises still arrives through {@link #handle(RoutingContext)}.
  */
 final class PublishHandler {
   static final String PREFIX = "/v2/publish/";
+  static final String ROUTE = PREFIX + "*";
   private static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final PublishRequest parser;
   private final IngestService ingest;
+  private final AuthHandler auth;
+  private final int maxBodySize;
 
-  PublishHandler(PublishRequest parser, IngestService ingest) {
+  PublishHandler(PublishRequest parser, IngestService ingest, AuthHandler auth, int maxBodySize) {
     this.parser = parser;
     this.ingest = ingest;
+    this.auth = auth;
+    this.maxBodySize = maxBodySize;
   }
 
+  /** The front door: token check, body read up to the limit, then {@link #accept}. */
+  void handle(HttpServerRequest req) {
+    ApiException denied = auth.check(req);
+    if (denied == null) {
+      denied = declaredTooLarge(req.getHeader(HttpHeaders.CONTENT_LENGTH));
+    }
+    if (denied != null) {
+      // The rest of the body, if any, is read and dropped by Vert.x; the connection stays usable.
+      ApiErrors.fail(req, denied, ROUTE);
+      return;
+    }
+    if (req.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+      req.response().writeContinue(); // curl asks before sending a body over 1 KiB, and waits a second
+    }
+    Buffer body = Buffer.buffer();
+    boolean[] tooLarge = {false};
+    req.handler(chunk -> {
+      if (tooLarge[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > maxBodySize) {
+        tooLarge[0] = true; // a chunked body past the limit: answered now, the rest dropped
+        ApiErrors.fail(req, tooLarge(), ROUTE);
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    req.endHandler(v -> {
+      if (!tooLarge[0]) {
+        accept(req, body);
+      }
+    });
+  }
+
+  /** Through the router: auth and body were handled by its handlers. */
   void handle(RoutingContext ctx) {
-    var req = ctx.request();
+    Buffer body = ctx.body().buffer();
+    accept(ctx.request(), body == null ? Buffer.buffer() : body);
+  }
+
+  private void accept(HttpServerRequest req, Buffer body) {
     String path = req.path();
     int at = path.indexOf(PREFIX);
     String destination = at < 0 ? "" : path.substring(at + PREFIX.length());
     String ip = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
-    var message = parser.parse(destination, req.query(), req.headers(), ctx.body().buffer() == null
-        ? io.vertx.core.buffer.Buffer.buffer() : ctx.body().buffer(), ip, System.currentTimeMillis());
-    ingest.publish(message).onSuccess(r -> respond(ctx, r)).onFailure(ctx::fail);
+    try {
+      var message = parser.parse(destination, req.query(), req.headers(), body, ip, System.currentTimeMillis());
+      ingest.publish(message)
+          .onSuccess(r -> respond(req.response(), r))
+          .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+    } catch (ApiException e) {
+      ApiErrors.fail(req, e, ROUTE);
+    }
+  }
+
+  private ApiException declaredTooLarge(String contentLength) {
+    if (contentLength == null) {
+      return null;
+    }
+    try {
+      return Long.parseLong(contentLength.trim()) > maxBodySize ? tooLarge() : null;
+    } catch (NumberFormatException e) {
+      return ApiException.badRequest("invalid Content-Length");
+    }
+  }
+
+  private ApiException tooLarge() {
+    return new ApiException(413, "message body too large, limit " + maxBodySize + " bytes");
   }
 
   /** Written by hand: the hottest answer of the API, and a JSON object model per publish is waste. */
-  private static void respond(RoutingContext ctx, PublishResult r) {
+  private static void respond(HttpServerResponse response, PublishResult r) {
     StringBuilder json = new StringBuilder(64 + r.url().length()).append("{\"messageId\":\"").append(r.messageId())
         .append("\",\"url\":\"").append(JsonStringEncoder.getInstance().quoteAsString(r.url())).append('"');
     if (r.deduplicated()) {
       json.append(",\"deduplicated\":true");
     }
-    ctx.response().setStatusCode(r.deduplicated() ? 202 : 200).putHeader(CONTENT_TYPE, APPLICATION_JSON)
+    response.setStatusCode(r.deduplicated() ? 202 : 200).putHeader(CONTENT_TYPE, APPLICATION_JSON)
         .end(json.append('}').toString());
   }
 }

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.support.Sink;
 import dev.courier.support.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -218,5 +223,68 @@ class PublishApiTest {
     // the node is unharmed
     node.publish(ok, Map.of(), "fine".getBytes());
     assertEquals("fine", new String(sink.await(1, 10_000).get(0).body()));
+  }
+
+  /**
+   * The publish front door reads the body itself (no router, no BodyHandler): the limit holds for a
+   * chunked body too, curl's Expect: 100-continue is answered, and a rejected request leaves its
+   * keep-alive connection usable for the next one.
+   */
+  @Test
+  void frontDoorEnforcesTheBodyLimitAndKeepsTheConnectionUsable() throws Exception {
+    HttpClient http = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(1));
+    try {
+      String path = "/v2/publish/" + sink.url("/front");
+      RequestOptions base = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+          .setPort(node.courier().port()).setURI(path);
+      // 1. no token, with a body: 401, the body is dropped
+      var noToken = exchange(http, new RequestOptions(base), Buffer.buffer("x".repeat(1000)), false);
+      assertEquals(401, noToken.status());
+      // 2. Content-Length over the limit: 413 before the body is read
+      var declared = exchange(http, authorized(base), Buffer.buffer(new byte[3000]), false);
+      assertEquals(413, declared.status());
+      assertTrue(declared.body().contains("error"), declared.body());
+      // 3. chunked, no Content-Length, past the limit: 413 once the limit is crossed
+      var chunked = exchange(http, authorized(base), Buffer.buffer(new byte[3000]), true);
+      assertEquals(413, chunked.status());
+      // 4. Expect: 100-continue, then a body within the limit: stored and delivered
+      var expect = exchange(http, authorized(base).putHeader("Expect", "100-continue"), Buffer.buffer("continued"),
+          false);
+      assertEquals(200, expect.status(), expect.body());
+      // 5. a chunked body within the limit: accepted whole
+      var small = exchange(http, authorized(base), Buffer.buffer("chunked-ok"), true);
+      assertEquals(200, small.status(), small.body());
+      Set<String> bodies = ConcurrentHashMap.newKeySet();
+      sink.await(2, 10_000).forEach(r -> bodies.add(new String(r.body(), StandardCharsets.UTF_8)));
+      assertEquals(Set.of("continued", "chunked-ok"), bodies);
+    } finally {
+      TestNode.get(http.close());
+    }
+  }
+
+  private record Answer(int status, String body) {}
+
+  private static RequestOptions authorized(RequestOptions base) {
+    return new RequestOptions(base).putHeader("Authorization", "Bearer " + TestNode.TOKEN);
+  }
+
+  private static Answer exchange(HttpClient http, RequestOptions options, Buffer body, boolean chunked) {
+    return TestNode.get(http.request(options).compose(req -> {
+      if (chunked) {
+        req.setChunked(true);
+        // two writes: the limit must hold across chunks, not per chunk
+        int half = body.length() / 2;
+        req.write(body.getBuffer(0, half));
+        req.write(body.getBuffer(half, body.length()));
+        req.end();
+      } else if (options.getHeaders() != null && options.getHeaders().contains("Expect")) {
+        req.putHeader("Content-Length", Integer.toString(body.length()));
+        req.continueHandler(v -> req.end(body));
+        req.sendHead();
+      } else {
+        req.end(body);
+      }
+      return req.response();
+    }).compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString()))));
   }
 }

@@ -71,7 +71,8 @@ final class CourierProcess implements AutoCloseable {
           if (line.contains("Thread blocked") || line.contains("OutOfMemoryError")) {
             alarms.incrementAndGet();
           }
-          if (line.contains("WARN") || line.contains("ERROR") || line.contains("Exception")) {
+          if (line.contains("WARN") || line.contains("ERROR") || line.contains("Exception")
+              || line.startsWith("\tat ") || line.startsWith("Caused by")) {
             System.out.println("  [courier] " + line);
           }
         }
