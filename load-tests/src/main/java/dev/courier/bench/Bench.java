@@ -184,18 +184,34 @@ public final class Bench {
 
   // ----- target 3 ------------------------------------------------------------------------------
 
+  /**
+   * Health and publish alternate, three short rounds each, and each side is its best round: a noisy
+   * neighbour can only lower a run, so best-of-three estimates what the machine can do for either, and
+   * treating both alike keeps the ratio from being biased either way. Every round is printed too.
+   */
   private void publishPath() throws Exception {
     double noop = 0;
+    double best = 0;
+    long published = 0;
+    double courierCpu = 0;
+    double redisCpu = 0;
+    List<String> rounds = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      noop = Math.max(noop, await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> health())).rate());
+      double h = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> health())).rate();
+      double[] cpu0 = courier.cpuSeconds();
+      Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> publish(n, "1h")));
+      double[] cpu1 = courier.cpuSeconds();
+      noop = Math.max(noop, h);
+      best = Math.max(best, pub.rate());
+      published += pub.ok();
+      courierCpu += cpu1[0] - cpu0[0];
+      redisCpu += cpu1[1] - cpu0[1];
+      rounds.add(String.format(Locale.ROOT, "%.0f / %.0f = %.2f", pub.rate(), h, pub.rate() / h));
     }
     line("3. baseline: GET /health, no work (best of 3)", "%.0f req/s", noop);
-    double[] cpu0 = courier.cpuSeconds();
-    Load.Result pub = await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L, n -> publish(n, "1h")));
-    double[] cpu1 = courier.cpuSeconds();
-    verdict("3. publish only (delayed 1 h)", pub.rate(), noop, 0.5, "msg/s");
-    line("3. CPU per publish", "courier %.0f µs, redis %.0f µs", (cpu1[0] - cpu0[0]) * 1e6 / pub.ok(),
-        (cpu1[1] - cpu0[1]) * 1e6 / pub.ok());
+    verdict("3. publish only (delayed 1 h, best of 3)", best, noop, 0.5, "msg/s");
+    line("3. rounds: publish / health", "%s", String.join(", ", rounds));
+    line("3. CPU per publish", "courier %.0f µs, redis %.0f µs", courierCpu * 1e6 / published, redisCpu * 1e6 / published);
   }
 
   // ----- target 4 ------------------------------------------------------------------------------
