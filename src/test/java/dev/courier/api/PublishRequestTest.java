@@ -490,4 +490,18 @@ class PublishRequestTest {
     assertEquals("HTTPS://example.com/x", p.parse("HTTPS://example.com/x", null,
         MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("{}"), "ip", 1L).url());
   }
+
+  @Test
+  void rememberedUrlsStayExactAndInvalidOnesAreNeverRemembered() {
+    assertEquals(URL, parse(URL).url());
+    assertEquals(URL, parse(URL).url(), "the second time from the cache, same answer");
+    assertEquals(URL + "?a=1", parse(URL, "a=1", headers(), "{}").url(), "the kept query is part of the key");
+    for (int i = 0; i < 2; i++) {
+      assertEquals(400, rejected("http://exa mple.com/", null).status(), "rejected every time, attempt " + i);
+    }
+    for (int i = 0; i < 1100; i++) { // past the cache size: old entries are dropped, answers unchanged
+      assertEquals("https://h" + i + ".example.com/x", parse("https://h" + i + ".example.com/x").url());
+    }
+    assertEquals(URL, parse(URL).url());
+  }
 }
