@@ -160,10 +160,19 @@ public final class Bench {
     await(Load.open(vertx, rate, 5_000, CONCURRENCY * 8, n -> publish(n, null)));
     drain(30_000);
     String forks0 = courier.redisStat("total_forks");
+    // To tell where a burst of slow deliveries came from: Redis's own latency monitor, and a thread of
+    // this JVM that notes when it was not scheduled for 50 ms (then the whole machine stalled).
+    courier.redis("CONFIG", "SET", "latency-monitor-threshold", "20");
+    courier.redis("LATENCY", "RESET");
+    StallWatch stalls = StallWatch.start(50);
     sink.reset();
     System.out.println("bench: latency phase starts at second " + (System.currentTimeMillis() / 1000) % 100_000);
     await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, null)));
     drain(60_000);
+    stalls.stop();
+    System.out.println("bench: redis latency events over 20 ms (event, at, latest ms, max ms): "
+        + courier.redis("LATENCY", "LATEST"));
+    System.out.println("bench: this JVM not scheduled for over 50 ms, by second (ms): " + stalls.bySecond());
     Histogram h = sink.latency();
     line("2. immediate at " + (long) rate + "/s", "p50 %d ms, p99 %d ms, max %d ms  %s (target p99 <= 25 ms)",
         h.percentile(50), h.percentile(99), h.percentile(100), h.percentile(99) <= 25 ? "PASS" : "FAIL");

@@ -113,16 +113,30 @@ final class CourierProcess implements AutoCloseable {
       }
       out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
-      InputStream in = s.getInputStream();
-      int type = in.read();
-      String head = readLine(in);
-      if (type == '$') {
-        int len = Integer.parseInt(head);
-        byte[] body = in.readNBytes(len + 2);
-        return new String(body, 0, len, StandardCharsets.UTF_8);
-      }
-      return head;
+      return reply(s.getInputStream());
     }
+  }
+
+  /** A reply as text; an array as its elements in brackets (LATENCY LATEST answers nested arrays). */
+  private static String reply(InputStream in) throws Exception {
+    int type = in.read();
+    String head = readLine(in);
+    if (type == '$') {
+      int len = Integer.parseInt(head);
+      if (len < 0) {
+        return "nil";
+      }
+      byte[] body = in.readNBytes(len + 2);
+      return new String(body, 0, len, StandardCharsets.UTF_8);
+    }
+    if (type == '*') {
+      List<String> items = new java.util.ArrayList<>();
+      for (int i = 0, n = Integer.parseInt(head); i < n; i++) {
+        items.add(reply(in));
+      }
+      return "[" + String.join(" ", items) + "]";
+    }
+    return head;
   }
 
   private static String readLine(InputStream in) throws Exception {
