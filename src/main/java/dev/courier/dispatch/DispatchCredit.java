@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DispatchCredit {
   private final AtomicInteger free;
   private final AtomicBoolean starved = new AtomicBoolean();
+  private final AtomicBoolean wheelBehind = new AtomicBoolean();
   private volatile Runnable onFreed = () -> {};
 
   public DispatchCredit(int capacity) {
@@ -37,6 +38,24 @@ public final class DispatchCredit {
         return granted;
       }
     }
+  }
+
+  /**
+   * Ingest put immediate messages on the wheel for want of credit. Until the wheel has caught up, ingest
+   * sends every immediate message the same way: credit that comes back must go to the messages that
+   * waited longest, or they wait behind every newer one that could be handed over directly.
+   */
+  public void wheelFellBehind() {
+    wheelBehind.set(true);
+  }
+
+  /** The wheel claimed everything due with credit to spare. */
+  public void wheelCaughtUp() {
+    wheelBehind.set(false);
+  }
+
+  public boolean wheelBehind() {
+    return wheelBehind.get();
   }
 
   public void release(int n) {

@@ -120,7 +120,10 @@ public final class IngestService {
         dueNow++;
       }
     }
-    int leased = direct == null || dueNow == 0 ? 0 : direct.credit().acquire(dueNow);
+    int leased = direct == null || dueNow == 0 || direct.credit().wheelBehind() ? 0 : direct.credit().acquire(dueNow);
+    if (direct != null && leased < dueNow) {
+      direct.credit().wheelFellBehind();
+    }
     String token = leased > 0 ? direct.tokens().next() : null;
     List<Delivery> deliveries = leased > 0 ? new ArrayList<>(leased) : List.of();
     var redis = scripts.redis();

@@ -165,11 +165,14 @@ public final class Bench {
     courier.redis("CONFIG", "SET", "latency-monitor-threshold", "20");
     courier.redis("LATENCY", "RESET");
     StallWatch stalls = StallWatch.start(50);
+    RewriteWatch rewrites = RewriteWatch.start(courier);
     sink.reset();
     System.out.println("bench: latency phase starts at second " + (System.currentTimeMillis() / 1000) % 100_000);
     await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, null)));
     drain(60_000);
     stalls.stop();
+    rewrites.stop();
+    System.out.println("bench: AOF rewrite in progress during seconds: " + rewrites.seconds());
     System.out.println("bench: redis latency events over 20 ms (event, at, latest ms, max ms): "
         + courier.redis("LATENCY", "LATEST"));
     System.out.println("bench: this JVM not scheduled for over 50 ms, by second (ms): " + stalls.bySecond());
