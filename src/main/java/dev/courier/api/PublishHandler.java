@@ -87,7 +87,9 @@ final class PublishHandler {
       ingest.publish(message)
           .onSuccess(r -> respond(req.response(), r))
           .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
-    } catch (ApiException e) {
+    } catch (RuntimeException e) {
+      // An ApiException is the client's 4xx; anything else is a bug, answered 503 and logged (without
+      // the path) rather than leaving the request hanging, as the router's failure handler would.
       ApiErrors.fail(req, e, ROUTE);
     }
   }
