@@ -164,8 +164,8 @@ public final class Bench {
     // this JVM that notes when it was not scheduled for 50 ms (then the whole machine stalled).
     courier.redis("CONFIG", "SET", "latency-monitor-threshold", "20");
     courier.redis("LATENCY", "RESET");
-    StallWatch stalls = StallWatch.start(50);
-    RewriteWatch rewrites = RewriteWatch.start(courier);
+    SecondWatch stalls = SecondWatch.stalls(50);
+    SecondWatch rewrites = SecondWatch.aofRewrites(courier);
     sink.reset();
     slowPublishes.clear();
     System.out.println("bench: latency phase starts at second " + (System.currentTimeMillis() / 1000) % 100_000);
@@ -173,7 +173,7 @@ public final class Bench {
     drain(60_000);
     stalls.stop();
     rewrites.stop();
-    System.out.println("bench: AOF rewrite in progress during seconds: " + rewrites.seconds());
+    System.out.println("bench: AOF rewrite in progress during seconds: " + rewrites.bySecond().keySet());
     System.out.println("bench: redis latency events over 20 ms (event, at, latest ms, max ms): "
         + courier.redis("LATENCY", "LATEST"));
     System.out.println("bench: this JVM not scheduled for over 50 ms, by second (ms): " + stalls.bySecond());
