@@ -62,7 +62,7 @@ public final class WheelVerticle extends VerticleBase {
     }
     claiming = true;
     again = false;
-    claimShards(0, false, true).onComplete(ar -> {
+    claimShards(0, false).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         logThrottled("claim failed: " + ar.cause().getMessage());
@@ -73,13 +73,13 @@ public final class WheelVerticle extends VerticleBase {
   }
 
   /**
-   * Claims from shard {@code s} onwards; true when some shard returned a full batch. {@code drained}:
-   * every shard so far had fewer due messages than the credit it was offered; if all had, the wheel has
-   * caught up and ingest may hand immediate messages over directly again.
+   * Claims from shard {@code s} onwards; true when some shard returned a full batch. A pass through every
+   * shard with no full batch found fewer due messages than the credit it offered: the wheel has caught up,
+   * and ingest may hand immediate messages over directly again.
    */
-  private Future<Boolean> claimShards(int s, boolean full, boolean drained) {
+  private Future<Boolean> claimShards(int s, boolean full) {
     if (s >= keys.shards()) {
-      if (drained) {
+      if (!full) {
         credit.wheelCaughtUp();
       }
       return Future.succeededFuture(full);
@@ -93,7 +93,7 @@ public final class WheelVerticle extends VerticleBase {
         .compose(batch -> {
           credit.release(wanted - batch.size());
           handoff.spread(batch);
-          return claimShards(s + 1, full || batch.size() == wanted, drained && batch.size() < wanted);
+          return claimShards(s + 1, full || batch.size() == wanted);
         });
   }
 
