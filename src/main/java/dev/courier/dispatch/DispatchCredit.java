@@ -58,6 +58,11 @@ public final class DispatchCredit {
     return wheelBehind.get();
   }
 
+  /** Credit not taken at this instant. */
+  public int free() {
+    return free.get();
+  }
+
   public void release(int n) {
     if (n <= 0) {
       return;

@@ -7,6 +7,8 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,15 @@ public final class DelayWheel {
     this.keys = keys;
     this.leaseGraceMs = leaseGraceMs;
     this.tokens = tokens;
+  }
+
+  /**
+   * How many messages of the shard are due by {@code now} (one ZCOUNT, O(log n)): lets a claim hold
+   * delivery credit for what is there rather than for a whole batch.
+   */
+  public Future<Long> dueCount(int shard, long now) {
+    return scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf").arg(now))
+        .map(Response::toLong);
   }
 
   /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */

@@ -30,6 +30,8 @@ public final class WheelVerticle extends VerticleBase {
   private final Handoff handoff;
   private RedisConnector redis;
   private DelayWheel wheel;
+  /** Per shard: its last claim was full, or lacked credit, so more is probably due. */
+  private boolean[] backlog;
   private boolean claiming;
   private boolean again;
   private long lastError;
@@ -48,6 +50,7 @@ public final class WheelVerticle extends VerticleBase {
   public Future<?> start() {
     redis = new RedisConnector(vertx, config.redis().url());
     wheel = new DelayWheel(new ScriptRunner(redis), keys, config.delivery().leaseGraceMs(), tokens);
+    backlog = new boolean[keys.shards()];
     wakeup.bind(context, this::tick);
     credit.onFreed(wakeup);
     vertx.setPeriodic(config.delivery().tickIntervalMs(), id -> tick());
@@ -73,28 +76,42 @@ public final class WheelVerticle extends VerticleBase {
   }
 
   /**
-   * Claims from shard {@code s} onwards; true when some shard returned a full batch. A pass through every
-   * shard with no full batch found fewer due messages than the credit it offered: the wheel has caught up,
-   * and ingest may hand immediate messages over directly again.
+   * Claims from shard {@code s} onwards; true when some shard had more due than it claimed. A pass through
+   * every shard with no such shard has caught up, and ingest may hand immediate messages over directly
+   * again.
+   *
+   * <p>Credit is held for the length of a claim's round trip, and direct dispatch needs the same credit: so
+   * a shard that looked drained is counted first (ZCOUNT) and the claim holds credit only for what is due.
+   * An idle tick holds none. A shard whose last claim came back full is claimed at once, without a count.
    */
-  private Future<Boolean> claimShards(int s, boolean full) {
+  private Future<Boolean> claimShards(int s, boolean more) {
     if (s >= keys.shards()) {
-      if (!full) {
+      if (!more) {
         credit.wheelCaughtUp();
       }
-      return Future.succeededFuture(full);
+      return Future.succeededFuture(more);
     }
-    int wanted = credit.acquire(config.delivery().claimBatch());
-    if (wanted == 0) {
-      return Future.succeededFuture(false); // woken again when credit comes back
-    }
-    return wheel.claim(s, wanted, System.currentTimeMillis())
-        .onFailure(err -> credit.release(wanted))
-        .compose(batch -> {
-          credit.release(wanted - batch.size());
-          handoff.spread(batch);
-          return claimShards(s + 1, full || batch.size() == wanted);
-        });
+    int batchSize = config.delivery().claimBatch();
+    Future<Long> due = backlog[s] ? Future.succeededFuture((long) batchSize)
+        : wheel.dueCount(s, System.currentTimeMillis());
+    return due.compose(n -> {
+      if (n == 0) {
+        return claimShards(s + 1, more);
+      }
+      int wanted = credit.acquire((int) Math.min(n, batchSize));
+      if (wanted == 0) {
+        backlog[s] = true;
+        return Future.succeededFuture(false); // woken again when credit comes back
+      }
+      return wheel.claim(s, wanted, System.currentTimeMillis())
+          .onFailure(err -> credit.release(wanted))
+          .compose(batch -> {
+            credit.release(wanted - batch.size());
+            handoff.spread(batch);
+            backlog[s] = batch.size() == wanted && (backlog[s] || n > wanted);
+            return claimShards(s + 1, more || backlog[s]);
+          });
+    });
   }
 
   private void reap() {

@@ -1,0 +1,94 @@
+package dev.courier.wheel;
+
+import static dev.courier.support.TestNode.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.courier.bus.Addresses;
+import dev.courier.bus.LocalCodec;
+import dev.courier.config.AppConfig;
+import dev.courier.config.ConfigLoader;
+import dev.courier.dispatch.DeliveryBatch;
+import dev.courier.dispatch.DispatchCredit;
+import dev.courier.dispatch.Handoff;
+import dev.courier.dispatch.LeaseTokens;
+import dev.courier.ingest.IngestService;
+import dev.courier.model.NewMessage;
+import dev.courier.model.PublishResult;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import dev.courier.redis.ScriptRunner;
+import dev.courier.support.Sink;
+import dev.courier.support.TestNode;
+import dev.courier.support.TestRedis;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The wheel and direct dispatch share the node's delivery credit, so the wheel must not sit on credit it
+ * has no use for: an idle tick holds none, and a claim holds only as much as is due. (It used to take a
+ * whole batch for every claim's round trip, half the default credit, every 10 ms.)
+ */
+@ExtendWith(VertxExtension.class)
+class WheelCreditTest {
+  private static final int CREDIT = 10;
+
+  @Test
+  void theWheelHoldsCreditOnlyForWhatIsDue(Vertx vertx) {
+    String prefix = "wc" + UUID.randomUUID().toString().substring(0, 8);
+    AppConfig config = ConfigLoader.load(TestNode.env(TestRedis.url(), prefix), null, false);
+    Keys keys = new Keys(prefix, 1);
+    DispatchCredit credit = new DispatchCredit(CREDIT);
+    List<String> handed = new CopyOnWriteArrayList<>();
+    vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
+    // A dispatcher that never finishes: the credit of what it was handed stays taken.
+    get(vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.DISPATCH_DELIVER,
+        m -> m.body().deliveries().forEach(d -> handed.add(d.id()))).completion());
+    get(vertx.deployVerticle(new WheelVerticle(config, keys, credit, new Wakeup(), new LeaseTokens("n"),
+        new Handoff(vertx, 1))));
+
+    assertEquals(CREDIT, lowestFree(credit, 500), "an idle wheel (some 50 ticks) held delivery credit");
+
+    RedisConnector redis = new RedisConnector(vertx, TestRedis.url());
+    try {
+      ScriptRunner scripts = new ScriptRunner(redis);
+      get(scripts.loadAll());
+      Context context = vertx.getOrCreateContext();
+      IngestService ingest = new IngestService(context, scripts, keys, 60_000, 0, () -> {}, null);
+      for (String id : List.of("a", "b", "c")) {
+        publish(context, ingest, id);
+      }
+      assertEquals(CREDIT - 3, lowestFree(credit, 500), "a claim of 3 due messages held more than 3 credits");
+      Sink.waitFor(() -> handed.size() == 3, 5_000, "the due messages were not claimed");
+      assertEquals(CREDIT - 3, credit.free(), "the 3 handed over keep their credit until their outcome");
+    } finally {
+      get(redis.close());
+    }
+  }
+
+  /** The least free credit seen while polling it as fast as this thread can for {@code ms}. */
+  private static int lowestFree(DispatchCredit credit, long ms) {
+    int lowest = Integer.MAX_VALUE;
+    long until = System.nanoTime() + ms * 1_000_000;
+    while (System.nanoTime() < until) {
+      lowest = Math.min(lowest, credit.free());
+    }
+    return lowest;
+  }
+
+  private static void publish(Context context, IngestService ingest, String id) {
+    long now = System.currentTimeMillis();
+    NewMessage m = new NewMessage(id, "http://127.0.0.1:9/x", "POST", "", Buffer.buffer("b"), 3, null, 5_000, now,
+        now, null, List.of(), null);
+    Promise<PublishResult> done = Promise.promise();
+    context.runOnContext(v -> ingest.publish(m).onComplete(done));
+    get(done.future());
+  }
+}
