@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs), {@code bench.warmup} (30 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
@@ -37,6 +37,8 @@ public final class Bench {
   private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 128);
   private static final int PENDING = Integer.getInteger("bench.pending", 1_000_000);
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 30);
+  /** Publishing at the latency runs' rate before their measured part, in the same run. */
+  private static final int LATENCY_WARMUP_SECONDS = Integer.getInteger("bench.latencyWarmup", 10);
   private static final String ONLY = System.getProperty("bench.only", "1,2,3,4");
 
   private final Vertx vertx;
@@ -50,8 +52,17 @@ public final class Bench {
 
   private Bench() {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
-    client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true))
+    client = newClient();
+  }
+
+  /**
+   * Idle connections are never expired: the default 60 s keep-alive closed a phase's leftover connections
+   * in the middle of a later one, and the first closes deoptimised the generator's HTTP code (its only
+   * event loop, shared with the sink) for about a second: a burst of slow deliveries that was the bench's.
+   */
+  private HttpClient newClient() {
+    return vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(0).setTcpNoDelay(true))
         .with(new PoolOptions().setHttp1MaxSize(CONCURRENCY * 2))
         .build();
   }
@@ -78,11 +89,15 @@ public final class Bench {
 
     // Baseline: the raw client → sink ceiling, after its own JIT warm-up.
     // Best of three: a noisy neighbour can only lower a run, and a low ceiling would flatter the ratios.
-    await(Load.closed(vertx, CONCURRENCY, 5_000, n -> raw()));
+    // Its own client, closed before Courier starts, so that its connections do not linger into the phases.
+    HttpClient rawClient = newClient();
+    await(Load.closed(vertx, CONCURRENCY, 5_000, n -> raw(rawClient)));
     double ceiling = 0;
     for (int i = 0; i < 3; i++) {
-      ceiling = Math.max(ceiling, await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> raw())).rate());
+      ceiling = Math.max(ceiling,
+          await(Load.closed(vertx, CONCURRENCY, SECONDS * 1000L / 3, n -> raw(rawClient))).rate());
     }
+    await(rawClient.close());
     line("baseline: raw client → sink (best of 3)", "%.0f req/s", ceiling);
 
     Path dir = Files.createTempDirectory("courier-bench");
@@ -156,20 +171,15 @@ public final class Bench {
 
   private void latency(double sustained) throws Exception {
     double rate = Math.max(100, sustained / 2);
-    // The open model's small, steady batches take code paths the closed warm-up rarely ran: warm them too.
-    await(Load.open(vertx, rate, 5_000, CONCURRENCY * 8, n -> publish(n, null)));
-    drain(30_000);
-    String forks0 = courier.redisStat("total_forks");
     // To tell where a burst of slow deliveries came from: Redis's own latency monitor, and a thread of
-    // this JVM that notes when it was not scheduled for 50 ms (then the whole machine stalled).
+    // this JVM that notes when it was not scheduled for 50 ms (then the whole machine stalled). Started
+    // before the warm-up, so that their own start does not fall into the measured part.
+    String forks0 = courier.redisStat("total_forks");
     courier.redis("CONFIG", "SET", "latency-monitor-threshold", "20");
     courier.redis("LATENCY", "RESET");
     SecondWatch stalls = SecondWatch.stalls(50);
     SecondWatch rewrites = SecondWatch.aofRewrites(courier);
-    sink.reset();
-    slowPublishes.clear();
-    System.out.println("bench: latency phase starts at second " + (System.currentTimeMillis() / 1000) % 100_000);
-    await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, null)));
+    await(warmThenMeasure(rate, null));
     drain(60_000);
     stalls.stop();
     rewrites.stop();
@@ -188,12 +198,40 @@ public final class Bench {
         courier.redisStat("total_forks"), courier.redisStat("latest_fork_usec"),
         courier.redisInfoText("persistence", "aof_delayed_fsync"));
 
-    sink.reset();
-    await(Load.open(vertx, rate, SECONDS * 1000L, CONCURRENCY * 8, n -> publish(n, "2s")));
+    await(warmThenMeasure(rate, "2s"));
     drain(60_000);
     Histogram l = sink.lateness();
     line("2. delayed 2 s at " + (long) rate + "/s", "lateness p50 %d ms, p99 %d ms, early %d  %s (target p99 <= 50 ms, never early)",
         l.percentile(50), l.percentile(99), sink.early(), l.percentile(99) <= 50 && sink.early() == 0 ? "PASS" : "FAIL");
+  }
+
+  /**
+   * Publishes at {@code rate} for a warm-up and then for the measured {@link #SECONDS}, in one run with no
+   * pause in between; the sink's figures are reset as the measured part begins. Returns once the warm-up
+   * is over; the future completes with the run.
+   *
+   * <p>Both the pause and the reset are about this JVM's JIT, which shares the two cores with Courier
+   * and is the sink (one event loop): a pause between a separate warm-up and the measurement let the JIT
+   * recompile the event loops' code as the measurement began, and the first reset (emptied maps, a new
+   * string-concatenation call site) deoptimised the generator's response handler. Either was a second of
+   * C2 on two cores, and a burst of slow deliveries that said nothing about Courier. So the reset is
+   * rehearsed halfway through the warm-up, and the measured part begins with code the JIT has seen.
+   */
+  private Future<Load.Result> warmThenMeasure(double rate, String delay) throws InterruptedException {
+    Future<Load.Result> run = Load.open(vertx, rate, (LATENCY_WARMUP_SECONDS + SECONDS) * 1000L, CONCURRENCY * 8,
+        n -> publish(n, delay));
+    String kind = delay == null ? "immediate" : "delayed";
+    Thread.sleep(LATENCY_WARMUP_SECONDS * 500L);
+    resetFigures(kind + " latency run: warm-up halfway, rehearsing the reset");
+    Thread.sleep(LATENCY_WARMUP_SECONDS * 500L);
+    resetFigures(kind + " latency run: measured part starts");
+    return run;
+  }
+
+  private void resetFigures(String what) {
+    sink.reset();
+    slowPublishes.clear();
+    System.out.println("bench: " + what + " at second " + (System.currentTimeMillis() / 1000) % 100_000);
   }
 
   // ----- target 3 ------------------------------------------------------------------------------
@@ -329,7 +367,7 @@ public final class Bench {
 
   // ----- requests --------------------------------------------------------------------------------
 
-  private Future<Integer> raw() {
+  private Future<Integer> raw(HttpClient client) {
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(sinkPort)
             .setURI("/raw"))
         .compose(req -> req.send(Buffer.buffer(BODY)))
