@@ -1,6 +1,7 @@
 --[[
-  Cancels a pending or in-flight message. An attempt already on the wire finishes, but its outcome
-  write finds no lease and changes nothing.
+  Cancels a pending or in-flight message. An attempt already on the wire, or claimed and held by a
+  dispatcher until its due time (up to one wheel tick), still goes out, but its outcome write finds no
+  lease and changes nothing.
 
   KEYS[1] due sorted set      courier:{s}:due
   KEYS[2] lease sorted set    courier:{s}:lease

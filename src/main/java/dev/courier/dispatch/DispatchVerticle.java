@@ -50,15 +50,29 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
+    Consumer<Delivery> send = d -> dispatcher.deliver(d).onComplete(ar -> {
+      if (ar.failed()) {
+        // The lease will expire and the reaper hands the message to a node again: nothing is lost.
+        LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
+      }
+      credit.release(1);
+    });
+    // The wheel claims what falls due before its next tick: such deliveries wait here until their due
+    // time, one timer per distinct due time (a claimed batch comes earliest first).
     Consumer<List<Delivery>> deliver = batch -> {
-      for (Delivery d : batch) {
-        dispatcher.deliver(d).onComplete(ar -> {
-          if (ar.failed()) {
-            // The lease will expire and the reaper hands the message to a node again: nothing is lost.
-            LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
-          }
-          credit.release(1);
-        });
+      long now = System.currentTimeMillis();
+      for (int i = 0, j; i < batch.size(); i = j) {
+        long dueAt = batch.get(i).dueAt();
+        j = i + 1;
+        while (j < batch.size() && batch.get(j).dueAt() == dueAt) {
+          j++;
+        }
+        if (dueAt > now) {
+          List<Delivery> later = batch.subList(i, j);
+          vertx.setTimer(dueAt - now, t -> later.forEach(send));
+        } else {
+          batch.subList(i, j).forEach(send);
+        }
       }
     };
     handoff.register(context, deliver);

@@ -139,7 +139,7 @@ public final class IngestService {
         hset.arg(MessageFields.LEASE).arg(token);
         lease = (lease == null ? Request.cmd(Command.ZADD).arg(keys.lease(shard)) : lease)
             .arg(now + m.timeoutMs() + direct.leaseGraceMs()).arg(m.id());
-        deliveries.add(new Delivery(shard, m.id(), stored, 0, token));
+        deliveries.add(new Delivery(shard, m.id(), stored, 0, token, m.notBefore()));
       } else {
         wheel = (wheel == null ? Request.cmd(Command.ZADD).arg(keys.due(shard)) : wheel)
             .arg(m.notBefore()).arg(m.id());

@@ -38,16 +38,22 @@ public final class DelayWheel {
 
   /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */
   public Future<List<Delivery>> claim(int shard, int max, long now) {
+    return claim(shard, max, now, now);
+  }
+
+  /** Claims at most {@code max} messages due by {@code until} (&ge; now), earliest first. */
+  public Future<List<Delivery>> claim(int shard, int max, long now, long until) {
     String token = tokens.next();
     return scripts.run(LuaScript.CLAIM_DUE, List.of(keys.due(shard), keys.lease(shard)),
-        List.of(now, max, leaseGraceMs, token, keys.messagePrefix(shard))).map(reply -> parse(reply, shard, token));
+        List.of(now, max, leaseGraceMs, token, keys.messagePrefix(shard), until))
+        .map(reply -> parse(reply, shard, token));
   }
 
   private static List<Delivery> parse(Response reply, int shard, String token) {
     List<Delivery> out = new ArrayList<>(reply.size());
     for (Response f : reply) {
       out.add(new Delivery(shard, f.get(0).toString(), MessageCodec.decode(f.get(1).toBuffer()), f.get(2).toInteger(),
-          token));
+          token, (long) Double.parseDouble(f.get(3).toString())));
     }
     return out;
   }

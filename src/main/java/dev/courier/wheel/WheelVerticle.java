@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class WheelVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WheelVerticle.class);
   private static final int REAP_BATCH = 1000;
+  /** Bounds how long a claimed message may wait in a dispatcher for its due time (and hold credit). */
+  private static final long MAX_LOOKAHEAD_MS = 1000;
 
   private final AppConfig config;
   private final Keys keys;
@@ -92,8 +94,10 @@ public final class WheelVerticle extends VerticleBase {
       return Future.succeededFuture(more);
     }
     int batchSize = config.delivery().claimBatch();
-    Future<Long> due = backlog[s] ? Future.succeededFuture((long) batchSize)
-        : wheel.dueCount(s, System.currentTimeMillis());
+    // What falls due before the next tick is claimed at this one, and the dispatcher sends it on time:
+    // otherwise a delayed message would wait for the tick after its due time, then for the claim.
+    long until = System.currentTimeMillis() + Math.min(config.delivery().tickIntervalMs(), MAX_LOOKAHEAD_MS);
+    Future<Long> due = backlog[s] ? Future.succeededFuture((long) batchSize) : wheel.dueCount(s, until);
     return due.compose(n -> {
       if (n == 0) {
         return claimShards(s + 1, more);
@@ -103,7 +107,7 @@ public final class WheelVerticle extends VerticleBase {
         backlog[s] = true;
         return Future.succeededFuture(false); // woken again when credit comes back
       }
-      return wheel.claim(s, wanted, System.currentTimeMillis())
+      return wheel.claim(s, wanted, System.currentTimeMillis(), until)
           .onFailure(err -> credit.release(wanted))
           .compose(batch -> {
             credit.release(wanted - batch.size());

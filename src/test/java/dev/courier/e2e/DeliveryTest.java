@@ -116,6 +116,30 @@ class DeliveryTest {
     }
   }
 
+  /**
+   * The wheel claims what falls due before its next tick, and the dispatcher holds it until its due time.
+   * With a one-second tick a message is claimed up to a second ahead, so sending it at once would show.
+   */
+  @Test
+  void aMessageClaimedAheadOfItsDueTimeIsHeldUntilThen() throws Exception {
+    TestNode slowTicks = TestNode.start(vertx, Map.of("COURIER_DELIVERY_TICK_INTERVAL_MS", "1000"));
+    try {
+      long[] dues = new long[3];
+      for (int i = 0; i < dues.length; i++) {
+        dues[i] = System.currentTimeMillis() / 1000 + 2 + i;
+        slowTicks.publish(sink.url("/ahead/" + i), Map.of("Upstash-Not-Before", Long.toString(dues[i])),
+            "a".getBytes());
+      }
+      for (Sink.Received r : sink.await(dues.length, 15_000)) {
+        long due = dues[Integer.parseInt(r.uri().substring("/ahead/".length()))] * 1000;
+        assertTrue(r.at() >= due, r.uri() + " came " + (due - r.at()) + " ms early");
+        assertTrue(r.at() < due + 1_000, r.uri() + " came " + (r.at() - due) + " ms late");
+      }
+    } finally {
+      slowTicks.close();
+    }
+  }
+
   @Test
   void retriesCountAndFollowTheExpression() {
     AtomicInteger calls = new AtomicInteger();

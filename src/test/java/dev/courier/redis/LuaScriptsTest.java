@@ -80,6 +80,24 @@ class LuaScriptsTest {
   }
 
   @Test
+  void aClaimTakesWhatFallsDueBeforeTheWheelsNextTickWithItsDueTime() {
+    long now = System.currentTimeMillis();
+    store("past", now - 50, null);
+    store("soon", now + 8, null);
+    store("later", now + 50, null);
+    List<Delivery> claimed = get(wheel.claim(0, 10, now, now + 10));
+    assertEquals(List.of("past", "soon"), claimed.stream().map(Delivery::id).toList(), "due by now + 10 ms");
+    assertEquals(now - 50, claimed.get(0).dueAt());
+    assertEquals(now + 8, claimed.get(1).dueAt(), "the dispatcher holds it until then");
+    // Leases count from the due time when it lies ahead (timeout 5 s + grace 1 s), from now otherwise.
+    assertEquals(now + 6_000, cmd(Request.cmd(Command.ZSCORE).arg(keys.lease(0)).arg("past")).toLong());
+    assertEquals(now + 8 + 6_000, cmd(Request.cmd(Command.ZSCORE).arg(keys.lease(0)).arg("soon")).toLong());
+    Response left = cmd(Request.cmd(Command.ZRANGE).arg(keys.due(0)).arg(0).arg(-1));
+    assertEquals(1, left.size());
+    assertEquals("later", left.get(0).toString(), "not due before the next tick: left on the wheel");
+  }
+
+  @Test
   void outcomesAreFencedByTheLeaseToken() {
     long now = System.currentTimeMillis();
     store("m", now, null);
