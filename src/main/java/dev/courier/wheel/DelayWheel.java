@@ -28,11 +28,11 @@ public final class DelayWheel {
   }
 
   /**
-   * How many messages of the shard are due by {@code now} (one ZCOUNT, O(log n)): lets a claim hold
+   * How many messages of the shard are due by {@code until} (one ZCOUNT, O(log n)): lets a claim hold
    * delivery credit for what is there rather than for a whole batch.
    */
-  public Future<Long> dueCount(int shard, long now) {
-    return scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf").arg(now))
+  public Future<Long> dueCount(int shard, long until) {
+    return scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf").arg(until))
         .map(Response::toLong);
   }
 

@@ -13,10 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's delay wheel (one instance per node): every tick, or when woken, claims due messages of each
- * shard in batches no larger than the free delivery credit and hands them to the dispatchers; a
- * second timer reaps expired leases. A full batch triggers another claim at once, so a backlog drains
- * at the dispatchers' pace, not the tick's.
+ * The node's delay wheel (one instance per node): every tick, or when woken, claims the messages of each
+ * shard that are due or fall due before the next tick, in batches no larger than the free delivery credit,
+ * and hands them to the dispatchers (which hold an early one until its due time); a second timer reaps
+ * expired leases. A full batch triggers another claim at once, so a backlog drains at the dispatchers'
+ * pace, not the tick's.
  */
 public final class WheelVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WheelVerticle.class);
