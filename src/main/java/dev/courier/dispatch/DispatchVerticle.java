@@ -44,7 +44,7 @@ public final class DispatchVerticle extends VerticleBase {
     var delivery = config.delivery();
     redis = new RedisConnector(vertx, config.redis().url());
     client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxRedirects(10)
+        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxRedirects(10).setConnectTimeout(10_000)
             .setMaxInitialLineLength(65_536).setMaxHeaderSize(65_536))
         .with(new PoolOptions().setHttp1MaxSize(delivery.poolSizePerHost()))
         .build();

@@ -74,8 +74,7 @@ public final class Dispatcher {
           .setPort(target.getPort())
           .setSsl(target.isSsl())
           .setURI(target.getURI())
-          .setFollowRedirects(true)
-          .setConnectTimeout(Math.min(m.timeoutMs(), 10_000));
+          .setFollowRedirects(true);
     } catch (RuntimeException e) {
       return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
     }
@@ -96,8 +95,17 @@ public final class Dispatcher {
         sent[0].reset(0, new TimeoutException("attempt timed out"));
       }
     });
+    // No pool-wait timeout on the request: the deadline above covers the wait for a connection too.
+    // (Vert.x's own pool-wait timer also fails its promise a second time now and then, an unhandled
+    // IllegalStateException in the log.)
     client.request(options)
         .compose(req -> {
+          if (result.future().isComplete()) {
+            // The deadline passed while this attempt waited for a connection, and its timeout is already
+            // recorded: sent now, it would arrive beside the retry.
+            req.reset(0, new TimeoutException("attempt timed out before it was sent"));
+            return Future.failedFuture("attempt timed out before it was sent");
+          }
           sent[0] = req;
           return req.send(m.body());
         })

@@ -140,6 +140,29 @@ class DeliveryTest {
     }
   }
 
+  /**
+   * An attempt whose deadline passed while it waited for a connection is never sent once one frees up: it
+   * would arrive beside the retry. One dispatcher with one connection per host, held 2 s by a first message.
+   */
+  @Test
+  void anAttemptThatTimedOutWaitingForAConnectionIsNotSentLate() throws Exception {
+    TestNode oneConnection = TestNode.start(vertx,
+        Map.of("COURIER_DELIVERY_POOL_SIZE_PER_HOST", "1", "COURIER_DELIVERY_INSTANCES", "1"));
+    try {
+      sink.respond(r -> r.uri().equals("/hold") ? new Sink.Reply(200, Map.of(), "", 2_000) : Sink.Reply.ok());
+      oneConnection.publish(sink.url("/hold"), Map.of(), "h".getBytes());
+      Sink.waitFor(() -> sink.received().size() == 1, 5_000, "the first message did not arrive");
+      oneConnection.publish(sink.url("/late"), Map.of("Upstash-Timeout", "1s", "Upstash-Retries", "0"), "l".getBytes());
+      // Its deadline passes at 1 s, the connection frees at 2 s; it is dead-lettered with the timeout.
+      Sink.waitFor(() -> oneConnection.deadLetters().size() == 1, 10_000, "the timed-out message was not dead-lettered");
+      Thread.sleep(1_500);
+      assertEquals(List.of("/hold"), sink.received().stream().map(Sink.Received::uri).toList(),
+          "an attempt was sent after its deadline had passed");
+    } finally {
+      oneConnection.close();
+    }
+  }
+
   @Test
   void retriesCountAndFollowTheExpression() {
     AtomicInteger calls = new AtomicInteger();
