@@ -2,6 +2,7 @@ package dev.courier.wheel;
 
 import static dev.courier.support.TestNode.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.bus.Addresses;
 import dev.courier.bus.LocalCodec;
@@ -28,49 +29,81 @@ import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The wheel and direct dispatch share the node's delivery credit, so the wheel must not sit on credit it
- * has no use for: an idle tick holds none, and a claim holds only as much as is due. (It used to take a
- * whole batch for every claim's round trip, half the default credit, every 10 ms.)
+ * The wheel and direct dispatch share the node's delivery credit. The wheel must not sit on credit it has no
+ * use for (an idle tick holds none, a claim only as much as is due: it used to take a whole batch, half the
+ * default credit, every 10 ms), and once ingest yielded to it, it must hand direct dispatch back only when
+ * nothing due is left waiting.
  */
 @ExtendWith(VertxExtension.class)
 class WheelCreditTest {
-  private static final int CREDIT = 10;
+  private String prefix;
+  private Keys keys;
+  private RedisConnector redis;
+  private IngestService ingest;
+  private Context context;
+  private final List<String> handed = new CopyOnWriteArrayList<>();
 
-  @Test
-  void theWheelHoldsCreditOnlyForWhatIsDue(Vertx vertx) {
-    String prefix = "wc" + UUID.randomUUID().toString().substring(0, 8);
-    AppConfig config = ConfigLoader.load(TestNode.env(TestRedis.url(), prefix), null, false);
-    Keys keys = new Keys(prefix, 1);
-    DispatchCredit credit = new DispatchCredit(CREDIT);
-    List<String> handed = new CopyOnWriteArrayList<>();
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    prefix = "wc" + UUID.randomUUID().toString().substring(0, 8);
+    keys = new Keys(prefix, 1);
     vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
     // A dispatcher that never finishes: the credit of what it was handed stays taken.
     get(vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.DISPATCH_DELIVER,
         m -> m.body().deliveries().forEach(d -> handed.add(d.id()))).completion());
+    redis = new RedisConnector(vertx, TestRedis.url());
+    ScriptRunner scripts = new ScriptRunner(redis);
+    get(scripts.loadAll());
+    context = vertx.getOrCreateContext();
+    ingest = new IngestService(context, scripts, keys, 60_000, 0, () -> {}, null); // everything on the wheel
+  }
+
+  @AfterEach
+  void tearDown() {
+    get(redis.close());
+  }
+
+  private void startWheel(Vertx vertx, DispatchCredit credit) {
+    AppConfig config = ConfigLoader.load(TestNode.env(TestRedis.url(), prefix), null, false);
     get(vertx.deployVerticle(new WheelVerticle(config, keys, credit, new Wakeup(), new LeaseTokens("n"),
         new Handoff(vertx, 1))));
+  }
 
-    assertEquals(CREDIT, lowestFree(credit, 500), "an idle wheel (some 50 ticks) held delivery credit");
+  @Test
+  void theWheelHoldsCreditOnlyForWhatIsDue(Vertx vertx) {
+    DispatchCredit credit = new DispatchCredit(10);
+    startWheel(vertx, credit);
+    assertEquals(10, lowestFree(credit, 500), "an idle wheel (some 50 ticks) held delivery credit");
 
-    RedisConnector redis = new RedisConnector(vertx, TestRedis.url());
-    try {
-      ScriptRunner scripts = new ScriptRunner(redis);
-      get(scripts.loadAll());
-      Context context = vertx.getOrCreateContext();
-      IngestService ingest = new IngestService(context, scripts, keys, 60_000, 0, () -> {}, null);
-      for (String id : List.of("a", "b", "c")) {
-        publish(context, ingest, id);
-      }
-      assertEquals(CREDIT - 3, lowestFree(credit, 500), "a claim of 3 due messages held more than 3 credits");
-      Sink.waitFor(() -> handed.size() == 3, 5_000, "the due messages were not claimed");
-      assertEquals(CREDIT - 3, credit.free(), "the 3 handed over keep their credit until their outcome");
-    } finally {
-      get(redis.close());
+    for (String id : List.of("a", "b", "c")) {
+      publish(id);
     }
+    assertEquals(7, lowestFree(credit, 500), "a claim of 3 due messages held more than 3 credits");
+    Sink.waitFor(() -> handed.size() == 3, 5_000, "the due messages were not claimed");
+    assertEquals(7, credit.free(), "the 3 handed over keep their credit until their outcome");
+  }
+
+  @Test
+  void directDispatchComesBackOnlyOnceNothingDueIsLeftWaiting(Vertx vertx) throws Exception {
+    DispatchCredit credit = new DispatchCredit(2);
+    for (String id : List.of("a", "b", "c")) {
+      publish(id);
+    }
+    credit.wheelFellBehind(); // as ingest does when it puts an immediate message on the wheel
+    startWheel(vertx, credit);
+    Sink.waitFor(() -> handed.size() == 2, 5_000, "the wheel did not claim what it had credit for");
+    Thread.sleep(100); // some ten ticks
+    assertTrue(credit.wheelBehind(), "one message is still due: ingest must keep queueing behind it");
+
+    credit.release(2); // the two attempts are over
+    Sink.waitFor(() -> handed.size() == 3, 5_000, "the wheel did not claim the last one once credit came back");
+    Sink.waitFor(() -> !credit.wheelBehind(), 5_000, "the wheel caught up but did not hand direct dispatch back");
   }
 
   /** The least free credit seen while polling it as fast as this thread can for {@code ms}. */
@@ -83,7 +116,7 @@ class WheelCreditTest {
     return lowest;
   }
 
-  private static void publish(Context context, IngestService ingest, String id) {
+  private void publish(String id) {
     long now = System.currentTimeMillis();
     NewMessage m = new NewMessage(id, "http://127.0.0.1:9/x", "POST", "", Buffer.buffer("b"), 3, null, 5_000, now,
         now, null, List.of(), null);
