@@ -122,7 +122,8 @@ class DeliveryTest {
    */
   @Test
   void aMessageClaimedAheadOfItsDueTimeIsHeldUntilThen() throws Exception {
-    TestNode slowTicks = TestNode.start(vertx, Map.of("COURIER_DELIVERY_TICK_INTERVAL_MS", "1000"));
+    Vertx own = Vertx.vertx(); // one node per Vertx: nodes on one would share the dispatchers' bus address
+    TestNode slowTicks = TestNode.start(own, Map.of("COURIER_DELIVERY_TICK_INTERVAL_MS", "1000"));
     try {
       long[] dues = new long[3];
       for (int i = 0; i < dues.length; i++) {
@@ -137,6 +138,7 @@ class DeliveryTest {
       }
     } finally {
       slowTicks.close();
+      TestNode.get(own.close());
     }
   }
 
@@ -146,7 +148,8 @@ class DeliveryTest {
    */
   @Test
   void anAttemptThatTimedOutWaitingForAConnectionIsNotSentLate() throws Exception {
-    TestNode oneConnection = TestNode.start(vertx,
+    Vertx own = Vertx.vertx(); // one node per Vertx: nodes on one would share the dispatchers' bus address
+    TestNode oneConnection = TestNode.start(own,
         Map.of("COURIER_DELIVERY_POOL_SIZE_PER_HOST", "1", "COURIER_DELIVERY_INSTANCES", "1"));
     try {
       sink.respond(r -> r.uri().equals("/hold") ? new Sink.Reply(200, Map.of(), "", 2_000) : Sink.Reply.ok());
@@ -160,6 +163,7 @@ class DeliveryTest {
           "an attempt was sent after its deadline had passed");
     } finally {
       oneConnection.close();
+      TestNode.get(own.close());
     }
   }
 
