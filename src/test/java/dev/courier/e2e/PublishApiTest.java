@@ -282,7 +282,9 @@ class PublishApiTest {
         req.continueHandler(v -> req.end(body));
         req.sendHead();
       } else {
-        req.end(body);
+        // send, not end + response(): with an answer that comes before the body is out (401, 413), the
+        // latter lost the answer in about one run in three after RedisOutageTest (a hang, not a failure).
+        return req.send(body);
       }
       return req.response();
     }).compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(), b.toString()))));
