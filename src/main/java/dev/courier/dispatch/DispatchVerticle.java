@@ -67,11 +67,11 @@ public final class DispatchVerticle extends VerticleBase {
         while (j < batch.size() && batch.get(j).dueAt() == dueAt) {
           j++;
         }
+        List<Delivery> group = batch.subList(i, j);
         if (dueAt > now) {
-          List<Delivery> later = batch.subList(i, j);
-          vertx.setTimer(dueAt - now, t -> later.forEach(send));
+          vertx.setTimer(dueAt - now, t -> group.forEach(send));
         } else {
-          batch.subList(i, j).forEach(send);
+          group.forEach(send);
         }
       }
     };

@@ -14,17 +14,14 @@ import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.dispatch.Handoff;
 import dev.courier.dispatch.LeaseTokens;
-import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.support.Sink;
+import dev.courier.support.TestIngest;
 import dev.courier.support.TestRedis;
-import dev.courier.model.PublishResult;
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -73,14 +70,8 @@ class DirectIngestTest {
     get(redis.close());
   }
 
-  /** On the service's own event loop, as the API calls it (it is not thread-safe). */
   private void publish(String id) {
-    long now = System.currentTimeMillis();
-    NewMessage m = new NewMessage(id, "http://127.0.0.1:9/x", "POST", "", Buffer.buffer("b"), 3, null, 5_000, now, now,
-        null, List.of(), null);
-    Promise<PublishResult> done = Promise.promise();
-    context.runOnContext(v -> ingest.publish(m).onComplete(done));
-    get(done.future());
+    TestIngest.publishNow(context, ingest, id);
   }
 
   private boolean in(String set, String id) {

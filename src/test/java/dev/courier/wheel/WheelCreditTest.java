@@ -13,18 +13,15 @@ import dev.courier.dispatch.DispatchCredit;
 import dev.courier.dispatch.Handoff;
 import dev.courier.dispatch.LeaseTokens;
 import dev.courier.ingest.IngestService;
-import dev.courier.model.NewMessage;
-import dev.courier.model.PublishResult;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.support.Sink;
 import dev.courier.support.TestNode;
+import dev.courier.support.TestIngest;
 import dev.courier.support.TestRedis;
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.UUID;
@@ -117,11 +114,6 @@ class WheelCreditTest {
   }
 
   private void publish(String id) {
-    long now = System.currentTimeMillis();
-    NewMessage m = new NewMessage(id, "http://127.0.0.1:9/x", "POST", "", Buffer.buffer("b"), 3, null, 5_000, now,
-        now, null, List.of(), null);
-    Promise<PublishResult> done = Promise.promise();
-    context.runOnContext(v -> ingest.publish(m).onComplete(done));
-    get(done.future());
+    TestIngest.publishNow(context, ingest, id);
   }
 }
