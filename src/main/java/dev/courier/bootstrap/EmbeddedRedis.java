@@ -42,6 +42,11 @@ public final class EmbeddedRedis implements AutoCloseable {
         .setting("protected-mode yes")
         // Small pending messages stay in the compact listpack encoding: far less memory per message.
         .setting("hash-max-ziplist-value 1024")
+        // The AOF rewrite (a fork that dumps the whole dataset) runs on the cores Courier uses. Under steady
+        // publishing it costs about as much CPU as Redis's own work, and LZF compression is half of it
+        // (1.13M pending messages: 5.9 s of CPU compressed, 2.7 s not, for a 1.7x larger base file; the
+        // rewrite also comes less often, since it triggers when the AOF doubles its base). Disk is cheaper.
+        .setting("rdbcompression no")
         .onShutdownForceStop(true)
         .build();
     server.start();

@@ -8,10 +8,14 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Gathers the items submitted during one event-loop turn and hands them to {@code flush} together, so
- * that N publishes (or acks) arriving together cost one script call instead of N: one Lua invocation,
- * one set of keys and one SHA on the wire, one reply to parse. Each submitter gets its own result.
- * Adds no latency: the batch leaves at the end of the current turn.
+ * Gathers submitted items and hands them to {@code flush} together, so that N publishes (or acks)
+ * arriving together cost one Redis round trip and one transaction instead of N. Each submitter gets its
+ * own result.
+ *
+ * <p>Group commit: while one batch is out, what arrives waits for it and leaves as the next batch when
+ * it returns (or as soon as {@code maxBatch} items are waiting). When the batcher is idle a batch leaves at
+ * the end of the current event-loop turn, so a lone item waits for nothing; under load the batches grow
+ * with the round trip, and Redis reads, writes and wakes once per batch instead of once per few items.
  *
  * <p>Belongs to one context (one verticle instance); not thread-safe.
  */
@@ -21,6 +25,10 @@ public final class TurnBatcher<T, R> {
   private final Function<List<T>, Future<List<R>>> flush;
   private List<T> items;
   private List<Promise<R>> promises;
+  /** Batches handed to {@code flush} whose result has not come back yet. */
+  private int out;
+  /** A flush is queued on the context for the end of this turn. */
+  private boolean scheduled;
 
   /** @param flush must answer one result per item, in order */
   public TurnBatcher(Context context, int maxBatch, Function<List<T>, Future<List<R>>> flush) {
@@ -34,31 +42,56 @@ public final class TurnBatcher<T, R> {
     if (items == null) {
       items = new ArrayList<>();
       promises = new ArrayList<>();
-      context.runOnContext(v -> flush());
     }
     items.add(item);
     promises.add(promise);
     if (items.size() >= maxBatch) {
       flush();
+    } else if (out == 0) {
+      schedule();
     }
     return promise.future();
+  }
+
+  private void schedule() {
+    if (!scheduled) {
+      scheduled = true;
+      context.runOnContext(v -> {
+        scheduled = false;
+        if (out == 0) {
+          flush();
+        }
+      });
+    }
   }
 
   private void flush() {
     List<T> batch = items;
     List<Promise<R>> waiting = promises;
     if (batch == null) {
-      return; // already flushed because it was full
+      return; // nothing gathered since the last batch left
     }
     items = null;
     promises = null;
-    flush.apply(batch).onComplete(ar -> {
+    out++;
+    Future<List<R>> result;
+    try {
+      result = flush.apply(batch);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      out--;
       for (int i = 0; i < waiting.size(); i++) {
         if (ar.succeeded()) {
           waiting.get(i).complete(ar.result().get(i));
         } else {
           waiting.get(i).fail(ar.cause());
         }
+      }
+      // What gathered meanwhile leaves at the end of this turn, with whatever the completions above add.
+      if (items != null && out == 0) {
+        schedule();
       }
     });
   }
