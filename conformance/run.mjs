@@ -319,6 +319,24 @@ if (devMode) {
     await rejects(bad.publish({ url: sinkBase + "/never", body: "x" }), 401, "publish with a bad token");
   });
 
+  // Both are answered before Courier reads the body (token first, then the declared Content-Length): the
+  // SDK must still see the JSON error, not a reset connection, while it is sending the rest.
+  await check("errors.bad-token-401-large-body", async () => {
+    const bad = new Client({ baseUrl, token: "not-the-token", retry: false });
+    const body = "x".repeat(900 * 1024);
+    await rejects(bad.publish({ url: sinkBase + "/never", body }), 401, "900 KiB publish with a bad token");
+    await rejects(bad.publish({ url: sinkBase + "/never", body }), 401, "the same, again (connection reused)");
+  });
+
+  await check("errors.body-too-large-413", async () => {
+    const strict = new Client({ baseUrl, token, retry: false });
+    const e = await rejects(strict.publish({ url: sinkBase + "/never", body: "x".repeat(1536 * 1024) }), 413,
+      "1.5 MiB publish (limit 1 MiB)");
+    assert(/too large/.test(e.message), `message: ${e.message}`);
+    const ok = await strict.publish({ url: sinkBase + path("after-413"), body: "small" });
+    assert(ok.messageId, "a publish right after the 413 is accepted");
+  });
+
   await check("errors.invalid-scheme-400", async () => {
     const e = await rejects(client.publish({ url: "ftp://example.com/x", body: "x" }), 400, "ftp destination");
     assert(/invalid scheme/.test(e.message), `message: ${e.message}`);
