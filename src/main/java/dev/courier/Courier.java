@@ -60,11 +60,12 @@ public final class Courier {
     var store = new SigningKeyStore(keys, new SigningKeys(cfg.signing().currentKey(), cfg.signing().nextKey()));
     var credit = new DispatchCredit(cfg.delivery().maxInFlight());
     var wakeup = new Wakeup();
-    var tokens = new LeaseTokens(Ids.token(8));
+    String node = Ids.token(8);
+    var tokens = new LeaseTokens(node);
     int cores = Runtime.getRuntime().availableProcessors();
     int dispatchers = cfg.delivery().instances() > 0 ? cfg.delivery().instances() : cores;
     int apis = cfg.http().instances() > 0 ? cfg.http().instances() : cores;
-    var handoff = new Handoff(vertx, dispatchers);
+    var handoff = new Handoff(vertx, dispatchers, node);
     var direct = cfg.delivery().direct()
         ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs()) : null;
     List<String> ids = new ArrayList<>();

@@ -1,6 +1,5 @@
 package dev.courier.dispatch;
 
-import dev.courier.bus.Addresses;
 import dev.courier.config.AppConfig;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
@@ -76,7 +75,7 @@ public final class DispatchVerticle extends VerticleBase {
       }
     };
     handoff.register(context, deliver);
-    consumer = vertx.eventBus().localConsumer(Addresses.DISPATCH_DELIVER, msg -> deliver.accept(msg.body().deliveries()));
+    consumer = vertx.eventBus().localConsumer(handoff.address(), msg -> deliver.accept(msg.body().deliveries()));
     return consumer.completion();
   }
 

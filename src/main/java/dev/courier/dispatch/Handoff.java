@@ -26,11 +26,19 @@ public final class Handoff {
 
   private final Vertx vertx;
   private final int dispatchers;
+  private final String address;
   private final Map<Thread, Local> byThread = new ConcurrentHashMap<>();
 
-  public Handoff(Vertx vertx, int dispatchers) {
+  /** @param node names this node's dispatchers on the bus ({@link Addresses#dispatchDeliver}) */
+  public Handoff(Vertx vertx, int dispatchers, String node) {
     this.vertx = vertx;
     this.dispatchers = dispatchers;
+    this.address = Addresses.dispatchDeliver(node);
+  }
+
+  /** The bus address this node's dispatchers consume. */
+  public String address() {
+    return address;
   }
 
   /** Called by a dispatcher from its own event loop when it starts. */
@@ -50,7 +58,7 @@ public final class Handoff {
     int parts = Math.min(dispatchers, batch.size());
     int size = (batch.size() + parts - 1) / parts;
     for (int from = 0; from < batch.size(); from += size) {
-      vertx.eventBus().send(Addresses.DISPATCH_DELIVER,
+      vertx.eventBus().send(address,
           new DeliveryBatch(batch.subList(from, Math.min(batch.size(), from + size))), LOCAL);
     }
   }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.bus.Addresses;
 import dev.courier.bus.LocalCodec;
 import dev.courier.dispatch.DeliveryBatch;
 import dev.courier.dispatch.DirectDispatch;
@@ -57,10 +56,11 @@ class DirectIngestTest {
     get(scripts.loadAll());
     keys = new Keys("di" + UUID.randomUUID().toString().substring(0, 8), 1);
     vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
-    get(vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.DISPATCH_DELIVER,
+    Handoff handoff = new Handoff(vertx, 1, "node");
+    get(vertx.eventBus().<DeliveryBatch>localConsumer(handoff.address(),
         m -> m.body().deliveries().forEach(d -> handed.add(d.id()))).completion());
     credit = new DispatchCredit(1);
-    var direct = new DirectDispatch(credit, new LeaseTokens("node"), new Handoff(vertx, 1), 1_000);
+    var direct = new DirectDispatch(credit, new LeaseTokens("node"), handoff, 1_000);
     context = vertx.getOrCreateContext();
     ingest = new IngestService(context, scripts, keys, 60_000, 0, wakes::incrementAndGet, direct);
   }

@@ -4,7 +4,6 @@ import static dev.courier.support.TestNode.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.courier.bus.Addresses;
 import dev.courier.bus.LocalCodec;
 import dev.courier.config.AppConfig;
 import dev.courier.config.ConfigLoader;
@@ -44,6 +43,7 @@ class WheelCreditTest {
   private RedisConnector redis;
   private IngestService ingest;
   private Context context;
+  private Handoff handoff;
   private final List<String> handed = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -52,7 +52,8 @@ class WheelCreditTest {
     keys = new Keys(prefix, 1);
     vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
     // A dispatcher that never finishes: the credit of what it was handed stays taken.
-    get(vertx.eventBus().<DeliveryBatch>localConsumer(Addresses.DISPATCH_DELIVER,
+    handoff = new Handoff(vertx, 1, "wc");
+    get(vertx.eventBus().<DeliveryBatch>localConsumer(handoff.address(),
         m -> m.body().deliveries().forEach(d -> handed.add(d.id()))).completion());
     redis = new RedisConnector(vertx, TestRedis.url());
     ScriptRunner scripts = new ScriptRunner(redis);
@@ -69,7 +70,7 @@ class WheelCreditTest {
   private void startWheel(Vertx vertx, DispatchCredit credit) {
     AppConfig config = ConfigLoader.load(TestNode.env(TestRedis.url(), prefix), null, false);
     get(vertx.deployVerticle(new WheelVerticle(config, keys, credit, new Wakeup(), new LeaseTokens("n"),
-        new Handoff(vertx, 1))));
+        handoff)));
   }
 
   @Test
