@@ -19,7 +19,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes an attempt's outcome back to Redis, fenced by the lease token. The future carries
  * {@code false} when the lease was lost (reaped after a stall, or the message cancelled): then nothing
- * was written, by design. Acks, the common case, are batched per event-loop turn and shard.
+ * was written, by design. Acks, the common case, are batched per shard
+ * ({@link TurnBatcher}: group commit).
  */
 public final class OutcomeWriter {
   private static final int MAX_BATCH = 512;

@@ -21,7 +21,8 @@ import java.util.List;
 
 /**
  * Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store + schedule
- * in one atomic step. The publishes of one event-loop turn for one shard go in one script call.
+ * in one atomic step. The publishes waiting for one shard go in one script call or transaction
+ * ({@link TurnBatcher}: the next batch leaves when the previous one has returned).
  *
  * <p>The future fails with {@link BacklogFullException} when the shard is at its backlog limit, and with
  * the Redis error when Redis is unreachable; it succeeds only once Redis said OK.
