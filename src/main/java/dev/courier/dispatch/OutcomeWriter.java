@@ -6,7 +6,7 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
-import dev.courier.redis.TurnBatcher;
+import dev.courier.redis.GroupCommit;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Response;
@@ -20,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes an attempt's outcome back to Redis, fenced by the lease token. The future carries
  * {@code false} when the lease was lost (reaped after a stall, or the message cancelled): then nothing
  * was written, by design. Acks, the common case, are batched per shard
- * ({@link TurnBatcher}: group commit).
+ * ({@link GroupCommit}: group commit).
  */
 public final class OutcomeWriter {
   private static final int MAX_BATCH = 512;
@@ -28,7 +28,7 @@ public final class OutcomeWriter {
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long dlqRetentionMs;
-  private final List<TurnBatcher<Delivery, Boolean>> acks = new ArrayList<>();
+  private final List<GroupCommit<Delivery, Boolean>> acks = new ArrayList<>();
 
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs) {
     this.scripts = scripts;
@@ -36,7 +36,7 @@ public final class OutcomeWriter {
     this.dlqRetentionMs = dlqRetentionMs;
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
-      acks.add(new TurnBatcher<>(context, MAX_BATCH, batch -> ack(shard, batch)));
+      acks.add(new GroupCommit<>(context, MAX_BATCH, batch -> ack(shard, batch)));
     }
   }
 

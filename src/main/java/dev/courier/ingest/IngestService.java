@@ -10,7 +10,7 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
-import dev.courier.redis.TurnBatcher;
+import dev.courier.redis.GroupCommit;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -22,7 +22,7 @@ import java.util.List;
 /**
  * Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store + schedule
  * in one atomic step. The publishes waiting for one shard go in one script call or transaction
- * ({@link TurnBatcher}: the next batch leaves when the previous one has returned).
+ * ({@link GroupCommit}: the next batch leaves when the previous one has returned).
  *
  * <p>The future fails with {@link BacklogFullException} when the shard is at its backlog limit, and with
  * the Redis error when Redis is unreachable; it succeeds only once Redis said OK.
@@ -37,7 +37,7 @@ public final class IngestService {
   private final long maxBacklog;
   private final Runnable wakeWheel;
   private final DirectDispatch direct;
-  private final List<TurnBatcher<NewMessage, PublishResult>> shards = new ArrayList<>();
+  private final List<GroupCommit<NewMessage, PublishResult>> shards = new ArrayList<>();
 
   /** @param direct null to put every message on the wheel, immediate ones included */
   public IngestService(Context context, ScriptRunner scripts, Keys keys, long dedupWindowMs, long maxBacklog,
@@ -50,7 +50,7 @@ public final class IngestService {
     this.direct = direct;
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
-      shards.add(new TurnBatcher<>(context, MAX_BATCH, batch -> store(shard, batch)));
+      shards.add(new GroupCommit<>(context, MAX_BATCH, batch -> store(shard, batch)));
     }
   }
 

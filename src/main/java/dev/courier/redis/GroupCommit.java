@@ -13,13 +13,13 @@ import java.util.function.Function;
  * own result.
  *
  * <p>Group commit: while one batch is out, what arrives waits for it and leaves as the next batch when
- * it returns (or as soon as {@code maxBatch} items are waiting). When the batcher is idle a batch leaves at
+ * it returns (or as soon as {@code maxBatch} items are waiting). When nothing is out a batch leaves at
  * the end of the current event-loop turn, so a lone item waits for nothing; under load the batches grow
  * with the round trip, and Redis reads, writes and wakes once per batch instead of once per few items.
  *
  * <p>Belongs to one context (one verticle instance); not thread-safe.
  */
-public final class TurnBatcher<T, R> {
+public final class GroupCommit<T, R> {
   private final Context context;
   private final int maxBatch;
   private final Function<List<T>, Future<List<R>>> flush;
@@ -31,7 +31,7 @@ public final class TurnBatcher<T, R> {
   private boolean scheduled;
 
   /** @param flush must answer one result per item, in order */
-  public TurnBatcher(Context context, int maxBatch, Function<List<T>, Future<List<R>>> flush) {
+  public GroupCommit(Context context, int maxBatch, Function<List<T>, Future<List<R>>> flush) {
     this.context = context;
     this.maxBatch = maxBatch;
     this.flush = flush;

@@ -21,17 +21,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * waits and leaves as one batch when it returns, or at once when a full batch is waiting.
  */
 @ExtendWith(VertxExtension.class)
-class TurnBatcherTest {
+class GroupCommitTest {
   private Context context;
   /** What the flush function was handed, and the promises that answer each batch. */
   private final List<List<Integer>> batches = new ArrayList<>();
   private final List<Promise<List<String>>> answers = new ArrayList<>();
-  private TurnBatcher<Integer, String> batcher;
+  private GroupCommit<Integer, String> batcher;
 
   @BeforeEach
   void setUp(Vertx vertx) {
     context = vertx.getOrCreateContext();
-    batcher = new TurnBatcher<>(context, 4, batch -> {
+    batcher = new GroupCommit<>(context, 4, batch -> {
       batches.add(List.copyOf(batch));
       Promise<List<String>> p = Promise.promise();
       answers.add(p);
