@@ -2,11 +2,11 @@ package dev.courier.dispatch;
 
 import dev.courier.api.HeaderNames;
 import dev.courier.model.HeaderCodec;
+import dev.courier.redis.GroupCommit;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
-import dev.courier.redis.GroupCommit;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Response;
@@ -20,7 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Writes an attempt's outcome back to Redis, fenced by the lease token. The future carries
  * {@code false} when the lease was lost (reaped after a stall, or the message cancelled): then nothing
  * was written, by design. Acks, the common case, are batched per shard
- * ({@link GroupCommit}: group commit).
+ * ({@link GroupCommit}).
  */
 public final class OutcomeWriter {
   private static final int MAX_BATCH = 512;
