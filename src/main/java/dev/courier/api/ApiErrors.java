@@ -1,10 +1,13 @@
 package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +48,38 @@ public final class ApiErrors {
       send(request.response(), e.status(), e.getMessage(), e.retryAfterSeconds());
     } else if (failure instanceof IngestService.BacklogFullException e) {
       send(request.response(), 429, e.getMessage(), 1L);
+    } else if (failure instanceof HttpException e && e.getStatusCode() >= 400 && e.getStatusCode() < 500) {
+      // Vert.x Web's own 4xx, such as a query string it cannot decode: the client's error, not ours.
+      send(request.response(), e.getStatusCode(), e.getCause() instanceof IllegalArgumentException
+          ? AuthHandler.MALFORMED_QUERY.getMessage()
+          : HttpResponseStatus.valueOf(e.getStatusCode()).reasonPhrase().toLowerCase(Locale.ROOT), null);
     } else {
-      LOG.warn("{} {} failed: {}", request.method(), route, failure.toString());
+      LOG.warn("{} {} failed: {}", request.method(), route, redacted(failure, request));
       send(request.response(), 503, "storage unavailable, retry later", 1L);
     }
+  }
+
+  /**
+   * The failure as logged: its class and message, with the request's URI, path and query cut out. A
+   * parser's message may quote them (a publish path holds the destination URL, a query may hold the
+   * token), and whatever the client sent must not reach the logs.
+   */
+  static String redacted(Throwable failure, HttpServerRequest request) {
+    return redacted(failure, request.uri(), request.query(), request.path());
+  }
+
+  static String redacted(Throwable failure, String uri, String query, String path) {
+    String message = String.valueOf(failure.getMessage());
+    message = cut(message, uri, "<uri>");
+    message = cut(message, query, "<query>");
+    message = cut(message, path, "<path>");
+    return failure.getClass().getName() + ": " + message;
+  }
+
+  private static String cut(String message, String part, String placeholder) {
+    // A path of "/" or a one-letter query would cut every slash or letter: only parts long enough to
+    // be what they are.
+    return part == null || part.length() < 3 ? message : message.replace(part, placeholder);
   }
 
   private static String routeName(RoutingContext ctx) {

@@ -37,8 +37,20 @@ final class PublishHandler {
     this.maxBodySize = maxBodySize;
   }
 
-  /** The front door: token check, body read up to the limit, then {@link #accept}. */
+  /**
+   * The front door: token check, body read up to the limit, then {@link #accept}. Nothing may escape it:
+   * outside the router, an exception would leave the request unanswered and be logged by Vert.x with
+   * its message, which may quote the path (the destination URL).
+   */
   void handle(HttpServerRequest req) {
+    try {
+      admit(req);
+    } catch (RuntimeException e) {
+      ApiErrors.fail(req, e, ROUTE);
+    }
+  }
+
+  private void admit(HttpServerRequest req) {
     ApiException denied = auth.check(req);
     if (denied == null) {
       denied = declaredTooLarge(req.getHeader(HttpHeaders.CONTENT_LENGTH));

@@ -1,6 +1,7 @@
 package dev.courier.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -223,6 +224,56 @@ class PublishApiTest {
     // the node is unharmed
     node.publish(ok, Map.of(), "fine".getBytes());
     assertEquals("fine", new String(sink.await(1, 10_000).get(0).body()));
+  }
+
+  /**
+   * A stray % in a query string is the client's error on every route: 400 in the JSON error shape, never
+   * a 503 or an unanswered publish, and nothing of the request (a destination's credentials, a token in
+   * the query) in the log. Vert.x decodes a query string whole and throws on a bad escape, quoting the URI.
+   */
+  @Test
+  void malformedQueryStringsGet400AndNothingOfTheRequestIsLogged() throws Exception {
+    String secret = "pw-" + java.util.UUID.randomUUID();
+    String destination = sink.url("/q").replace("http://", "http://user:" + secret + "@");
+    String query = "malformed query string";
+    record Case(String method, String path, boolean authorize, String error) {}
+    List<Case> cases = List.of(
+        new Case("POST", "/v2/publish/" + destination + "?qstash_token=%zz", false, query),
+        // With the token in a header, the query is the destination's own (qstash-api.md §4).
+        new Case("POST", "/v2/publish/" + destination + "?x=%zz", true, "invalid destination url"),
+        new Case("GET", "/v2/keys?qstash_token=" + secret + "%zz", false, query),
+        new Case("GET", "/v2/dlq?cursor=%%" + secret, true, query),
+        new Case("DELETE", "/v2/messages?messageIds=%zz" + secret, true, query));
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(logged, true, StandardCharsets.UTF_8));
+    try {
+      for (Case c : cases) {
+        // As sent, byte for byte: the JDK's client refuses to send a malformed URI.
+        String answer = raw(c.method() + " " + c.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + (c.authorize() ? "Authorization: Bearer " + TestNode.TOKEN + "\r\n" : "")
+            + "Content-Length: 1\r\n\r\nx");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), c + " → " + answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), c + " → " + answer);
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertTrue(new JsonObject(body).getString("error").startsWith(c.error()), c + " → " + answer);
+      }
+    } finally {
+      System.setErr(err);
+    }
+    String log = logged.toString(StandardCharsets.UTF_8);
+    assertFalse(log.contains(secret), "request data logged: " + log);
+    assertFalse(log.contains("%zz"), "request data logged: " + log);
+    assertEquals(0, node.storedKeys(), "nothing stored");
+  }
+
+  /** One request over its own connection; the whole answer, read until the server closes (5 s at most). */
+  private String raw(String request) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.courier().port())) {
+      socket.setSoTimeout(5_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   /**
