@@ -1,6 +1,7 @@
 package dev.courier;
 
 import dev.courier.api.ApiVerticle;
+import dev.courier.api.BodyBudget;
 import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DeliveryBatch;
@@ -37,12 +38,14 @@ public final class Courier {
   private final List<String> deployments;
   private final int port;
   private final SigningKeyStore signingKeys;
+  private final BodyBudget bodies;
 
-  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys) {
+  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys, BodyBudget bodies) {
     this.vertx = vertx;
     this.deployments = deployments;
     this.port = port;
     this.signingKeys = signingKeys;
+    this.bodies = bodies;
   }
 
   /**
@@ -68,6 +71,8 @@ public final class Courier {
     var handoff = new Handoff(vertx, dispatchers, node);
     var direct = cfg.delivery().direct()
         ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs()) : null;
+    // One budget for the node: every API event loop buffers bodies from the same heap.
+    var bodies = new BodyBudget(cfg.limits().maxBodyBytesInFlight(), cfg.limits().maxBodySize());
     List<String> ids = new ArrayList<>();
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
@@ -78,8 +83,8 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
-        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct), apis))
-        .map(v -> new Courier(vertx, ids, cfg.http().port(), store));
+        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies), apis))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies));
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids,
@@ -102,6 +107,11 @@ public final class Courier {
 
   public SigningKeys signingKeys() {
     return signingKeys.keys();
+  }
+
+  /** The request bodies this node holds right now. */
+  public BodyBudget bodies() {
+    return bodies;
   }
 
   /** Undeploys the API first, so no publish is accepted while the rest stops. */

@@ -29,17 +29,22 @@ public final class ApiVerticle extends VerticleBase {
   private final SigningKeyStore signingKeys;
   private final Runnable wakeWheel;
   private final DirectDispatch direct;
+  private final BodyBudget bodies;
   private RedisConnector redis;
   private HttpServer server;
 
-  /** @param direct null when immediate messages go through the wheel too */
+  /**
+   * @param direct null when immediate messages go through the wheel too
+   * @param bodies shared by the node's API verticles
+   */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct) {
+      DirectDispatch direct, BodyBudget bodies) {
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
     this.wakeWheel = wakeWheel;
     this.direct = direct;
+    this.bodies = bodies;
   }
 
   @Override
@@ -50,7 +55,7 @@ public final class ApiVerticle extends VerticleBase {
     var auth = new AuthHandler(config.auth().token());
     var publish = new PublishHandler(new PublishRequest(limits),
         new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel, direct),
-        auth, limits.maxBodySize());
+        auth, bodies, limits.maxBodySize());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
     var signing = new KeysHandler(signingKeys, scripts);
@@ -58,6 +63,7 @@ public final class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> health(ctx.request()));
     router.route("/v2/*").handler(auth);
+    router.route("/v2/*").handler(bodies.handler());
     // No file uploads: BodyHandler.create() would otherwise write a file-uploads/ folder.
     router.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodySize()));
     router.post(PublishHandler.ROUTE).handler(publish::handle);

@@ -28,12 +28,15 @@ final class PublishHandler {
   private final PublishRequest parser;
   private final IngestService ingest;
   private final AuthHandler auth;
+  private final BodyBudget bodies;
   private final int maxBodySize;
 
-  PublishHandler(PublishRequest parser, IngestService ingest, AuthHandler auth, int maxBodySize) {
+  PublishHandler(PublishRequest parser, IngestService ingest, AuthHandler auth, BodyBudget bodies,
+      int maxBodySize) {
     this.parser = parser;
     this.ingest = ingest;
     this.auth = auth;
+    this.bodies = bodies;
     this.maxBodySize = maxBodySize;
   }
 
@@ -55,6 +58,10 @@ final class PublishHandler {
     if (denied == null) {
       denied = declaredTooLarge(req.getHeader(HttpHeaders.CONTENT_LENGTH));
     }
+    long reserved = denied == null ? bodies.reserve(req) : 0;
+    if (reserved < 0) {
+      denied = BodyBudget.FULL;
+    }
     if (denied != null) {
       // The rest of the body, if any, is read and dropped by Vert.x; the connection stays usable.
       ApiErrors.fail(req, denied, ROUTE);
@@ -63,7 +70,9 @@ final class PublishHandler {
     if (req.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
       req.response().writeContinue(); // curl asks before sending a body over 1 KiB, and waits a second
     }
-    Buffer body = Buffer.buffer();
+    // Sized once to the declared length (within the limit, or the reservation would be the limit): a
+    // growing buffer copies the body each time it doubles. A chunked body grows as it comes.
+    Buffer body = Buffer.buffer(reserved > 0 && req.getHeader(HttpHeaders.CONTENT_LENGTH) != null ? (int) reserved : 0);
     boolean[] tooLarge = {false};
     req.handler(chunk -> {
       if (tooLarge[0]) {

@@ -41,7 +41,8 @@ public record AppConfig(
       long maxTimeoutMs,
       long dedupWindowMs,
       int maxHeaderSize,
-      long maxBacklog) {}
+      long maxBacklog,
+      long maxBodyBytesInFlight) {}
 
   public record DeliveryConfig(
       int instances,

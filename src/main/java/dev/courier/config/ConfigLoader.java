@@ -121,7 +121,8 @@ public final class ConfigLoader {
         duration("limits.max-timeout"),
         duration("limits.dedup-window"),
         intIn("limits.max-header-size", 1024, 16 * 1024 * 1024),
-        longIn("limits.max-backlog", 0, Long.MAX_VALUE));
+        longIn("limits.max-backlog", 0, Long.MAX_VALUE),
+        longIn("limits.max-body-bytes-in-flight", 0, Long.MAX_VALUE));
     if (limits.defaultRetries() > limits.maxRetries()) {
       throw new ConfigException("limits.default-retries must not exceed limits.max-retries");
     }

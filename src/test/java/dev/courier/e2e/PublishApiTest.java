@@ -267,6 +267,52 @@ class PublishApiTest {
     assertEquals(0, node.storedKeys(), "nothing stored");
   }
 
+  /**
+   * Bodies a node holds at once are bounded (limits.max-body-bytes-in-flight): a publish, or any other
+   * request with a body, past the budget gets 503 with Retry-After before its body is read, and the bytes
+   * of a request come back when its client goes away in the middle of the body.
+   */
+  @Test
+  void requestBodiesInFlightAreBoundedAndReleasedWhenTheClientLeaves() throws Exception {
+    try (TestNode small = TestNode.start(vertx, Map.of("COURIER_LIMITS_MAX_BODY_SIZE", "2048",
+        "COURIER_LIMITS_MAX_BODY_BYTES_IN_FLIGHT", "3000"))) {
+      String path = "/v2/publish/" + sink.url("/budget");
+      java.net.Socket held = new java.net.Socket("127.0.0.1", small.courier().port());
+      try {
+        // Headers and the first bytes of a 2000-byte body, the rest never sent: 2000 bytes reserved.
+        held.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + TestNode.TOKEN + "\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(10)).getBytes(StandardCharsets.ISO_8859_1));
+        HttpResponse<byte[]> full = null;
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < deadline) { // until the held request has been read
+          full = small.send("POST", path, Map.of(), new byte[2000]);
+          if (full.statusCode() == 503) {
+            break;
+          }
+          Thread.sleep(50);
+        }
+        assertEquals(503, full.statusCode(), new String(full.body()));
+        assertEquals("1", full.headers().firstValue("Retry-After").orElse(""));
+        assertTrue(json(full).getString("error").startsWith("too many request bodies in flight"));
+        // Behind the router as well, before its BodyHandler buffers anything.
+        assertEquals(503, small.send("DELETE", "/v2/messages", Map.of("Content-Type", "application/json"),
+            new byte[2000]).statusCode());
+        // What still fits goes through: 2000 + 500 <= 3000.
+        assertEquals(200, small.send("POST", path, Map.of(), new byte[500]).statusCode());
+      } finally {
+        held.close(); // the client leaves in the middle of its body
+      }
+      int status = 0;
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (System.currentTimeMillis() < deadline && status != 200) {
+        status = small.send("POST", path, Map.of(), new byte[2000]).statusCode();
+        Thread.sleep(status == 200 ? 0 : 50);
+      }
+      assertEquals(200, status, "the held body's bytes came back when its connection closed");
+      assertEquals(0, small.courier().bodies().used(), "every reservation released after its answer");
+    }
+  }
+
   /** One request over its own connection; the whole answer, read until the server closes (5 s at most). */
   private String raw(String request) throws Exception {
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.courier().port())) {
