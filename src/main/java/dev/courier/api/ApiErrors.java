@@ -2,6 +2,8 @@ package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -80,6 +82,29 @@ public final class ApiErrors {
     // A path of "/" or a one-letter query would cut every slash or letter: only parts long enough to
     // be what they are.
     return part == null || part.length() < 3 ? message : message.replace(part, placeholder);
+  }
+
+  /**
+   * A request Netty could not parse (a request line or headers too long, a bad Content-Length, bytes that
+   * are not HTTP): the status Vert.x would answer, in the JSON error shape, and the connection closed,
+   * since the rest of what the client sends cannot be framed.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String message;
+    if (cause instanceof TooLongHttpLineException) {
+      status = 414;
+      message = "request line too long";
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = 431;
+      message = "request headers too large";
+    } else {
+      status = 400;
+      message = "malformed HTTP request";
+    }
+    send(request.response().putHeader("Connection", "close"), status, message, null);
+    request.connection().close();
   }
 
   private static String routeName(RoutingContext ctx) {

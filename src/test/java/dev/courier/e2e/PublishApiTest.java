@@ -313,6 +313,31 @@ class PublishApiTest {
     }
   }
 
+  /**
+   * What the HTTP parser itself rejects gets the JSON error shape too, with the status Vert.x would
+   * give, and the connection closed (what follows cannot be framed); the node is unharmed.
+   */
+  @Test
+  void unparseableRequestsGetTheJsonErrorShape() throws Exception {
+    String auth = "Authorization: Bearer " + TestNode.TOKEN + "\r\n";
+    record Case(String request, int status, String error) {}
+    List<Case> cases = List.of(
+        new Case("POST /v2/publish/" + sink.url("/p") + " HTTP/1.1\r\nHost: x\r\n" + auth
+            + "Content-Length: abc\r\n\r\n", 400, "malformed HTTP request"),
+        new Case("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(70_000) + "\r\n\r\n", 431,
+            "request headers too large"),
+        new Case("GET /v2/messages/" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n", 414,
+            "request line too long"));
+    for (Case c : cases) {
+      String answer = raw(c.request());
+      assertTrue(answer.matches("(?s)HTTP/1\\.[01] " + c.status() + " .*"), answer); // 1.0 when the line was unreadable
+      String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+      assertEquals(c.error(), new JsonObject(body).getString("error"), answer);
+    }
+    node.publish(sink.url("/after"), Map.of(), "fine".getBytes());
+    assertEquals("fine", new String(sink.await(1, 10_000).get(0).body()));
+  }
+
   /** One request over its own connection; the whole answer, read until the server closes (5 s at most). */
   private String raw(String request) throws Exception {
     try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.courier().port())) {
