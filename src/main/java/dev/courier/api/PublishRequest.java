@@ -35,6 +35,8 @@ public final class PublishRequest {
   private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
+  /** An HTTP header name (RFC 9110 token). */
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final String FORWARD = "upstash-forward-";
   /** Never forwarded: they describe the hop to Courier, not the message, or would break the delivery. */
   private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "transfer-encoding", "connection",
@@ -93,6 +95,17 @@ public final class PublishRequest {
     String id = Ids.messageId();
     return new NewMessage(id, url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr, timeoutMs, now,
         due, callerIp, labels, dedupHash);
+  }
+
+  /** Visible ASCII, spaces, tabs and non-ASCII text: what an HTTP header value may carry. */
+  private static boolean deliverable(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void checkHeaderSize(MultiMap headers) {
@@ -167,8 +180,23 @@ public final class PublishRequest {
     for (var q : opts.queryOptions.entrySet()) {
       if (q.getKey().startsWith(FORWARD) && q.getKey().length() > FORWARD.length()) {
         String name = q.getKey().substring(FORWARD.length());
+        // A query parameter is decoded, so unlike a header it can hold any character: a name must still
+        // be an HTTP token.
+        if (!TOKEN.matcher(name).matches()) {
+          throw ApiException.badRequest("invalid forwarded header name in query parameter " + q.getKey());
+        }
         if (!HOP_HEADERS.contains(name)) {
           out.computeIfAbsent(HeaderNames.canonical(name), k -> new ArrayList<>()).add(q.getValue());
+        }
+      }
+    }
+    for (var h : out.entrySet()) {
+      for (String value : h.getValue()) {
+        if (!deliverable(value)) {
+          // CR or LF would split the delivery's header (Vert.x refuses to send it): refused now, not
+          // stored to fail at every attempt.
+          throw ApiException.badRequest("invalid value for forwarded header " + h.getKey()
+              + ": control characters are not allowed");
         }
       }
     }

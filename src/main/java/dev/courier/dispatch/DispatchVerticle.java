@@ -49,13 +49,24 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
-    Consumer<Delivery> send = d -> dispatcher.deliver(d).onComplete(ar -> {
-      if (ar.failed()) {
-        // The lease will expire and the reaper hands the message to a node again: nothing is lost.
-        LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
+    Consumer<Delivery> send = d -> {
+      Future<Boolean> done;
+      try {
+        done = dispatcher.deliver(d);
+      } catch (RuntimeException e) {
+        // A bug, not an outcome: it must neither stop the rest of the batch nor keep the credit. Logged by
+        // class only, since a message could quote what the publisher sent.
+        LOG.error("delivery of {} failed before its attempt: {}", d.id(), e.getClass().getName());
+        done = Future.failedFuture(e);
       }
-      credit.release(1);
-    });
+      done.onComplete(ar -> {
+        if (ar.failed()) {
+          // The lease will expire and the reaper hands the message to a node again: nothing is lost.
+          LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
+        }
+        credit.release(1);
+      });
+    };
     // The wheel claims what falls due before its next tick: such deliveries wait here until their due
     // time, one timer per distinct due time (a claimed batch comes earliest first).
     Consumer<List<Delivery>> deliver = batch -> {

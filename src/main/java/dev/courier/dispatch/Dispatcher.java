@@ -62,7 +62,11 @@ public final class Dispatcher {
     });
   }
 
-  /** Never fails: transport errors and the timeout become a network {@link AttemptResult}. */
+  /**
+   * Never fails, and never throws: transport errors, the timeout and a message that cannot be made into a
+   * request become a network {@link AttemptResult}. (A throw here would skip the outcome, so the credit
+   * and the lease would stay held and the reaper would hand the message back, to throw again.)
+   */
   Future<AttemptResult> attempt(Delivery d) {
     StoredMessage m = d.message();
     RequestOptions options;
@@ -78,7 +82,13 @@ public final class Dispatcher {
     } catch (RuntimeException e) {
       return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
     }
-    HeaderCodec.forEach(m.headers(), options::addHeader);
+    try {
+      HeaderCodec.forEach(m.headers(), options::addHeader);
+    } catch (RuntimeException e) {
+      // The API refuses such headers; a message stored before it did, or by another writer, ends here.
+      // Not the exception's message: it quotes the header's value, which may be a credential.
+      return Future.succeededFuture(AttemptResult.network("invalid forwarded header: not a valid HTTP header"));
+    }
     options.putHeader(USER_AGENT, USER_AGENT_VALUE)
         .putHeader(MESSAGE_ID, d.id())
         .putHeader(RETRIED, Integer.toString(d.retried()))

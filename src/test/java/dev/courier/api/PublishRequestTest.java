@@ -87,6 +87,26 @@ class PublishRequestTest {
     assertEquals("http://example.com", parse("http:/example.com").url());
   }
 
+  /**
+   * A forwarded header from a query parameter is decoded, so it could carry CR LF: refused at publish,
+   * rather than stored to fail (or split the header) at every delivery. The same for a header's value.
+   */
+  @Test
+  void forwardedHeadersMustBeValidHttpHeaders() {
+    ApiException crlf = assertThrows(ApiException.class,
+        () -> parse(URL, "upstash-forward-x-evil=a%0d%0aInjected:%20yes", headers(), "{}"));
+    assertEquals(400, crlf.status());
+    assertEquals("invalid value for forwarded header X-Evil: control characters are not allowed", crlf.getMessage());
+    ApiException name = assertThrows(ApiException.class,
+        () -> parse(URL, "upstash-forward-x%20evil=a", headers(), "{}"));
+    assertEquals("invalid forwarded header name in query parameter upstash-forward-x evil", name.getMessage());
+    assertEquals(400, assertThrows(ApiException.class,
+        () -> withHeaders("Upstash-Forward-X-Tab", "a\u000bb")).status());
+    // What a header may hold is kept: tabs, spaces, non-ASCII text.
+    NewMessage ok = parse(URL, "upstash-forward-x-text=caf%C3%A9%09au%20lait", headers(), "{}");
+    assertEquals(List.of("café\tau lait"), stored(ok).get("X-Text"));
+  }
+
   @Test
   void rawQueryIsAppendedWithoutTokenAndUpstashKeys() {
     NewMessage msg = parse(URL, "a=1&qstash_token=secret&upstash-retries=5&upstash-delay=10s&b=x%20y",
