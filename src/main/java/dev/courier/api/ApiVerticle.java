@@ -80,7 +80,8 @@ public final class ApiVerticle extends VerticleBase {
 
     var options = new HttpServerOptions().setHost(config.http().host()).setPort(config.http().port())
         // Long destination URLs and a dozen Upstash-* headers are common (qstash-api.md §4); headers past
-        // limits.max-header-size get a JSON 431 from PublishRequest, far past it the parser's 431 (ApiErrors.invalidRequest).
+        // limits.max-header-size get a JSON 431 from PublishRequest, far past it from the HTTP parser
+        // (ApiErrors.invalidRequest).
         .setMaxInitialLineLength(65_536)
         .setMaxHeaderSize(Math.max(65_536, limits.maxHeaderSize() * 4))
         .setTcpNoDelay(true)

@@ -254,7 +254,8 @@ class PublishApiTest {
             + (c.authorize() ? "Authorization: Bearer " + TestNode.TOKEN + "\r\n" : "")
             + "Content-Length: 1\r\n\r\nx");
         assertTrue(answer.startsWith("HTTP/1.1 400 "), c + " → " + answer);
-        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), c + " → " + answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"),
+            c + " → " + answer);
         String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
         assertTrue(new JsonObject(body).getString("error").startsWith(c.error()), c + " → " + answer);
       }
@@ -281,7 +282,8 @@ class PublishApiTest {
       try {
         // Headers and the first bytes of a 2000-byte body, the rest never sent: 2000 bytes reserved.
         held.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-            + TestNode.TOKEN + "\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(10)).getBytes(StandardCharsets.ISO_8859_1));
+            + TestNode.TOKEN + "\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(10))
+            .getBytes(StandardCharsets.ISO_8859_1));
         HttpResponse<byte[]> full = null;
         long deadline = System.currentTimeMillis() + 5_000;
         while (System.currentTimeMillis() < deadline) { // until the held request has been read
