@@ -21,6 +21,14 @@ import java.util.List;
  * ({@code <shard>-<offset>}) and omitted on the last page.
  */
 public final class DeadLetterService {
+  /**
+   * A page stops early, with a cursor, once its bodies pass this size: a dead letter keeps a body of up
+   * to the body limit and a response body, so a hundred of them could be hundreds of MiB on one heap.
+   */
+  static final long PAGE_BYTES = 8L * 1024 * 1024;
+  /** Dead letters read per round trip, so that a page is cut before much more than PAGE_BYTES is read. */
+  private static final int CHUNK = 10;
+
   /** The fields a dead letter is read with, in this order: the message, then what the failure added. */
   private static final List<String> FIELDS = List.of(MessageFields.MESSAGE, MessageFields.MESSAGE_ID,
       MessageFields.DLQ_ID, MessageFields.RESPONSE_STATUS, MessageFields.RESPONSE_HEADERS, MessageFields.RESPONSE_BODY,
@@ -48,7 +56,7 @@ public final class DeadLetterService {
       }
     }
     JsonArray messages = new JsonArray();
-    return page(shard, offset, count, messages).map(next -> {
+    return page(shard, offset, count, messages, new long[1]).map(next -> {
       JsonObject out = new JsonObject().put("messages", messages);
       if (next != null) {
         out.put("cursor", next);
@@ -57,12 +65,15 @@ public final class DeadLetterService {
     });
   }
 
-  /** Fills {@code out} from {@code shard} onwards; the future carries the next cursor or null. */
-  private Future<String> page(int shard, long offset, int count, JsonArray out) {
+  /**
+   * Fills {@code out} from {@code shard} onwards, a chunk at a time, until it holds {@code count} or
+   * {@link #PAGE_BYTES} of bodies ({@code bytes[0]}); the future carries the next cursor or null.
+   */
+  private Future<String> page(int shard, long offset, int count, JsonArray out, long[] bytes) {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(null);
     }
-    int wanted = count - out.size();
+    int wanted = Math.min(count - out.size(), CHUNK);
     Request range = Request.cmd(Command.ZRANGE).arg(keys.dlq(shard)).arg(offset).arg(offset + wanted)
         .arg("REV");
     return scripts.redis().send(range).compose(ids -> {
@@ -71,13 +82,32 @@ public final class DeadLetterService {
       boolean more = page.size() > wanted;
       List<String> take = more ? page.subList(0, wanted) : page;
       return getAll(shard, take).compose(items -> {
-        items.forEach(out::add);
-        if (more) {
-          return Future.succeededFuture(shard + "-" + (offset + wanted));
+        for (int i = 0; i < items.size(); i++) {
+          JsonObject item = items.get(i); // null: deleted since the range was read
+          if (item != null) {
+            out.add(item);
+            bytes[0] += size(item);
+          }
+          if (out.size() >= count || bytes[0] >= PAGE_BYTES) {
+            // Full: the next page starts right after this one, the rest of this chunk read again then.
+            return i + 1 < items.size() || more ? Future.succeededFuture(shard + "-" + (offset + i + 1))
+                : nextNonEmpty(shard + 1);
+          }
         }
-        return out.size() >= count ? nextNonEmpty(shard + 1) : page(shard + 1, 0, count, out);
+        return more ? page(shard, offset + wanted, count, out, bytes) : page(shard + 1, 0, count, out, bytes);
       });
     });
+  }
+
+  /** About what a dead letter weighs in the answer: its text values, the bodies above all. */
+  private static long size(JsonObject item) {
+    long size = 0;
+    for (var e : item) {
+      if (e.getValue() instanceof String text) {
+        size += text.length();
+      }
+    }
+    return size;
   }
 
   private Future<String> nextNonEmpty(int shard) {
@@ -88,10 +118,11 @@ public final class DeadLetterService {
         .compose(n -> n.toLong() > 0 ? Future.succeededFuture(shard + "-0") : nextNonEmpty(shard + 1));
   }
 
+  /** In the order asked, with null for a dead letter gone meanwhile. */
   private Future<List<JsonObject>> getAll(int shard, List<String> dlqIds) {
     List<Future<JsonObject>> all = new ArrayList<>();
     dlqIds.forEach(id -> all.add(get(shard, id)));
-    return Future.all(all).map(cf -> all.stream().map(Future::result).filter(j -> j != null).toList());
+    return Future.all(all).map(cf -> all.stream().map(Future::result).toList());
   }
 
   /** The dead letter, or null when unknown. */
