@@ -72,7 +72,8 @@ final class PublishHandler {
     }
     // Sized once to the declared length (within the limit, or the reservation would be the limit): a
     // growing buffer copies the body each time it doubles. A chunked body grows as it comes.
-    Buffer body = Buffer.buffer(reserved > 0 && req.getHeader(HttpHeaders.CONTENT_LENGTH) != null ? (int) reserved : 0);
+    boolean declared = reserved > 0 && req.getHeader(HttpHeaders.CONTENT_LENGTH) != null;
+    Buffer body = Buffer.buffer(declared ? (int) reserved : 0);
     boolean[] tooLarge = {false};
     req.handler(chunk -> {
       if (tooLarge[0]) {

@@ -54,10 +54,12 @@ public final class DispatchVerticle extends VerticleBase {
       try {
         done = dispatcher.deliver(d);
       } catch (RuntimeException e) {
-        // A bug, not an outcome: it must neither stop the rest of the batch nor keep the credit. Logged by
-        // class only, since a message could quote what the publisher sent.
+        // A bug, not an outcome: it must neither stop the rest of the batch nor keep the credit (the lease
+        // expires and the reaper hands the message back). Logged by class only, since a message could
+        // quote what the publisher sent.
         LOG.error("delivery of {} failed before its attempt: {}", d.id(), e.getClass().getName());
-        done = Future.failedFuture(e);
+        credit.release(1);
+        return;
       }
       done.onComplete(ar -> {
         if (ar.failed()) {
