@@ -7,7 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bounds the request bodies a node holds at once, in bytes, across its API event loops.
+ * Bounds the request bodies a node holds at once, in bytes, across its API event loops (with the headers
+ * of the requests whose body is still coming).
  *
  * <p>A body is read whole before it is stored, and lives in a few copies until Redis answers (the body,
  * the encoded message, the Redis command). Without a bound, 500 clients sending 1 MiB each at the same
@@ -61,7 +62,7 @@ public final class BodyBudget {
    * What a request's body may take: its Content-Length, the body limit for a chunked body, 0 without a
    * body. The Content-Length was checked against the limit (and for syntax) before.
    */
-  long claim(HttpServerRequest req) {
+  long bodyClaim(HttpServerRequest req) {
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       try {
@@ -74,11 +75,28 @@ public final class BodyBudget {
   }
 
   /**
-   * The publish front door's reservation: the bytes reserved, or -1 (and nothing reserved) when the
-   * budget is spent. Released once, when the answer has been written or the connection closed before it.
+   * What a request holds while its body comes: the body it may take and the headers it already has
+   * (up to 256 KiB each; a body of one byte sent slowly would otherwise hold them for free).
+   */
+  private long claim(HttpServerRequest req, long body) {
+    if (body == 0) {
+      return 0; // answered at once: nothing waits for a body
+    }
+    long size = body;
+    for (var h : req.headers()) {
+      size += h.getKey().length() + h.getValue().length() + 4;
+    }
+    return size;
+  }
+
+  /**
+   * The publish front door's reservation: the body's claim (for sizing its buffer), or -1 (and nothing
+   * reserved) when the budget is spent. Released once, when the answer has been written or the
+   * connection closed before it.
    */
   long reserve(HttpServerRequest req) {
-    long bytes = claim(req);
+    long body = bodyClaim(req);
+    long bytes = claim(req, body);
     if (bytes == 0) {
       return 0;
     }
@@ -88,13 +106,13 @@ public final class BodyBudget {
     Runnable release = once(bytes);
     req.response().endHandler(v -> release.run());
     req.response().closeHandler(v -> release.run());
-    return bytes;
+    return body;
   }
 
   /** The same for the routes behind the router, before their BodyHandler reads the body. */
   Handler<RoutingContext> handler() {
     return ctx -> {
-      long bytes = claim(ctx.request());
+      long bytes = claim(ctx.request(), bodyClaim(ctx.request()));
       if (bytes == 0) {
         ctx.next();
       } else if (!tryAcquire(bytes)) {

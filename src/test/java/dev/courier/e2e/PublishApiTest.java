@@ -299,7 +299,7 @@ class PublishApiTest {
         // Behind the router as well, before its BodyHandler buffers anything.
         assertEquals(503, small.send("DELETE", "/v2/messages", Map.of("Content-Type", "application/json"),
             new byte[2000]).statusCode());
-        // What still fits goes through: 2000 + 500 <= 3000.
+        // What still fits goes through: 2000 + 500, and the headers of both, stay under 3000.
         assertEquals(200, small.send("POST", path, Map.of(), new byte[500]).statusCode());
       } finally {
         held.close(); // the client leaves in the middle of its body
@@ -312,6 +312,21 @@ class PublishApiTest {
       }
       assertEquals(200, status, "the held body's bytes came back when its connection closed");
       assertEquals(0, small.courier().bodies().used(), "every reservation released after its answer");
+
+      // Headers count while the body is awaited: one slow byte of body must not hold 2500 bytes of
+      // headers for free.
+      try (java.net.Socket slow = new java.net.Socket("127.0.0.1", small.courier().port())) {
+        slow.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+            + TestNode.TOKEN + "\r\nX-Pad: " + "p".repeat(2500) + "\r\nContent-Length: 1\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        int refused = 0;
+        deadline = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < deadline && refused != 503) {
+          refused = small.send("POST", path, Map.of(), new byte[500]).statusCode();
+          Thread.sleep(refused == 503 ? 0 : 50);
+        }
+        assertEquals(503, refused, "a 500-byte publish fits beside a 1-byte body, not beside its headers");
+      }
     }
   }
 
