@@ -311,7 +311,11 @@ class PublishApiTest {
         Thread.sleep(status == 200 ? 0 : 50);
       }
       assertEquals(200, status, "the held body's bytes came back when its connection closed");
-      assertEquals(0, small.courier().bodies().used(), "every reservation released after its answer");
+      // A body behind the router (the SDK's legacy bulk cancel) is reserved and released as well.
+      var cancelled = small.send("DELETE", "/v2/messages", Map.of("Content-Type", "application/json"),
+          "{\"messageIds\":[\"msg_none\"]}".getBytes(StandardCharsets.UTF_8));
+      assertEquals(200, cancelled.statusCode(), new String(cancelled.body()));
+      Sink.waitFor(() -> small.courier().bodies().used() == 0, 5_000, "a reservation was not released");
 
       // Headers count while the body is awaited: one slow byte of body must not hold 2500 bytes of
       // headers for free.
