@@ -351,7 +351,8 @@ class PublishApiTest {
             "request line too long"));
     for (Case c : cases) {
       String answer = raw(c.request());
-      assertTrue(answer.matches("(?s)HTTP/1\\.[01] " + c.status() + " .*"), answer); // 1.0 when the line was unreadable
+      // HTTP/1.0 when the request line itself could not be read.
+      assertTrue(answer.matches("(?s)HTTP/1\\.[01] " + c.status() + " .*"), answer);
       String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
       assertEquals(c.error(), new JsonObject(body).getString("error"), answer);
     }
