@@ -2,6 +2,7 @@ package dev.courier;
 
 import dev.courier.api.ApiVerticle;
 import dev.courier.api.BodyBudget;
+import dev.courier.api.ConnectionLimit;
 import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DeliveryBatch;
@@ -39,13 +40,16 @@ public final class Courier {
   private final int port;
   private final SigningKeyStore signingKeys;
   private final BodyBudget bodies;
+  private final ConnectionLimit connections;
 
-  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys, BodyBudget bodies) {
+  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys, BodyBudget bodies,
+      ConnectionLimit connections) {
     this.vertx = vertx;
     this.deployments = deployments;
     this.port = port;
     this.signingKeys = signingKeys;
     this.bodies = bodies;
+    this.connections = connections;
   }
 
   /**
@@ -73,6 +77,7 @@ public final class Courier {
         ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs()) : null;
     // One budget for the node: every API event loop buffers bodies from the same heap.
     var bodies = new BodyBudget(cfg.limits().maxBodyBytesInFlight(), cfg.limits().maxBodySize());
+    var connections = new ConnectionLimit(cfg.http().maxConnections(), cfg.limits().maxHeaderSize());
     List<String> ids = new ArrayList<>();
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
@@ -83,8 +88,8 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
-        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies), apis))
-        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies));
+        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids,
@@ -112,6 +117,11 @@ public final class Courier {
   /** The request bodies this node holds right now. */
   public BodyBudget bodies() {
     return bodies;
+  }
+
+  /** The client connections this node keeps open. */
+  public ConnectionLimit connections() {
+    return connections;
   }
 
   /** Undeploys the API first, so no publish is accepted while the rest stops. */

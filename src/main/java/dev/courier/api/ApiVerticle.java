@@ -30,21 +30,24 @@ public final class ApiVerticle extends VerticleBase {
   private final Runnable wakeWheel;
   private final DirectDispatch direct;
   private final BodyBudget bodies;
+  private final ConnectionLimit connections;
   private RedisConnector redis;
   private HttpServer server;
 
   /**
    * @param direct null when immediate messages go through the wheel too
    * @param bodies shared by the node's API verticles
+   * @param connections shared by the node's API verticles
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct, BodyBudget bodies) {
+      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections) {
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
     this.wakeWheel = wakeWheel;
     this.direct = direct;
     this.bodies = bodies;
+    this.connections = connections;
   }
 
   @Override
@@ -79,12 +82,16 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(ApiErrors::handle);
 
     var options = new HttpServerOptions().setHost(config.http().host()).setPort(config.http().port())
-        // Long destination URLs and a dozen Upstash-* headers are common (qstash-api.md §4); headers past
-        // limits.max-header-size get a JSON 431 from PublishRequest, far past it from the HTTP parser
-        // (ApiErrors.invalidRequest).
+        // Long destination URLs and a dozen Upstash-* headers are common (qstash-api.md §4). Headers past
+        // limits.max-header-size get a JSON 431 from the HTTP parser (ApiErrors.invalidRequest) before any
+        // of the request is handled: a connection holds no more than that while its headers arrive.
         .setMaxInitialLineLength(65_536)
-        .setMaxHeaderSize(Math.max(65_536, limits.maxHeaderSize() * 4))
+        .setMaxHeaderSize(limits.maxHeaderSize())
         .setTcpNoDelay(true)
+        // No HTTP/2 over cleartext (no client of Courier's uses it): while Vert.x sniffs for it, a new
+        // connection reaches the connection handler only once its first request head is complete, and
+        // http.max-connections (ConnectionLimit) must hold from the moment a connection is accepted.
+        .setHttp2ClearTextEnabled(false)
         // Courier serves no WebSockets. With either compression flag on (both are by default) Vert.x puts
         // Netty's WebSocketServerExtensionHandler in every connection's pipeline, where it inspects every
         // request and answer: about 4 % of Courier's CPU per publish in a profile.
@@ -101,8 +108,8 @@ public final class ApiVerticle extends VerticleBase {
         router.handle(req);
       }
     };
-    return vertx.createHttpServer(options).requestHandler(front).invalidRequestHandler(ApiErrors::invalidRequest)
-        .listen().onSuccess(s -> server = s);
+    return vertx.createHttpServer(options).connectionHandler(connections::admit).requestHandler(front)
+        .invalidRequestHandler(ApiErrors::invalidRequest).listen().onSuccess(s -> server = s);
   }
 
   private static void health(HttpServerRequest req) {

@@ -75,8 +75,8 @@ public final class BodyBudget {
   }
 
   /**
-   * What a request holds while its body comes: the body it may take and the headers it already has
-   * (up to 256 KiB each; a body of one byte sent slowly would otherwise hold them for free).
+   * What a request holds while its body comes: the body it may take and the headers it already has (up
+   * to limits.max-header-size; a body of one byte sent slowly would otherwise hold them for free).
    */
   private long claim(HttpServerRequest req, long body) {
     if (body == 0) {
