@@ -88,7 +88,8 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
-        .compose(v -> deploy(vertx, ids, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
+        .compose(v -> deploy(vertx, ids,
+            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }
 

@@ -108,6 +108,10 @@ public final class PublishRequest {
     return true;
   }
 
+  /**
+   * The HTTP parser stops at the same limit before a request exists (ApiVerticle); kept so that parse
+   * holds the rule by itself, whoever calls it.
+   */
   private void checkHeaderSize(MultiMap headers) {
     long size = 0;
     for (var h : headers) {
