@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
 
 /** Wires the QStash REST API on one event loop, with its own pipelined Redis connection. */
 public final class ApiVerticle extends VerticleBase {
@@ -97,6 +98,10 @@ public final class ApiVerticle extends VerticleBase {
         // request and answer: about 4 % of Courier's CPU per publish in a profile.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
+    if (config.http().idleTimeoutMs() > 0) {
+      options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.http().idleTimeoutMs()))
+          .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    }
     // The front door: the two requests that come by the thousand a second skip the router (routing,
     // routing context, body handler). Both, so that /health stays a fair "no work" baseline for publish.
     Handler<HttpServerRequest> front = req -> {

@@ -17,7 +17,7 @@ public record AppConfig(
     DlqConfig dlq,
     boolean devProfile) {
 
-  public record HttpConfig(String host, int port, int instances, int maxConnections) {}
+  public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
 
   /** {@code url} is null when the embedded Redis is to be started. */
   public record RedisConfig(String url, int shards, String keyPrefix) {}
@@ -58,7 +58,7 @@ public record AppConfig(
   public record DlqConfig(long retentionMs) {}
 
   public AppConfig withHttpPort(int port) {
-    return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections()), dataDir, redis, auth, signing,
+    return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
         limits, delivery, dlq, devProfile);
   }
 

@@ -104,7 +104,7 @@ public final class ConfigLoader {
 
   private AppConfig map(boolean dev) {
     var http = new AppConfig.HttpConfig(string("http.host"), intIn("http.port", 0, 65535),
-        intIn("http.instances", 0, 256), intIn("http.max-connections", 0, 10_000_000));
+        intIn("http.instances", 0, 256), intIn("http.max-connections", 0, 10_000_000), duration("http.idle-timeout"));
     var redis = new AppConfig.RedisConfig(optional("redis.url"), intIn("redis.shards", 1, 1024),
         string("redis.key-prefix"));
     var auth = new AppConfig.AuthConfig(optional("auth.token"));

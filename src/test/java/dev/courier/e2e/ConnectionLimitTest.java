@@ -1,6 +1,7 @@
 package dev.courier.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.support.Sink;
 import dev.courier.support.TestNode;
@@ -57,6 +58,21 @@ class ConnectionLimitTest {
       }
       Sink.waitFor(() -> node.courier().connections().open() == 0, 5_000, "the places did not come back");
       assertEquals(200, node.send("GET", "/v2/keys", Map.of(), null).statusCode());
+    }
+  }
+
+  /** http.idle-timeout: a connection that says nothing is closed, and its place under the limit comes back. */
+  @Test
+  void idleConnectionsAreClosed() throws Exception {
+    try (TestNode node = TestNode.start(vertx, Map.of("COURIER_HTTP_IDLE_TIMEOUT", "1s"));
+        Socket idle = new Socket("127.0.0.1", node.courier().port())) {
+      idle.setSoTimeout(5_000);
+      Sink.waitFor(() -> node.courier().connections().open() == 1, 5_000, "the connection was not counted");
+      long start = System.currentTimeMillis();
+      assertEquals(-1, idle.getInputStream().read(), "closed by the server");
+      long after = System.currentTimeMillis() - start;
+      assertTrue(after >= 500 && after < 4_000, "closed after " + after + " ms, expected about 1 s");
+      Sink.waitFor(() -> node.courier().connections().open() == 0, 5_000, "its place did not come back");
     }
   }
 
