@@ -284,15 +284,10 @@ class PublishApiTest {
         held.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             + TestNode.TOKEN + "\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(10))
             .getBytes(StandardCharsets.ISO_8859_1));
-        HttpResponse<byte[]> full = null;
-        long deadline = System.currentTimeMillis() + 5_000;
-        while (System.currentTimeMillis() < deadline) { // until the held request has been read
-          full = small.send("POST", path, Map.of(), new byte[2000]);
-          if (full.statusCode() == 503) {
-            break;
-          }
-          Thread.sleep(50);
-        }
+        // Its reservation first: a publish sent before the held head is read would take the budget and get the
+        // held request refused instead.
+        Sink.waitFor(() -> small.courier().bodies().used() >= 2000, 20_000, "the held request was not reserved");
+        HttpResponse<byte[]> full = small.send("POST", path, Map.of(), new byte[2000]);
         assertEquals(503, full.statusCode(), new String(full.body()));
         assertEquals("1", full.headers().firstValue("Retry-After").orElse(""));
         assertTrue(json(full).getString("error").startsWith("too many request bodies in flight"));
@@ -323,13 +318,9 @@ class PublishApiTest {
         slow.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
             + TestNode.TOKEN + "\r\nX-Pad: " + "p".repeat(2500) + "\r\nContent-Length: 1\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1));
-        int refused = 0;
-        deadline = System.currentTimeMillis() + 5_000;
-        while (System.currentTimeMillis() < deadline && refused != 503) {
-          refused = small.send("POST", path, Map.of(), new byte[500]).statusCode();
-          Thread.sleep(refused == 503 ? 0 : 50);
-        }
-        assertEquals(503, refused, "a 500-byte publish fits beside a 1-byte body, not beside its headers");
+        Sink.waitFor(() -> small.courier().bodies().used() > 2500, 20_000, "the slow request was not reserved");
+        assertEquals(503, small.send("POST", path, Map.of(), new byte[500]).statusCode(),
+            "a 500-byte publish fits beside a 1-byte body, not beside its headers");
       }
     }
   }
