@@ -377,7 +377,8 @@ class PublishApiTest {
       out.write((head + "Content-Length: 1000\r\n\r\n" + "x".repeat(1000)).getBytes(StandardCharsets.ISO_8859_1));
       assertEquals(401, readAnswer(in).status());
       // 2. Content-Length over the limit: 413 before the body is read (and the body dropped)
-      out.write((head + auth + "Content-Length: 3000\r\n\r\n" + "y".repeat(3000)).getBytes(StandardCharsets.ISO_8859_1));
+      out.write((head + auth + "Content-Length: 3000\r\n\r\n" + "y".repeat(3000))
+          .getBytes(StandardCharsets.ISO_8859_1));
       Answer declared = readAnswer(in);
       assertEquals(413, declared.status());
       assertTrue(declared.body().contains("error"), declared.body());
@@ -387,7 +388,8 @@ class PublishApiTest {
           + "\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       assertEquals(413, readAnswer(in).status());
       // 4. Expect: 100-continue, then a body within the limit: stored and delivered
-      out.write((head + auth + "Expect: 100-continue\r\nContent-Length: 9\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write((head + auth + "Expect: 100-continue\r\nContent-Length: 9\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
       assertEquals(100, readAnswer(in).status());
       out.write("continued".getBytes(StandardCharsets.ISO_8859_1));
       Answer expect = readAnswer(in);
