@@ -6,35 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.courier.support.Sink;
 import dev.courier.support.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * http.max-connections holds from the moment a connection is accepted, before it has sent a byte: the
  * headers of a request that never completes are what a connection holds, before any token is checked.
  */
+@ExtendWith(VertxExtension.class)
 class ConnectionLimitTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void vertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void close() {
-    TestNode.get(vertx.close());
-  }
-
   @Test
-  void connectionsPastTheLimitAreClosedAtOnceAndTheirPlacesComeBack() throws Exception {
+  void connectionsPastTheLimitAreClosedAtOnceAndTheirPlacesComeBack(Vertx vertx) throws Exception {
     try (TestNode node = TestNode.start(vertx, Map.of("COURIER_HTTP_MAX_CONNECTIONS", "3"))) {
       List<Socket> sockets = new ArrayList<>();
       try {
@@ -63,7 +52,7 @@ class ConnectionLimitTest {
 
   /** http.idle-timeout: a connection that says nothing is closed, and its place under the limit comes back. */
   @Test
-  void idleConnectionsAreClosed() throws Exception {
+  void idleConnectionsAreClosed(Vertx vertx) throws Exception {
     try (TestNode node = TestNode.start(vertx, Map.of("COURIER_HTTP_IDLE_TIMEOUT", "1s"));
         Socket idle = new Socket("127.0.0.1", node.courier().port())) {
       idle.setSoTimeout(5_000);
