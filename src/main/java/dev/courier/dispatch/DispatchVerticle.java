@@ -43,9 +43,12 @@ public final class DispatchVerticle extends VerticleBase {
     var delivery = config.delivery();
     redis = new RedisConnector(vertx, config.redis().url());
     client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setMaxRedirects(10).setConnectTimeout(10_000)
+        .with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(10_000)
             .setMaxInitialLineLength(65_536).setMaxHeaderSize(65_536))
         .with(new PoolOptions().setHttp1MaxSize(delivery.poolSizePerHost()))
+        // A destination's protocol errors end its attempt (the attempt records them); without a handler
+        // Vert.x also logs each one at ERROR, so one broken destination could flood the log.
+        .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());

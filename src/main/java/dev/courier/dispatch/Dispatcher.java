@@ -5,18 +5,13 @@ import dev.courier.model.StoredMessage;
 import dev.courier.signing.JwtSigner;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Makes one delivery attempt (qstash-api.md §7): the stored method, body bytes and forwarded headers,
@@ -77,8 +72,7 @@ public final class Dispatcher {
           .setHost(target.getHost())
           .setPort(target.getPort())
           .setSsl(target.isSsl())
-          .setURI(target.getURI())
-          .setFollowRedirects(true);
+          .setURI(target.getURI());
     } catch (RuntimeException e) {
       return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
     }
@@ -97,55 +91,6 @@ public final class Dispatcher {
       options.putHeader(CALLER_IP, m.callerIp());
     }
 
-    Promise<AttemptResult> result = Promise.promise();
-    HttpClientRequest[] sent = new HttpClientRequest[1];
-    // An absolute deadline for the whole attempt (connect, send, response, body), not an idle timeout.
-    long timer = vertx.setTimer(m.timeoutMs(), t -> {
-      if (result.tryComplete(AttemptResult.network("timeout after " + m.timeoutMs() + " ms")) && sent[0] != null) {
-        sent[0].reset(0, new TimeoutException("attempt timed out"));
-      }
-    });
-    // No pool-wait timeout on the request: the deadline above covers the wait for a connection too.
-    // (Vert.x's own pool-wait timer also fails its promise a second time now and then, an unhandled
-    // IllegalStateException in the log.)
-    client.request(options)
-        .compose(req -> {
-          if (result.future().isComplete()) {
-            // The deadline passed while this attempt waited for a connection, and its timeout is already
-            // recorded: sent now, it would arrive beside the retry.
-            req.reset(0, new TimeoutException("attempt timed out before it was sent"));
-            return Future.failedFuture("attempt timed out before it was sent");
-          }
-          sent[0] = req;
-          return req.send(m.body());
-        })
-        .compose(this::read)
-        .onComplete(ar -> {
-          vertx.cancelTimer(timer);
-          result.tryComplete(ar.succeeded() ? ar.result() : AttemptResult.network(describe(ar.cause())));
-        });
-    return result.future();
-  }
-
-  /** Reads the response; a failure's body is kept up to the configured size for the DLQ. */
-  private Future<AttemptResult> read(HttpClientResponse resp) {
-    int status = resp.statusCode();
-    if (status >= 200 && status < 300) {
-      resp.handler(chunk -> {});
-      return resp.end().map(v -> new AttemptResult(status, resp.headers(), null, null));
-    }
-    Buffer kept = Buffer.buffer();
-    resp.handler(chunk -> {
-      int room = maxResponseBody - kept.length();
-      if (room > 0) {
-        kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
-      }
-    });
-    return resp.end().map(v -> new AttemptResult(status, resp.headers(), kept, null));
-  }
-
-  private static String describe(Throwable t) {
-    String msg = t.getMessage();
-    return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs());
   }
 }
