@@ -13,6 +13,8 @@ import java.util.List;
 final class MessagesHandler {
   /** The SDK always sends count=100 and means "all": honour only an explicitly smaller count (§20.8). */
   private static final int COUNT_MEANS_ALL = 100;
+  /** Ids one bulk cancel may list: each is a script call, and the answer waits for all of them. */
+  static final int MAX_IDS = 1000;
 
   private final MessageService messages;
 
@@ -43,14 +45,24 @@ final class MessagesHandler {
   }
 
   void cancelMany(RoutingContext ctx) {
+    if (ctx.request().path().endsWith("/")) {
+      // DELETE /v2/messages/ is the single-message cancel with an empty id (the router matches it here):
+      // cancelling everything would be the worst reading of it.
+      throw ApiException.badRequest("missing message id");
+    }
     var params = ctx.queryParams();
     List<String> ids = new ArrayList<>(params.getAll("messageIds"));
+    ids.addAll(params.getAll("messageId"));
     JsonArray fromBody = bodyIds(ctx); // the Python SDK's legacy JSON body
     if (fromBody != null) {
       fromBody.forEach(v -> ids.add(String.valueOf(v)));
     }
+    if (ids.size() > MAX_IDS) {
+      throw ApiException.badRequest("too many message ids: " + ids.size() + ", at most " + MAX_IDS + " per request");
+    }
     Future<Integer> cancelled;
-    if (!ids.isEmpty()) {
+    if (!ids.isEmpty() || fromBody != null) {
+      // Ids given (even ones that match nothing) never widen to "all".
       cancelled = messages.cancel(ids);
     } else {
       MessageFilter filter = MessageFilter.from(params);
@@ -74,15 +86,24 @@ final class MessagesHandler {
     }
   }
 
+  /**
+   * The ids of a JSON body, or null without a body. A body is a request for those ids: one that lists none
+   * (a typo, an empty list, another field) is refused rather than read as "cancel everything".
+   */
   private static JsonArray bodyIds(RoutingContext ctx) {
     var body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       return null;
     }
+    JsonArray ids;
     try {
-      return new JsonObject(body).getJsonArray("messageIds");
+      ids = new JsonObject(body).getJsonArray("messageIds");
     } catch (RuntimeException e) {
-      throw ApiException.badRequest("invalid JSON body: expected {\"messageIds\":[…]}");
+      ids = null;
     }
+    if (ids == null || ids.isEmpty()) {
+      throw ApiException.badRequest("invalid JSON body: expected {\"messageIds\":[…]} with at least one id");
+    }
+    return ids;
   }
 }

@@ -149,8 +149,12 @@ public final class PublishRequest {
 
   private static void checkUrl(String url) {
     try {
-      if (Urls.host(new URI(url)) == null) {
+      URI uri = new URI(url);
+      if (Urls.host(uri) == null) {
         throw ApiException.badRequest("invalid destination url: missing host");
+      }
+      if (!Urls.validPort(uri)) {
+        throw ApiException.badRequest("invalid destination url: port must be a number from 1 to 65535");
       }
     } catch (URISyntaxException e) {
       throw ApiException.badRequest("invalid destination url: " + e.getReason());

@@ -38,4 +38,31 @@ public final class Urls {
       return null;
     }
   }
+
+  /**
+   * Whether the authority's port, if it has one, is a TCP port (1-65535). An empty port means the
+   * scheme's default, as in Go's url.Parse. A port out of range is otherwise accepted by {@link URI} (or
+   * turns the authority into a "registry" one whose host {@link #host(URI)} still finds), and only fails
+   * at delivery.
+   */
+  public static boolean validPort(URI uri) {
+    String authority = uri.getRawAuthority();
+    if (authority == null) {
+      return true;
+    }
+    String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+    int colon = hostPort.startsWith("[") ? hostPort.indexOf("]:") + 1 : hostPort.lastIndexOf(':');
+    if (colon <= 0) {
+      return true;
+    }
+    String port = hostPort.substring(colon + 1);
+    if (port.isEmpty()) {
+      return true;
+    }
+    if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return false;
+    }
+    int n = Integer.parseInt(port);
+    return n >= 1 && n <= 65_535;
+  }
 }

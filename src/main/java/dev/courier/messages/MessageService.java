@@ -40,13 +40,24 @@ public final class MessageService {
         .map(r -> r.toLong() == 1L);
   }
 
-  /** Cancels each id; the count is of messages actually cancelled. */
+  /** Ids cancelled at once: a bounded number of script calls in flight per bulk cancel. */
+  private static final int CANCEL_CHUNK = 100;
+
+  /** Cancels each id, a chunk at a time; the count is of messages actually cancelled. */
   public Future<Integer> cancel(List<String> ids) {
-    List<Future<Boolean>> all = new ArrayList<>();
-    for (String id : ids) {
-      all.add(cancel(id));
+    return cancelFrom(ids, 0, 0);
+  }
+
+  private Future<Integer> cancelFrom(List<String> ids, int from, int done) {
+    if (from >= ids.size()) {
+      return Future.succeededFuture(done);
     }
-    return Future.all(all).map(cf -> (int) all.stream().filter(Future::result).count());
+    List<Future<Boolean>> chunk = new ArrayList<>();
+    for (String id : ids.subList(from, Math.min(ids.size(), from + CANCEL_CHUNK))) {
+      chunk.add(cancel(id));
+    }
+    return Future.all(chunk).compose(cf -> cancelFrom(ids, from + chunk.size(),
+        done + (int) chunk.stream().filter(Future::result).count()));
   }
 
   /**

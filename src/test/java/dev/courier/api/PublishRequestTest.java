@@ -143,6 +143,20 @@ class PublishRequestTest {
     assertEquals("invalid destination url: endpoint has invalid scheme, add http:// or https://", e.getMessage());
   }
 
+  /** A port out of range was stored and, at delivery, bounced between a throw and the reaper for good. */
+  @Test
+  void aPortMustBeATcpPort() {
+    for (String bad : List.of("http://127.0.0.1:99999/x", "http://127.0.0.1:0/x", "http://127.0.0.1:4294967297/x",
+        "http://127.0.0.1:-1/x", "http://127.0.0.1:abc/x", "http://[::1]:70000/x", "http://u:p@h:65536/")) {
+      ApiException e = rejected(bad, null);
+      assertEquals(400, e.status(), bad);
+    }
+    for (String good : List.of("http://127.0.0.1:1/x", "http://127.0.0.1:65535/x", "http://[::1]:8080/x",
+        "http://[::1]/x", "http://h:/x", "http://u:p@h:443/", "https://my_service:8080/x")) {
+      assertEquals(good, parse(good, null, headers(), "{}").url());
+    }
+  }
+
   @Test
   void bareNameIsAnUnknownUrlGroup() {
     assertEquals(404, rejected("my-group", null).status());

@@ -170,6 +170,41 @@ class PublishApiTest {
     assertEquals(0, node.storedKeys());
   }
 
+  /**
+   * Requests that name ids, however badly, never cancel everything: each of these once answered
+   * {"cancelled":3} and emptied the node.
+   */
+  @Test
+  void aBulkCancelThatNamesIdsNeverCancelsEverything() {
+    Map<String, String> later = Map.of("Upstash-Delay", "1h");
+    String m1 = node.publish(sink.url("/1"), later, null).getString("messageId");
+    String m2 = node.publish(sink.url("/2"), later, null).getString("messageId");
+    String m3 = node.publish(sink.url("/3"), later, null).getString("messageId");
+
+    var single = node.send("DELETE", "/v2/messages?messageId=" + m1, Map.of(), null);
+    assertEquals(new JsonObject().put("cancelled", 1), json(single), "messageId names one message");
+    for (String body : List.of("{\"messageIds\":[]}", "{\"messageIds\":null}", "{\"messageId\":\"msg_x\"}",
+        "{\"dlqIds\":[\"x\"]}")) {
+      var r = node.send("DELETE", "/v2/messages", Map.of("Content-Type", "application/json"), body.getBytes());
+      assertEquals(400, r.statusCode(), body);
+      assertNotNull(json(r).getString("error"), body);
+    }
+    var listed = node.send("DELETE", "/v2/messages", Map.of("Content-Type", "application/json"),
+        "{\"messageIds\":[\"msg_unknown\"]}".getBytes());
+    assertEquals(new JsonObject().put("cancelled", 0), json(listed), "ids that match nothing cancel nothing");
+    var emptyId = node.send("DELETE", "/v2/messages/", Map.of(), null);
+    assertEquals(400, emptyId.statusCode(), "the single cancel with an empty id");
+    StringBuilder many = new StringBuilder("/v2/messages?messageIds=a");
+    for (int i = 0; i < 1000; i++) {
+      many.append("&messageIds=a");
+    }
+    var tooMany = node.send("DELETE", many.toString(), Map.of(), null);
+    assertEquals(400, tooMany.statusCode(), "more than 1000 ids");
+    for (String id : List.of(m2, m3)) {
+      assertEquals(200, node.send("GET", "/v2/messages/" + id, Map.of(), null).statusCode(), "still pending");
+    }
+  }
+
   @Test
   void missingOrWrongTokenIs401() {
     var none = node.send("POST", "/v2/publish/" + sink.url("/x"), Map.of(), "x".getBytes(), false);
