@@ -4,6 +4,7 @@ import dev.courier.ingest.IngestService;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +26,15 @@ public final class ApiErrors {
 
   public static void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure != null) {
+    int code = ctx.statusCode();
+    if (failure instanceof HttpClosedException) {
+      return; // the client left: no one to answer, nothing went wrong here
+    }
+    if (failure != null && !(failure instanceof ApiException) && code >= 400 && code < 500) {
+      // Vert.x's own verdict on the request (a missing or invalid Host header): the client's error.
+      // Its message is not repeated, since such messages may quote what the client sent.
+      send(ctx.response(), code, HttpResponseStatus.valueOf(code).reasonPhrase().toLowerCase(Locale.ROOT), null);
+    } else if (failure != null) {
       fail(ctx.request(), failure, routeName(ctx));
     } else {
       int status = ctx.statusCode();

@@ -109,6 +109,12 @@ public final class ApiVerticle extends VerticleBase {
         publish.handle(req);
       } else if (req.method() == HttpMethod.GET && req.path().equals("/health")) {
         health(req);
+      } else if (!Urls.wellEscaped(req.path())) {
+        // Vert.x Web decodes the path and the query while matching routes: a stray '%' in either threw in
+        // the router, which answered a plain-text 400 and logged the whole URI, token included, at ERROR.
+        ApiErrors.send(req.response(), 400, "malformed path: a '%' must be followed by two hex digits", null);
+      } else if (!Urls.wellEscaped(req.query())) {
+        ApiErrors.send(req.response(), 400, AuthHandler.MALFORMED_QUERY.getMessage(), null);
       } else {
         router.handle(req);
       }

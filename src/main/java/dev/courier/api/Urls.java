@@ -65,4 +65,22 @@ public final class Urls {
     int n = Integer.parseInt(port);
     return n >= 1 && n <= 65_535;
   }
+
+  /** Whether every '%' of a raw path or query starts an escape of two hex digits (null is fine). */
+  public static boolean wellEscaped(String raw) {
+    if (raw == null) {
+      return true;
+    }
+    for (int i = raw.indexOf('%'); i >= 0; i = raw.indexOf('%', i + 1)) {
+      if (i + 2 >= raw.length() || !hex(raw.charAt(i + 1)) || !hex(raw.charAt(i + 2))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** ASCII only: Character.digit would also take other scripts' digits, which no decoder does. */
+  private static boolean hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
 }
