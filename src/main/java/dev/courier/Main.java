@@ -45,14 +45,8 @@ public final class Main {
     }
     var resolved = Credentials.resolve(config);
     config = resolved.config();
-    if (resolved.generated()) {
-      // Printed once, at the start that generated them; they stay in <data-dir>/credentials.properties.
-      System.out.println("courier: generated credentials (kept in " + config.dataDir().resolve("credentials.properties")
-          + "):");
-      System.out.println("  QSTASH_TOKEN=" + config.auth().token());
-      System.out.println("  QSTASH_CURRENT_SIGNING_KEY=" + config.signing().currentKey());
-      System.out.println("  QSTASH_NEXT_SIGNING_KEY=" + config.signing().nextKey());
-    }
+    // Printed once, at the start that generated them; they stay in <data-dir>/credentials.properties.
+    resolved.announcement().forEach(System.out::println);
 
     // One event loop per core (Vert.x defaults to two): the API and dispatch instances share them, so
     // fewer threads contend for the cores and fewer hand-offs cross threads.

@@ -18,15 +18,35 @@ import java.util.Properties;
 public final class Credentials {
   private static final String FILE = "credentials.properties";
 
-  /** The completed config, and whether anything was generated now (then main prints it once). */
-  public record Resolved(AppConfig config, boolean generated, boolean keysExplicit) {}
+  /**
+   * The completed config, and what of it was generated now and is in use (main prints that once: a token
+   * or keys the operator supplied are never printed).
+   */
+  public record Resolved(AppConfig config, boolean tokenGenerated, boolean keysGenerated, boolean keysExplicit) {
+    /** The lines main prints at the start that generated credentials; empty when none were. */
+    public java.util.List<String> announcement() {
+      if (!tokenGenerated && !keysGenerated) {
+        return java.util.List.of();
+      }
+      java.util.List<String> lines = new java.util.ArrayList<>();
+      lines.add("courier: generated credentials (kept in " + config.dataDir().resolve(FILE) + "):");
+      if (tokenGenerated) {
+        lines.add("  QSTASH_TOKEN=" + config.auth().token());
+      }
+      if (keysGenerated) {
+        lines.add("  QSTASH_CURRENT_SIGNING_KEY=" + config.signing().currentKey());
+        lines.add("  QSTASH_NEXT_SIGNING_KEY=" + config.signing().nextKey());
+      }
+      return lines;
+    }
+  }
 
   private Credentials() {}
 
   public static Resolved resolve(AppConfig config) throws IOException {
     boolean keysExplicit = config.signing().configured();
     if (config.auth().token() != null && keysExplicit) {
-      return new Resolved(config, false, true);
+      return new Resolved(config, false, false, true);
     }
     Path file = config.dataDir().resolve(FILE);
     Properties stored = new Properties();
@@ -35,17 +55,18 @@ public final class Credentials {
         stored.load(r);
       }
     }
-    boolean generated = false;
+    boolean tokenGenerated = false;
+    boolean keysGenerated = false;
     if (stored.getProperty("token") == null) {
       stored.setProperty("token", Ids.token(43));
-      generated = true;
+      tokenGenerated = true;
     }
     if (stored.getProperty("current-signing-key") == null || stored.getProperty("next-signing-key") == null) {
       stored.setProperty("current-signing-key", Ids.signingKey());
       stored.setProperty("next-signing-key", Ids.signingKey());
-      generated = true;
+      keysGenerated = true;
     }
-    if (generated) {
+    if (tokenGenerated || keysGenerated) {
       Files.createDirectories(config.dataDir());
       if (!Files.exists(file)) {
         Files.createFile(file);
@@ -62,6 +83,8 @@ public final class Credentials {
     String token = config.auth().token() != null ? config.auth().token() : stored.getProperty("token");
     String current = keysExplicit ? config.signing().currentKey() : stored.getProperty("current-signing-key");
     String next = keysExplicit ? config.signing().nextKey() : stored.getProperty("next-signing-key");
-    return new Resolved(config.withCredentials(token, current, next), generated, keysExplicit);
+    boolean tokenInUse = config.auth().token() == null;
+    return new Resolved(config.withCredentials(token, current, next), tokenGenerated && tokenInUse,
+        keysGenerated && !keysExplicit, keysExplicit);
   }
 }

@@ -51,6 +51,9 @@ public final class DeadLetterService {
       try {
         shard = Integer.parseInt(cursor.substring(0, dash));
         offset = Long.parseLong(cursor.substring(dash + 1));
+        if (shard < 0 || offset < 0) {
+          throw new IllegalArgumentException("negative"); // ZRANGE would count a negative offset from the end
+        }
       } catch (RuntimeException e) {
         return Future.failedFuture(dev.courier.api.ApiException.badRequest("invalid cursor"));
       }
@@ -99,15 +102,37 @@ public final class DeadLetterService {
     });
   }
 
-  /** About what a dead letter weighs in the answer: its text values, the bodies above all. */
-  private static long size(JsonObject item) {
+  /** About what a dead letter weighs in the answer: its text values, the bodies above all, as JSON. */
+  static long size(JsonObject item) {
     long size = 0;
     for (var e : item) {
       if (e.getValue() instanceof String text) {
-        size += text.length();
+        size += jsonLength(text);
       }
     }
     return size;
+  }
+
+  /**
+   * The bytes a string takes in the JSON answer: a control character is escaped to six bytes (backslash, u and four hex digits),
+   * so a 1 MiB body of them weighs 6 MiB, which counting characters missed (a page of them ran the heap
+   * out while it was encoded).
+   */
+  static long jsonLength(String text) {
+    long n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20) {
+        n += 6;
+      } else if (c == '"' || c == '\\') {
+        n += 2;
+      } else if (c < 0x80) {
+        n += 1;
+      } else {
+        n += c < 0x800 ? 2 : 3; // UTF-8; a surrogate pair counts 3 + 3, a little over its 4 bytes
+      }
+    }
+    return n;
   }
 
   private Future<String> nextNonEmpty(int shard) {

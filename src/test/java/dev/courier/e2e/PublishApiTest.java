@@ -205,6 +205,17 @@ class PublishApiTest {
     }
   }
 
+  /** A negative offset once listed the oldest dead letters (ZRANGE counts it from the end). */
+  @Test
+  void dlqCursorsMustBeWellFormed() {
+    for (String cursor : List.of("0--2", "-1-0", "abc", "0-", "0-1.5")) {
+      var r = node.send("GET", "/v2/dlq?cursor=" + cursor, Map.of(), null);
+      assertEquals(400, r.statusCode(), cursor);
+      assertEquals("invalid cursor", json(r).getString("error"), cursor);
+    }
+    assertEquals(200, node.send("GET", "/v2/dlq?cursor=0-0", Map.of(), null).statusCode());
+  }
+
   @Test
   void missingOrWrongTokenIs401() {
     var none = node.send("POST", "/v2/publish/" + sink.url("/x"), Map.of(), "x".getBytes(), false);

@@ -1,0 +1,51 @@
+package dev.courier.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.config.AppConfig;
+import dev.courier.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the first start prints: only what it generated, never a credential the operator supplied. */
+class CredentialsTest {
+  private static AppConfig config(Path dir, Map<String, String> env) {
+    var all = new java.util.HashMap<>(env);
+    all.put("COURIER_DATA_DIR", dir.toString());
+    return ConfigLoader.load(all, null, false);
+  }
+
+  @Test
+  void aSuppliedTokenIsNeverPrinted(@TempDir Path dir) throws Exception {
+    var resolved = Credentials.resolve(config(dir, Map.of("QSTASH_TOKEN", "operator-secret")));
+    assertEquals("operator-secret", resolved.config().auth().token());
+    List<String> printed = resolved.announcement();
+    assertEquals(3, printed.size(), "the generated signing keys: " + printed);
+    assertTrue(printed.stream().noneMatch(l -> l.contains("operator-secret")), printed.toString());
+    assertTrue(printed.stream().noneMatch(l -> l.contains("QSTASH_TOKEN")), printed.toString());
+  }
+
+  @Test
+  void aFirstStartPrintsWhatItGeneratedAndALaterStartNothing(@TempDir Path dir) throws Exception {
+    var first = Credentials.resolve(config(dir, Map.of()));
+    List<String> printed = first.announcement();
+    assertEquals(4, printed.size(), printed.toString());
+    assertTrue(printed.get(1).equals("  QSTASH_TOKEN=" + first.config().auth().token()), printed.toString());
+    var again = Credentials.resolve(config(dir, Map.of()));
+    assertEquals(first.config().auth().token(), again.config().auth().token(), "kept in the data dir");
+    assertEquals(List.of(), again.announcement());
+  }
+
+  @Test
+  void suppliedKeysAreNeverPrinted(@TempDir Path dir) throws Exception {
+    var resolved = Credentials.resolve(config(dir, Map.of("QSTASH_CURRENT_SIGNING_KEY", "sig_operatorCurrent",
+        "QSTASH_NEXT_SIGNING_KEY", "sig_operatorNext")));
+    List<String> printed = resolved.announcement();
+    assertTrue(printed.stream().noneMatch(l -> l.contains("sig_operator")), printed.toString());
+    assertEquals(2, printed.size(), "the generated token only: " + printed);
+  }
+}
