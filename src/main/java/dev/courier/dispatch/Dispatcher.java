@@ -10,6 +10,11 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,6 +31,7 @@ public final class Dispatcher {
   private static final CharSequence RETRIED = HttpHeaders.createOptimized("Upstash-Retried");
   private static final CharSequence SIGNATURE = HttpHeaders.createOptimized("Upstash-Signature");
   private static final CharSequence CALLER_IP = HttpHeaders.createOptimized("Upstash-Caller-Ip");
+  private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
   /** Parsed destinations: java.net.URL parsing per attempt is measurable at tens of thousands a second. */
   private static final int TARGET_CACHE = 1024;
 
@@ -34,9 +40,9 @@ public final class Dispatcher {
   private final SigningKeyStore signingKeys;
   private final OutcomeWriter outcomes;
   private final int maxResponseBody;
-  private final Map<String, RequestOptions> targets = new LinkedHashMap<>(TARGET_CACHE, 0.75f, true) {
+  private final Map<String, Target> targets = new LinkedHashMap<>(TARGET_CACHE, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, RequestOptions> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<String, Target> eldest) {
       return size() > TARGET_CACHE;
     }
   };
@@ -65,8 +71,11 @@ public final class Dispatcher {
   Future<AttemptResult> attempt(Delivery d) {
     StoredMessage m = d.message();
     RequestOptions options;
+    String basicAuth;
     try {
-      RequestOptions target = targets.computeIfAbsent(m.url(), url -> new RequestOptions().setAbsoluteURI(url));
+      Target t = targets.computeIfAbsent(m.url(), Target::of);
+      basicAuth = t.basicAuth();
+      RequestOptions target = t.parsed();
       options = new RequestOptions()
           .setMethod(HttpMethod.valueOf(m.method()))
           .setHost(target.getHost())
@@ -83,6 +92,9 @@ public final class Dispatcher {
       // Not the exception's message: it quotes the header's value, which may be a credential.
       return Future.succeededFuture(AttemptResult.network("invalid forwarded header: not a valid HTTP header"));
     }
+    if (basicAuth != null && (options.getHeaders() == null || !options.getHeaders().contains(AUTHORIZATION))) {
+      options.putHeader(AUTHORIZATION, basicAuth);
+    }
     options.putHeader(USER_AGENT, USER_AGENT_VALUE)
         .putHeader(MESSAGE_ID, d.id())
         .putHeader(RETRIED, Integer.toString(d.retried()))
@@ -92,5 +104,35 @@ public final class Dispatcher {
     }
 
     return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs());
+  }
+
+  /**
+   * A destination parsed once: where to connect, and the Basic credentials of its user info. Go's client
+   * (so QStash) sends {@code http://user:pass@host/} as {@code Authorization: Basic …} unless the message
+   * forwards an Authorization of its own; Vert.x would drop the user info silently.
+   */
+  private record Target(RequestOptions parsed, String basicAuth) {
+    static Target of(String url) {
+      RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
+      String basic = null;
+      try {
+        String info = new URI(url).getRawUserInfo();
+        if (info != null) {
+          int colon = info.indexOf(':');
+          String user = colon < 0 ? info : info.substring(0, colon);
+          String password = colon < 0 ? "" : info.substring(colon + 1);
+          basic = "Basic " + Base64.getEncoder().encodeToString((decode(user) + ":" + decode(password))
+              .getBytes(StandardCharsets.UTF_8));
+        }
+      } catch (URISyntaxException | IllegalArgumentException e) {
+        // no user info that could be read: none sent
+      }
+      return new Target(parsed, basic);
+    }
+
+    /** Percent-decoding only: a '+' in user info is a plus, not a space. */
+    private static String decode(String s) {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
   }
 }
