@@ -23,9 +23,11 @@ import java.util.concurrent.TimeoutException;
  * <p>The outcome is decided as early as it is known, and the rest of the exchange cannot change it nor
  * hold anything past the deadline:
  * <ul>
- *   <li>a 2xx succeeds on its status line; its body is drained in the background;</li>
+ *   <li>a 2xx succeeds on its status line; its body is drained in the background (up to {@code maxBody},
+ *       past which the connection is closed);</li>
  *   <li>any other final status fails with the status, the headers and the body up to {@code maxBody},
- *       decided once that much arrived, the body ended, the body broke off, or the deadline passed;</li>
+ *       decided once that much arrived (the connection is then closed), the body ended, the body broke
+ *       off, or the deadline passed;</li>
  *   <li>a redirect is followed the way Go's client (so QStash) follows it, up to {@value #MAX_REDIRECTS}:
  *       301, 302 and 303 become a GET without body, 307 and 308 resend the method and body, and a hop to
  *       another host does not carry the credentials headers;</li>
@@ -152,7 +154,9 @@ final class Attempt {
       if (room > 0 && !result.future().isComplete()) {
         kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
         if (kept.length() >= maxBody) {
-          finish(failed); // the rest cannot change what is kept
+          // The rest cannot change what is kept, and may be large or endless: a new connection is cheaper.
+          finish(failed);
+          reset(req);
         }
       }
     });
@@ -210,9 +214,19 @@ final class Attempt {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   }
 
-  /** Reads the rest of a body nobody needs, so the connection goes back to the pool; cut at the deadline. */
+  /**
+   * Reads the rest of a body nobody needs, so that the connection goes back to the pool; past
+   * {@code maxBody} bytes (or at the deadline) the connection is closed instead: a large or endless body
+   * costs less as a new connection than as bandwidth until the timeout.
+   */
   private void drain(HttpClientRequest req, HttpClientResponse resp) {
-    resp.handler(chunk -> {});
+    long[] read = {0};
+    resp.handler(chunk -> {
+      read[0] += chunk.length();
+      if (read[0] > maxBody && open.contains(req)) {
+        reset(req);
+      }
+    });
     resp.end().onComplete(ended -> closed(req));
   }
 

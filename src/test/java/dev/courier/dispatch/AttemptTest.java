@@ -175,7 +175,8 @@ class AttemptTest {
     AtomicInteger closes = new AtomicInteger();
     int endless = raw(socket -> {
       socket.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-      vertx.setPeriodic(20, t -> socket.write("10\r\n0123456789abcdef\r\n").onFailure(e -> vertx.cancelTimer(t)));
+      // 400 bytes a second: under the 1024 drained before closing, so only the deadline cuts it.
+      vertx.setPeriodic(20, t -> socket.write("8\r\n01234567\r\n").onFailure(e -> vertx.cancelTimer(t)));
     }, closes);
 
     long start = System.currentTimeMillis();
@@ -186,6 +187,23 @@ class AttemptTest {
     assertTrue(System.currentTimeMillis() - start < 1_000, "decided on the status line, not at the body's end");
     waitFor(() -> closes.get() == 1);
     assertEquals(1, closes.get(), "the endless body's connection is closed at the deadline");
+  }
+
+  @Test
+  void aLargeBodyNobodyNeedsClosesItsConnectionInsteadOfBeingReadToTheDeadline() throws Exception {
+    for (String status : List.of("200 OK", "500 Boom")) {
+      AtomicInteger closes = new AtomicInteger();
+      int large = raw(socket -> {
+        socket.write("HTTP/1.1 " + status + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+        vertx.setPeriodic(10, t -> socket.write("100\r\n" + "x".repeat(256) + "\r\n")
+            .onFailure(e -> vertx.cancelTimer(t)));
+      }, closes);
+      long start = System.currentTimeMillis();
+      attempt("http://127.0.0.1:" + large + "/", HttpMethod.POST, "b", 30_000);
+      waitFor(() -> closes.get() == 1);
+      assertEquals(1, closes.get(), status);
+      assertTrue(System.currentTimeMillis() - start < 5_000, status + ": closed past 1024 bytes, not at the deadline");
+    }
   }
 
   @Test
