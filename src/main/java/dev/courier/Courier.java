@@ -37,6 +37,7 @@ import java.util.List;
 public final class Courier {
   private final Vertx vertx;
   private final List<String> deployments;
+  private Future<Void> stopped;
   private final int port;
   private final SigningKeyStore signingKeys;
   private final BodyBudget bodies;
@@ -85,11 +86,13 @@ public final class Courier {
     return scripts.loadAll()
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
+        // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
+        // taken fails at the API and must not have claimed anything by then.
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
-        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
             () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
+        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }
 
@@ -125,13 +128,21 @@ public final class Courier {
     return connections;
   }
 
-  /** Undeploys the API first, so no publish is accepted while the rest stops. */
-  public Future<Void> stop() {
+  /**
+   * Stops the API first (no publish is accepted while the rest stops), then the wheel (nothing more is
+   * claimed), then the dispatchers, which finish the attempts they hold and record their outcomes.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopped != null) {
+      return stopped; // stopping twice (a test, then its clean-up) is stopping once
+    }
+    // Deployed as: dispatchers, key refresh, API, wheel.
+    List<String> order = List.of(deployments.get(2), deployments.get(3), deployments.get(1), deployments.get(0));
     Future<Void> chain = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
+    for (String id : order) {
       chain = chain.compose(v -> vertx.undeploy(id));
     }
+    stopped = chain;
     return chain;
   }
 }

@@ -1,12 +1,14 @@
 package dev.courier;
 
 import dev.courier.bootstrap.Credentials;
+import dev.courier.bootstrap.DataDirLock;
 import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.config.ConfigException;
 import dev.courier.config.ConfigLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +19,9 @@ import java.util.List;
  * [--config FILE]}.
  */
 public final class Main {
+  /** Referenced for the life of the process: a collected channel would close, and release the lock. */
+  private static DataDirLock dataDirLock;
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -35,15 +40,26 @@ public final class Main {
     }
 
     EmbeddedRedis embedded = null;
-    if (config.redis().url() == null) {
-      // The dev profile keeps nothing: no AOF, in-memory speed (and the public dev credentials).
-      boolean persistent = !config.devProfile();
-      embedded = EmbeddedRedis.start(config.dataDir(), EmbeddedRedis.freePort(), persistent);
-      config = config.withRedisUrl(embedded.url());
-      System.out.println("courier: embedded redis-server on " + embedded.url()
-          + (persistent ? ", AOF under " + config.dataDir().resolve("redis").toAbsolutePath() : ", no persistence"));
+    Credentials.Resolved resolved;
+    try {
+      if (config.redis().url() == null) {
+        // Held for the life of the process (the OS releases it however the process ends).
+        dataDirLock = DataDirLock.acquire(config.dataDir());
+        // The dev profile keeps nothing: no AOF, in-memory speed (and the public dev credentials).
+        boolean persistent = !config.devProfile();
+        embedded = EmbeddedRedis.start(config.dataDir(), EmbeddedRedis.freePort(), persistent);
+        config = config.withRedisUrl(embedded.url());
+        System.out.println("courier: embedded redis-server on " + embedded.url()
+            + (persistent ? ", AOF under " + config.dataDir().resolve("redis").toAbsolutePath() : ", no persistence"));
+      }
+      resolved = Credentials.resolve(config);
+    } catch (IOException | RuntimeException e) {
+      // A data dir that cannot be written, a second node on it: one line that says so, not a stack trace.
+      System.err.println("courier: start-up failed: " + describe(e));
+      closeQuietly(embedded);
+      System.exit(1);
+      return;
     }
-    var resolved = Credentials.resolve(config);
     config = resolved.config();
     // Printed once, at the start that generated them; they stay in <data-dir>/credentials.properties.
     resolved.announcement().forEach(System.out::println);
@@ -68,11 +84,20 @@ public final class Main {
         closeQuietly(redis);
       }));
     } catch (Exception e) {
-      System.err.println("courier: start-up failed: " + e.getMessage());
+      System.err.println("courier: start-up failed: " + describe(e));
       vertx.close();
       closeQuietly(redis);
       System.exit(1);
     }
+  }
+
+  /** The exception in one line; the class name says what a bare message like a path would not. */
+  private static String describe(Exception e) {
+    String message = e.getMessage();
+    if (e instanceof IllegalStateException && message != null) {
+      return message;
+    }
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
   private static void closeQuietly(EmbeddedRedis redis) {

@@ -65,9 +65,25 @@ public final class ApiErrors {
           ? AuthHandler.MALFORMED_QUERY.getMessage()
           : HttpResponseStatus.valueOf(e.getStatusCode()).reasonPhrase().toLowerCase(Locale.ROOT), null);
     } else {
-      LOG.warn("{} {} failed: {}", request.method(), route, redacted(failure, request));
+      logUnexpected(request, route, failure);
       send(request.response(), 503, "storage unavailable, retry later", 1L);
     }
+  }
+
+  /** Failures not logged since the last line: with Redis down every request fails; the log gets a line a second. */
+  private static final java.util.concurrent.atomic.AtomicLong SUPPRESSED = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong LAST_LOGGED = new java.util.concurrent.atomic.AtomicLong();
+
+  private static void logUnexpected(HttpServerRequest request, String route, Throwable failure) {
+    long now = System.currentTimeMillis();
+    long last = LAST_LOGGED.get();
+    if (now - last < 1_000 || !LAST_LOGGED.compareAndSet(last, now)) {
+      SUPPRESSED.incrementAndGet();
+      return;
+    }
+    long more = SUPPRESSED.getAndSet(0);
+    LOG.warn("{} {} failed: {}{}", request.method(), route, redacted(failure, request),
+        more > 0 ? " (and " + more + " more since the last such line, not logged)" : "");
   }
 
   /**

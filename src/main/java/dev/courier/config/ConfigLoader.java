@@ -105,7 +105,7 @@ public final class ConfigLoader {
   private AppConfig map(boolean dev) {
     var http = new AppConfig.HttpConfig(string("http.host"), intIn("http.port", 0, 65535),
         intIn("http.instances", 0, 256), intIn("http.max-connections", 0, 10_000_000), duration("http.idle-timeout"));
-    var redis = new AppConfig.RedisConfig(optional("redis.url"), intIn("redis.shards", 1, 1024),
+    var redis = new AppConfig.RedisConfig(redisUrl("redis.url"), intIn("redis.shards", 1, 1024),
         string("redis.key-prefix"));
     var auth = new AppConfig.AuthConfig(optional("auth.token"));
     var signing = new AppConfig.SigningConfig(optional("signing.current-key"), optional("signing.next-key"));
@@ -178,6 +178,31 @@ public final class ConfigLoader {
   private String optional(String key) {
     Object v = raw(key);
     return v == null || v.toString().isBlank() ? null : v.toString().trim();
+  }
+
+  /**
+   * Checked here so that a bad value names its key, as every other setting does. The value itself is not
+   * repeated: it may hold a password.
+   */
+  private String redisUrl(String key) {
+    String url = optional(key);
+    if (url == null) {
+      return null;
+    }
+    boolean ok;
+    try {
+      java.net.URI uri = new java.net.URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+      ok = scheme.equals("unix") ? uri.getPath() != null && !uri.getPath().isEmpty()
+          : (scheme.equals("redis") || scheme.equals("rediss")) && uri.getHost() != null;
+    } catch (java.net.URISyntaxException e) {
+      ok = false;
+    }
+    if (!ok) {
+      throw new ConfigException(key + ": not a Redis URL; expected redis://[:password@]host:port[/db], rediss://… or"
+          + " unix:///path/to/socket");
+    }
+    return url;
   }
 
   private boolean bool(String key) {

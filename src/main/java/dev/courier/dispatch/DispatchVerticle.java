@@ -6,6 +6,7 @@ import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpClient;
@@ -28,6 +29,10 @@ public final class DispatchVerticle extends VerticleBase {
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
+  /** Deliveries handed to this dispatcher whose outcome is not recorded yet (waiting for their due time too). */
+  private int held;
+  /** How long a stop waits for the attempts in flight. */
+  private static final long STOP_GRACE_MS = 10_000;
 
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
       Handoff handoff) {
@@ -62,6 +67,7 @@ public final class DispatchVerticle extends VerticleBase {
         // quote what the publisher sent.
         LOG.error("delivery of {} failed before its attempt: {}", d.id(), e.getClass().getName());
         credit.release(1);
+        held--;
         return;
       }
       done.onComplete(ar -> {
@@ -70,11 +76,13 @@ public final class DispatchVerticle extends VerticleBase {
           LOG.warn("could not record the outcome of {}: {}", d.id(), ar.cause().getMessage());
         }
         credit.release(1);
+        held--;
       });
     };
     // The wheel claims what falls due before its next tick: such deliveries wait here until their due
     // time, one timer per distinct due time (a claimed batch comes earliest first).
     Consumer<List<Delivery>> deliver = batch -> {
+      held += batch.size();
       long now = System.currentTimeMillis();
       for (int i = 0, j; i < batch.size(); i = j) {
         long dueAt = batch.get(i).dueAt();
@@ -95,9 +103,27 @@ public final class DispatchVerticle extends VerticleBase {
     return consumer.completion();
   }
 
+  /**
+   * Takes no more work, lets the attempts it holds finish and their outcomes reach Redis (for at most
+   * {@link #STOP_GRACE_MS}), then closes. Closing at once failed them all: each was counted as a failed
+   * attempt, or its outcome was lost and its lease expired, and a message already delivered went out again.
+   */
   @Override
   public Future<?> stop() {
     handoff.unregister(context);
-    return Future.join(consumer.unregister(), client.close(), redis.close());
+    Promise<Void> drained = Promise.promise();
+    consumer.unregister().onComplete(v -> awaitDrained(drained, System.currentTimeMillis() + STOP_GRACE_MS));
+    return drained.future().eventually(() -> Future.join(client.close(), redis.close()));
+  }
+
+  private void awaitDrained(Promise<Void> drained, long deadline) {
+    if (held == 0 || System.currentTimeMillis() >= deadline) {
+      if (held > 0) {
+        LOG.warn("stopping with {} attempts still in flight: their leases expire and they are retried", held);
+      }
+      drained.complete();
+    } else {
+      vertx.setTimer(20, t -> awaitDrained(drained, deadline));
+    }
   }
 }

@@ -144,8 +144,9 @@ public final class RedisConnector {
     for (LuaScript script : LuaScript.values()) {
       loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
     }
-    return conn.batch(loads).timeout(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(replies -> conn)
-        .onFailure(err -> conn.close());
+    // On failure the caller closes the connection (once: a second close of a pooled connection is an
+    // "Attempt to recycle more than permitted" in the log).
+    return conn.batch(loads).timeout(REPLY_TIMEOUT_MS, TimeUnit.MILLISECONDS).map(replies -> conn);
   }
 
   private void dropIfSilent(RedisConnection conn, Throwable err) {

@@ -2,6 +2,7 @@ package dev.courier.bootstrap;
 
 import static dev.courier.support.TestNode.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -55,6 +56,66 @@ class EmbeddedRedisTest {
           get(client.send(Request.cmd(Command.HGET).arg("after").arg("m"))).toString());
       get(client.close());
     }
+  }
+
+  /**
+   * A JVM killed with SIGKILL leaves its redis-server running on the folder. The next start stops it first
+   * (with SIGTERM, so it flushes its AOF): two servers appending to one AOF lose writes.
+   */
+  @Test
+  void aServerLeftRunningOnTheFolderIsStoppedBeforeANewOneStarts(Vertx vertx, @TempDir Path dir) throws Exception {
+    EmbeddedRedis left = EmbeddedRedis.start(dir, EmbeddedRedis.freePort(), true);
+    left.abandon(); // never closed nor watched again: its JVM "died"
+    long leftPid = pid(dir);
+    Redis client = Redis.createClient(vertx, left.url());
+    get(client.send(Request.cmd(Command.SET).arg("k").arg("kept")));
+    get(client.close());
+
+    try (EmbeddedRedis next = EmbeddedRedis.start(dir, EmbeddedRedis.freePort(), true)) {
+      assertTrue(ProcessHandle.of(leftPid).map(h -> !h.isAlive()).orElse(true), "the leftover server was stopped");
+      Redis again = Redis.createClient(vertx, next.url());
+      assertEquals("kept", get(again.send(Request.cmd(Command.GET).arg("k"))).toString(), "its writes were flushed");
+      get(again.close());
+    }
+  }
+
+  /** A server that dies under a running node is started again on its port, with what it had stored. */
+  @Test
+  void aServerThatDiesIsRestartedOnItsPort(Vertx vertx, @TempDir Path dir) throws Exception {
+    try (EmbeddedRedis redis = EmbeddedRedis.start(dir, EmbeddedRedis.freePort(), true)) {
+      Redis client = Redis.createClient(vertx, redis.url());
+      get(client.send(Request.cmd(Command.SET).arg("k").arg("v")));
+      Thread.sleep(1_500); // appendfsync everysec
+      get(client.close());
+      long first = pid(dir);
+      ProcessHandle.of(first).orElseThrow().destroyForcibly(); // SIGKILL
+      long deadline = System.currentTimeMillis() + 20_000;
+      String value = null;
+      while (value == null && System.currentTimeMillis() < deadline) {
+        try {
+          Redis retry = Redis.createClient(vertx, redis.url());
+          value = String.valueOf(get(retry.send(Request.cmd(Command.GET).arg("k"))));
+          get(retry.close());
+        } catch (RuntimeException notYet) {
+          Thread.sleep(200);
+        }
+      }
+      assertEquals("v", value, "answering again on the same port, with its data");
+      assertTrue(pid(dir) != first, "a new process");
+    }
+  }
+
+  @Test
+  void oneNodePerDataFolder(@TempDir Path dir) throws Exception {
+    try (DataDirLock first = DataDirLock.acquire(dir)) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> DataDirLock.acquire(dir));
+      assertTrue(e.getMessage().startsWith("another Courier is running on the data dir"), e.getMessage());
+    }
+    DataDirLock.acquire(dir).close(); // free again once released
+  }
+
+  private static long pid(Path dir) throws java.io.IOException {
+    return Long.parseLong(Files.readString(dir.resolve("redis").resolve("redis.pid")).trim());
   }
 
   private static boolean rewriting(Redis client) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -214,5 +215,18 @@ class ConfigLoaderTest {
     assertEquals("COURIER_LIMITS_MAX_BODY_SIZE", ConfigLoader.envName("limits.max-body-size"));
     assertEquals("COURIER_HTTP_PORT", ConfigLoader.envName("http.port"));
     assertEquals("COURIER_DATA_DIR", ConfigLoader.envName("data-dir"));
+  }
+
+  /** A bad Redis URL names its key, like any other setting, and does not repeat the value (a password). */
+  @Test
+  void aBadRedisUrlNamesItsKeyAndNotItsPassword() {
+    for (String bad : List.of("redis//host:6379", "http://host:6379", "redis://:s3cret@", "not a url at all")) {
+      ConfigException e = rejected(Map.of("COURIER_REDIS_URL", bad));
+      assertTrue(e.getMessage().startsWith("redis.url: "), e.getMessage());
+      assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+    for (String good : List.of("redis://127.0.0.1:6379", "rediss://:pw@host:6380/2", "unix:///tmp/redis.sock")) {
+      assertEquals(good, load(Map.of("COURIER_REDIS_URL", good)).redis().url());
+    }
   }
 }

@@ -269,6 +269,22 @@ class DeliveryTest {
     assertEquals(published, listed);
   }
 
+  /**
+   * A node told to stop finishes the attempts it holds and records their outcomes before it closes. It
+   * used to close its HTTP client and Redis connection at once: a delivery the destination had answered
+   * 200 stayed leased in Redis and went out again once its lease expired.
+   */
+  @Test
+  void aStoppingNodeFinishesTheAttemptsItHolds() {
+    sink.respond(r -> new Reply(200, Map.of(), "ok", 1_000));
+    node.publish(sink.url("/slow"), Map.of(), "x".getBytes());
+    sink.await(1, 10_000); // the attempt is out, its answer a second away
+    long start = System.currentTimeMillis();
+    TestNode.get(node.courier().stop());
+    assertTrue(System.currentTimeMillis() - start >= 500, "the stop waited for the answer");
+    assertEquals(0, node.storedKeys(), "delivered and acknowledged: nothing left leased to go out again");
+  }
+
   @Test
   void timeoutAbortsTheAttempt() {
     sink.respond(r -> new Reply(200, Map.of(), "late", 10_000));
