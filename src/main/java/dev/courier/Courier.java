@@ -26,6 +26,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,6 +86,7 @@ public final class Courier {
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
     ScriptRunner scripts = new ScriptRunner(bootstrap);
     return scripts.loadAll()
+        .compose(v -> checkShardCount(bootstrap, keys))
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
@@ -94,6 +97,21 @@ public final class Courier {
             () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
+  }
+
+  /**
+   * The first node on a Redis records its shard count; a node with another one refuses to start. A node
+   * with a different count looked for messages in other shards: what the others stored became invisible to
+   * its API and, once they stopped, was never claimed.
+   */
+  private static Future<Void> checkShardCount(RedisConnector redis, Keys keys) {
+    String shards = Integer.toString(keys.shards());
+    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(shards).arg("NX"))
+        .compose(v -> redis.send(Request.cmd(Command.GET).arg(keys.shardCount())))
+        .compose(stored -> stored == null || stored.toString().equals(shards) ? Future.succeededFuture()
+            : Future.failedFuture(new IllegalStateException("redis.shards is " + shards + " on this node, but the"
+                + " messages on this Redis are spread over " + stored + " shards (" + keys.shardCount()
+                + "): every node of a deployment must use the same value")));
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids,

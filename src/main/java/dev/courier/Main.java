@@ -61,8 +61,6 @@ public final class Main {
       return;
     }
     config = resolved.config();
-    // Printed once, at the start that generated them; they stay in <data-dir>/credentials.properties.
-    resolved.announcement().forEach(System.out::println);
 
     // One event loop per core (Vert.x defaults to two): the API and dispatch instances share them, so
     // fewer threads contend for the cores and fewer hand-offs cross threads.
@@ -71,6 +69,9 @@ public final class Main {
     final EmbeddedRedis redis = embedded;
     try {
       Courier node = Courier.start(vertx, config, resolved.keysExplicit()).await();
+      // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
+      // only now: the node has adopted the deployment's signing keys.
+      resolved.announcement(node.signingKeys()).forEach(System.out::println);
       System.out.println("courier: listening on http://" + config.http().host() + ":" + node.port()
           + (config.devProfile() ? " (dev profile: public development credentials)" : "")
           + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));

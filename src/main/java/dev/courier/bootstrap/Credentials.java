@@ -23,8 +23,14 @@ public final class Credentials {
    * or keys the operator supplied are never printed).
    */
   public record Resolved(AppConfig config, boolean tokenGenerated, boolean keysGenerated, boolean keysExplicit) {
-    /** The lines main prints at the start that generated credentials; empty when none were. */
-    public java.util.List<String> announcement() {
+    /**
+     * The lines main prints at the start that generated credentials (empty when none were), once the node
+     * runs: the signing keys in use are those already in Redis when another node seeded them first, and
+     * the ones generated here would only mislead whoever copied them into a receiver.
+     *
+     * @param inUse the pair the node signs with
+     */
+    public java.util.List<String> announcement(dev.courier.signing.SigningKeys inUse) {
       if (!tokenGenerated && !keysGenerated) {
         return java.util.List.of();
       }
@@ -33,9 +39,12 @@ public final class Credentials {
       if (tokenGenerated) {
         lines.add("  QSTASH_TOKEN=" + config.auth().token());
       }
-      if (keysGenerated) {
+      if (keysGenerated && inUse.current().equals(config.signing().currentKey())) {
         lines.add("  QSTASH_CURRENT_SIGNING_KEY=" + config.signing().currentKey());
         lines.add("  QSTASH_NEXT_SIGNING_KEY=" + config.signing().nextKey());
+      } else if (keysGenerated) {
+        lines.add("  signing keys: not these; the node signs with the pair another node already keeps in Redis"
+            + " (GET /v2/keys)");
       }
       return lines;
     }

@@ -81,4 +81,9 @@ public final class Keys {
   public String signingKeys() {
     return prefix + ":keys";
   }
+
+  /** The shard count the deployment's messages are spread over: every node must use the same. */
+  public String shardCount() {
+    return prefix + ":shards";
+  }
 }

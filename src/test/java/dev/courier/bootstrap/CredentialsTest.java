@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.config.AppConfig;
 import dev.courier.config.ConfigLoader;
+import dev.courier.signing.SigningKeys;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +20,25 @@ class CredentialsTest {
     return ConfigLoader.load(all, null, false);
   }
 
+  /** The pair the node signs with when no other node seeded Redis first: its own. */
+  private static SigningKeys inUse(Credentials.Resolved r) {
+    return new SigningKeys(r.config().signing().currentKey(), r.config().signing().nextKey());
+  }
+
+  @Test
+  void keysAnotherNodeSeededFirstAreNotAnnouncedAsThisOnes(@TempDir Path dir) throws Exception {
+    var resolved = Credentials.resolve(config(dir, Map.of("QSTASH_TOKEN", "t")));
+    List<String> printed = resolved.announcement(new SigningKeys("sig_sharedCurrent", "sig_sharedNext"));
+    assertEquals(2, printed.size(), printed.toString());
+    assertTrue(printed.get(1).contains("another node already keeps in Redis"), printed.toString());
+    assertTrue(printed.stream().noneMatch(l -> l.contains(resolved.config().signing().currentKey())), printed.toString());
+  }
+
   @Test
   void aSuppliedTokenIsNeverPrinted(@TempDir Path dir) throws Exception {
     var resolved = Credentials.resolve(config(dir, Map.of("QSTASH_TOKEN", "operator-secret")));
     assertEquals("operator-secret", resolved.config().auth().token());
-    List<String> printed = resolved.announcement();
+    List<String> printed = resolved.announcement(inUse(resolved));
     assertEquals(3, printed.size(), "the generated signing keys: " + printed);
     assertTrue(printed.stream().noneMatch(l -> l.contains("operator-secret")), printed.toString());
     assertTrue(printed.stream().noneMatch(l -> l.contains("QSTASH_TOKEN")), printed.toString());
@@ -32,19 +47,19 @@ class CredentialsTest {
   @Test
   void aFirstStartPrintsWhatItGeneratedAndALaterStartNothing(@TempDir Path dir) throws Exception {
     var first = Credentials.resolve(config(dir, Map.of()));
-    List<String> printed = first.announcement();
+    List<String> printed = first.announcement(inUse(first));
     assertEquals(4, printed.size(), printed.toString());
     assertTrue(printed.get(1).equals("  QSTASH_TOKEN=" + first.config().auth().token()), printed.toString());
     var again = Credentials.resolve(config(dir, Map.of()));
     assertEquals(first.config().auth().token(), again.config().auth().token(), "kept in the data dir");
-    assertEquals(List.of(), again.announcement());
+    assertEquals(List.of(), again.announcement(inUse(again)));
   }
 
   @Test
   void suppliedKeysAreNeverPrinted(@TempDir Path dir) throws Exception {
     var resolved = Credentials.resolve(config(dir, Map.of("QSTASH_CURRENT_SIGNING_KEY", "sig_operatorCurrent",
         "QSTASH_NEXT_SIGNING_KEY", "sig_operatorNext")));
-    List<String> printed = resolved.announcement();
+    List<String> printed = resolved.announcement(inUse(resolved));
     assertTrue(printed.stream().noneMatch(l -> l.contains("sig_operator")), printed.toString());
     assertEquals(2, printed.size(), "the generated token only: " + printed);
   }
