@@ -32,6 +32,8 @@ public final class Dispatcher {
   private static final CharSequence SIGNATURE = HttpHeaders.createOptimized("Upstash-Signature");
   private static final CharSequence CALLER_IP = HttpHeaders.createOptimized("Upstash-Caller-Ip");
   private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
+  private static final AttemptResult LOST_ATTEMPTS =
+      AttemptResult.network("retries used up: the last attempts were lost with nodes that stopped during them");
   /** Parsed destinations: java.net.URL parsing per attempt is measurable at tens of thousands a second. */
   private static final int TARGET_CACHE = 1024;
 
@@ -57,6 +59,11 @@ public final class Dispatcher {
   }
 
   public Future<Boolean> deliver(Delivery d) {
+    if (d.retried() > d.message().maxRetries()) {
+      // Its last attempts were lost with nodes that stopped during them (the reaper counts those): no
+      // attempt is left. Without this, a message that takes its node down would be retried for ever.
+      return outcomes.write(d, new Outcome.Dead(LOST_ATTEMPTS), System.currentTimeMillis());
+    }
     return attempt(d).compose(result -> {
       long now = System.currentTimeMillis();
       return outcomes.write(d, RetryPolicy.decide(d, result, now), now);

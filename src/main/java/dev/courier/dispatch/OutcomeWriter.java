@@ -53,7 +53,9 @@ public final class OutcomeWriter {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = now + "-" + ThreadLocalRandom.current().nextInt(1_000_000_000);
       // retried = retries made, so a dead letter shows retried == maxRetries when they ran out.
-      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, (long) d.retried(),
+      // (At most maxRetries: a count past it comes from attempts lost with their nodes, see reapLeases.)
+      long retried = Math.min(d.retried(), d.message().maxRetries());
+      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, retried,
           now - dlqRetentionMs, keys.deadLetterPrefix(s)));
       addResponse(args, dead.last());
       reply = scripts.run(LuaScript.MOVE_TO_DLQ,

@@ -285,6 +285,33 @@ class DeliveryTest {
     assertEquals(0, node.storedKeys(), "delivered and acknowledged: nothing left leased to go out again");
   }
 
+  /**
+   * A message whose attempts were all lost with the nodes making them (the reaper counts each) goes to the
+   * DLQ without another attempt: one that takes its node down must not be retried for ever.
+   */
+  @Test
+  void aMessageWhoseAttemptsWereLostWithTheirNodesIsDeadLettered() {
+    String id = node.publish(sink.url("/poison"), Map.of("Upstash-Retries", "1", "Upstash-Delay", "1h"), "p".getBytes())
+        .getString("messageId");
+    // As after two attempts lost with their leases: retried past the one retry allowed, and due now.
+    var keys = new dev.courier.redis.Keys(node.prefix(), 1);
+    var redis = io.vertx.redis.client.Redis.createClient(vertx, dev.courier.support.TestRedis.url());
+    try {
+      TestNode.get(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.HSET)
+          .arg(keys.message(0, id)).arg("r").arg(2)));
+      TestNode.get(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZADD)
+          .arg(keys.due(0)).arg(System.currentTimeMillis()).arg(id)));
+    } finally {
+      redis.close();
+    }
+    Sink.waitFor(() -> node.deadLetters().size() == 1, 10_000, "not dead-lettered");
+    JsonObject dead = node.deadLetters().getJsonObject(0);
+    assertEquals(id, dead.getString("messageId"));
+    assertTrue(dead.getString("error").startsWith("retries used up"), dead.encode());
+    assertEquals(1, dead.getInteger("retried"), "retries made, at most the maximum");
+    assertEquals(0, sink.received().size(), "no further attempt");
+  }
+
   @Test
   void timeoutAbortsTheAttempt() {
     sink.respond(r -> new Reply(200, Map.of(), "late", 10_000));

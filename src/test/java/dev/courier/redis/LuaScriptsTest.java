@@ -105,6 +105,7 @@ class LuaScriptsTest {
     // The lease expires (timeout 5 s + grace 1 s) and the reaper hands the message back ...
     assertEquals(1, get(wheel.reap(0, now + 7_000, 100)));
     Delivery again = get(wheel.claim(0, 10, now + 7_000)).get(0);
+    assertEquals(1, again.retried(), "the attempt lost with its lease counts as one");
     // ... so the first holder's late ack changes nothing, the new holder's succeeds.
     assertEquals(0L, ack(d).toLong());
     assertEquals(1, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "m"))).toInteger());
