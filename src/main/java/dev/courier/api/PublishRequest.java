@@ -149,7 +149,7 @@ public final class PublishRequest {
 
   private static void checkUrl(String url) {
     try {
-      URI uri = new URI(url);
+      URI uri = new URI(Urls.lenientForParsing(url));
       if (Urls.host(uri) == null) {
         throw ApiException.badRequest("invalid destination url: missing host");
       }

@@ -83,4 +83,35 @@ public final class Urls {
   private static boolean hex(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
+
+  /** What java.net.URI refuses after the authority but Go's url.Parse (so QStash) and real URLs use. */
+  private static final String LENIENT = "\"<>\\^`{|}[]";
+
+  /**
+   * The URL with the characters of {@link #LENIENT} percent-encoded after its authority, for checking
+   * with {@link URI} only: the URL itself is kept as received. The SDK leaves them raw ({@code ?a=1|2},
+   * {@code ?q={x}}, {@code /a[0]}), Go accepts them, and {@link URI} called them illegal.
+   */
+  public static String lenientForParsing(String url) {
+    int scheme = url.indexOf("://");
+    int from = scheme < 0 ? 0 : scheme + 3;
+    int pathStart = from;
+    while (pathStart < url.length() && "/?#".indexOf(url.charAt(pathStart)) < 0) {
+      pathStart++;
+    }
+    StringBuilder out = null;
+    for (int i = pathStart; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (LENIENT.indexOf(c) >= 0) {
+        if (out == null) {
+          out = new StringBuilder(url.length() + 16).append(url, 0, i);
+        }
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? url : out.toString();
+  }
 }

@@ -143,6 +143,19 @@ class PublishRequestTest {
     assertEquals("invalid destination url: endpoint has invalid scheme, add http:// or https://", e.getMessage());
   }
 
+  /** Characters java.net.URI calls illegal but Go (so QStash) and the SDK pass through, kept as received. */
+  @Test
+  void urlsWithCharactersUriRefusesButGoAcceptsAreKeptAsReceived() {
+    for (String url : List.of("http://h/p?a=1|2", "http://h/p?q={x}", "http://h/p?a=^`", "http://h/p?a=\\b",
+        "http://h/a|b", "http://h/a^b", "http://h/a[0]", "http://h/p?filter[name]=x", "http://h/p?a=\"q\"&b=<c>",
+        "http://[::1]:8080/a[0]?x={y}")) {
+      assertEquals(url, parse(url, null, headers(), "{}").url(), url);
+    }
+    for (String bad : List.of("http://h%zz/", "http://h/p%zz", "http://exa mple.com/", "http://[::1/x")) {
+      assertEquals(400, rejected(bad, null).status(), bad);
+    }
+  }
+
   /** A port out of range was stored and, at delivery, bounced between a throw and the reaper for good. */
   @Test
   void aPortMustBeATcpPort() {
