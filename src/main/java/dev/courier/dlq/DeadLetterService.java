@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,24 +43,40 @@ public final class DeadLetterService {
     this.keys = keys;
   }
 
-  /** One page: {@code {"messages":[…], "cursor"?}}. */
+  /** A cursor's start of a shard: every score lies below. */
+  private static final long TOP = Long.MAX_VALUE;
+  private static final java.util.regex.Pattern DLQ_ID = java.util.regex.Pattern.compile("[0-9]+-[0-9]+");
+
+  /**
+   * One page: {@code {"messages":[…], "cursor"?}}. The cursor is a position, not an offset:
+   * {@code <shard>-<score>-<dlqId>} continues, in that shard, right after the dead letter {@code dlqId}
+   * that failed at {@code score} (ms): with those that failed at the same millisecond and sort below it,
+   * then with those that failed earlier. Dead letters deleted or added meanwhile (a client that deletes
+   * each page it reads, as the SDK's loop does) shift nothing: with an offset, deleting a page made the
+   * next one skip as many.
+   */
   public Future<JsonObject> list(String cursor, int count) {
     int shard = 0;
-    long offset = 0;
+    long score = TOP;
+    String after = "";
     if (cursor != null) {
-      int dash = cursor.indexOf('-');
       try {
-        shard = Integer.parseInt(cursor.substring(0, dash));
-        offset = Long.parseLong(cursor.substring(dash + 1));
-        if (shard < 0 || offset < 0) {
-          throw new IllegalArgumentException("negative"); // ZRANGE would count a negative offset from the end
+        String[] parts = cursor.split("-", 3);
+        if (parts.length != 3 || !(parts[2].isEmpty() || DLQ_ID.matcher(parts[2]).matches())) {
+          throw new IllegalArgumentException("not shard-score-dlqId");
+        }
+        shard = Integer.parseInt(parts[0]);
+        score = Long.parseLong(parts[1]);
+        after = parts[2];
+        if (shard < 0 || score < 0) {
+          throw new IllegalArgumentException("negative");
         }
       } catch (RuntimeException e) {
         return Future.failedFuture(dev.courier.api.ApiException.badRequest("invalid cursor"));
       }
     }
     JsonArray messages = new JsonArray();
-    return page(shard, offset, count, messages, new long[1]).map(next -> {
+    return page(shard, score, after, count, messages, new long[1]).map(next -> {
       JsonObject out = new JsonObject().put("messages", messages);
       if (next != null) {
         out.put("cursor", next);
@@ -69,22 +86,38 @@ public final class DeadLetterService {
   }
 
   /**
-   * Fills {@code out} from {@code shard} onwards, a chunk at a time, until it holds {@code count} or
+   * Fills {@code out} from the position ({@code shard}, {@code score}, {@code after}; {@code after} empty:
+   * from {@code score} inclusive) onwards, a chunk at a time, until it holds {@code count} or
    * {@link #PAGE_BYTES} of bodies ({@code bytes[0]}); the future carries the next cursor or null.
    */
-  private Future<String> page(int shard, long offset, int count, JsonArray out, long[] bytes) {
+  private Future<String> page(int shard, long score, String after, int count, JsonArray out, long[] bytes) {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(null);
     }
     int wanted = Math.min(count - out.size(), CHUNK);
-    Request range = Request.cmd(Command.ZRANGE).arg(keys.dlq(shard)).arg(offset).arg(offset + wanted)
-        .arg("REV");
-    return scripts.redis().send(range).compose(ids -> {
-      List<String> page = new ArrayList<>();
-      ids.forEach(r -> page.add(r.toString()));
-      boolean more = page.size() > wanted;
-      List<String> take = more ? page.subList(0, wanted) : page;
-      return getAll(shard, take).compose(items -> {
+    String key = keys.dlq(shard);
+    String top = score == TOP ? "+inf" : after.isEmpty() ? Long.toString(score) : "(" + score;
+    // Those that failed at the cursor's very millisecond and sort below its id come first (ZRANGE … REV
+    // orders equal scores by id, descending); a millisecond rarely holds more than a few.
+    Future<Response> ties = after.isEmpty() ? Future.succeededFuture(null)
+        : scripts.redis().send(Request.cmd(Command.ZRANGE).arg(key).arg(score).arg(score).arg("BYSCORE").arg("REV"));
+    Future<Response> below = scripts.redis().send(Request.cmd(Command.ZRANGE).arg(key).arg(top).arg("-inf")
+        .arg("BYSCORE").arg("REV").arg("WITHSCORES").arg("LIMIT").arg(0).arg(wanted + 1));
+    return Future.all(ties, below).compose(both -> {
+      List<String> ids = new ArrayList<>();
+      List<Long> scores = new ArrayList<>();
+      if (ties.result() != null) {
+        for (Response r : ties.result()) {
+          if (r.toString().compareTo(after) < 0) {
+            ids.add(r.toString());
+            scores.add(score);
+          }
+        }
+      }
+      readScored(below.result(), ids, scores);
+      boolean more = ids.size() > wanted;
+      int taken = Math.min(wanted, ids.size());
+      return getAll(shard, ids.subList(0, taken)).compose(items -> {
         for (int i = 0; i < items.size(); i++) {
           JsonObject item = items.get(i); // null: deleted since the range was read
           if (item != null) {
@@ -92,14 +125,31 @@ public final class DeadLetterService {
             bytes[0] += size(item);
           }
           if (out.size() >= count || bytes[0] >= PAGE_BYTES) {
-            // Full: the next page starts right after this one, the rest of this chunk read again then.
-            return i + 1 < items.size() || more ? Future.succeededFuture(shard + "-" + (offset + i + 1))
+            // The position is that of the last id read, listed or deleted meanwhile.
+            return i + 1 < items.size() || more ? Future.succeededFuture(shard + "-" + scores.get(i) + "-" + ids.get(i))
                 : nextNonEmpty(shard + 1);
           }
         }
-        return more ? page(shard, offset + wanted, count, out, bytes) : page(shard + 1, 0, count, out, bytes);
+        return more ? page(shard, scores.get(taken - 1), ids.get(taken - 1), count, out, bytes)
+            : page(shard + 1, TOP, "", count, out, bytes);
       });
     });
+  }
+
+  /** ZRANGE … WITHSCORES as ids and scores: pairs under RESP3, one flat list under RESP2. */
+  private static void readScored(Response reply, List<String> ids, List<Long> scores) {
+    for (int i = 0; i < reply.size(); ) {
+      Response e = reply.get(i);
+      if (e.type() == ResponseType.MULTI) {
+        ids.add(e.get(0).toString());
+        scores.add(e.get(1).toDouble().longValue());
+        i++;
+      } else {
+        ids.add(e.toString());
+        scores.add(reply.get(i + 1).toDouble().longValue());
+        i += 2;
+      }
+    }
   }
 
   /** About what a dead letter weighs in the answer: its text values, the bodies above all, as JSON. */
@@ -140,7 +190,7 @@ public final class DeadLetterService {
       return Future.succeededFuture(null);
     }
     return scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.dlq(shard)))
-        .compose(n -> n.toLong() > 0 ? Future.succeededFuture(shard + "-0") : nextNonEmpty(shard + 1));
+        .compose(n -> n.toLong() > 0 ? Future.succeededFuture(shard + "-" + TOP + "-") : nextNonEmpty(shard + 1));
   }
 
   /** In the order asked, with null for a dead letter gone meanwhile. */

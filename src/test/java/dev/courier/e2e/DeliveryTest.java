@@ -312,6 +312,48 @@ class DeliveryTest {
     assertEquals(0, sink.received().size(), "no further attempt");
   }
 
+  /**
+   * The DLQ cursor is a position: a client that deletes each page it reads (the SDK's loop) still sees
+   * every dead letter once, and dead letters added meanwhile do not repeat a page. With an offset, deleting
+   * a page made the next one skip as many.
+   */
+  @Test
+  void dlqCursorsAreStableUnderDeletesAndArrivals() {
+    sink.respond(r -> new Reply(500, Map.of(), "no", 0));
+    java.util.Set<String> dead = new java.util.HashSet<>();
+    for (int i = 0; i < 6; i++) {
+      dead.add(node.publish(sink.url("/d" + i), Map.of("Upstash-Retries", "0"), ("d" + i).getBytes())
+          .getString("messageId"));
+    }
+    Sink.waitFor(() -> node.deadLetters().size() == 6, 10_000, "not all dead-lettered");
+
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String cursor = null;
+    do {
+      JsonObject page = node.getJson("/v2/dlq?count=2" + (cursor == null ? "" : "&cursor=" + cursor));
+      var messages = page.getJsonArray("messages");
+      for (int i = 0; i < messages.size(); i++) {
+        seen.add(messages.getJsonObject(i).getString("messageId"));
+        assertEquals(200, node.send("DELETE", "/v2/dlq/" + messages.getJsonObject(i).getString("dlqId"), Map.of(),
+            null).statusCode());
+      }
+      cursor = page.getString("cursor");
+    } while (cursor != null);
+    assertEquals(6, seen.size(), "each seen once: " + seen);
+    assertEquals(dead, new java.util.HashSet<>(seen));
+
+    for (int i = 0; i < 2; i++) {
+      node.publish(sink.url("/e" + i), Map.of("Upstash-Retries", "0"), "e".getBytes());
+    }
+    Sink.waitFor(() -> node.deadLetters().size() == 2, 10_000, "not dead-lettered");
+    JsonObject first = node.getJson("/v2/dlq?count=1");
+    node.publish(sink.url("/late"), Map.of("Upstash-Retries", "0"), "late".getBytes());
+    Sink.waitFor(() -> node.deadLetters().size() == 3, 10_000, "the late one not dead-lettered");
+    JsonObject second = node.getJson("/v2/dlq?count=1&cursor=" + first.getString("cursor"));
+    assertTrue(!first.getJsonArray("messages").getJsonObject(0).getString("dlqId")
+        .equals(second.getJsonArray("messages").getJsonObject(0).getString("dlqId")), "a new arrival repeated a page");
+  }
+
   @Test
   void timeoutAbortsTheAttempt() {
     sink.respond(r -> new Reply(200, Map.of(), "late", 10_000));

@@ -208,12 +208,14 @@ class PublishApiTest {
   /** A negative offset once listed the oldest dead letters (ZRANGE counts it from the end). */
   @Test
   void dlqCursorsMustBeWellFormed() {
-    for (String cursor : List.of("0--2", "-1-0", "abc", "0-", "0-1.5")) {
+    for (String cursor : List.of("0--2", "-1-0", "abc", "0-", "0-1.5", "0-0", "0-5--1", "0-5-x", "0-1-2-3-4",
+        "0-1-2-")) {
       var r = node.send("GET", "/v2/dlq?cursor=" + cursor, Map.of(), null);
       assertEquals(400, r.statusCode(), cursor);
       assertEquals("invalid cursor", json(r).getString("error"), cursor);
     }
-    assertEquals(200, node.send("GET", "/v2/dlq?cursor=0-0", Map.of(), null).statusCode());
+    assertEquals(200, node.send("GET", "/v2/dlq?cursor=0-0-1-2", Map.of(), null).statusCode());
+    assertEquals(200, node.send("GET", "/v2/dlq?cursor=0-" + Long.MAX_VALUE + "-", Map.of(), null).statusCode());
   }
 
   @Test
