@@ -2,7 +2,9 @@ package dev.courier.api;
 
 /**
  * QStash duration strings as used by Upstash-Delay, Upstash-Timeout and flow-control periods:
- * a bare integer is seconds, otherwise {@code <int><unit>} groups with units s, m, h, d ("1d10h30m").
+ * a bare number is seconds, otherwise {@code <number><unit>} groups with units s, m, h, d ("1d10h30m").
+ * A number may have a decimal fraction ("1.5s", as Go's durations): the SDK sends a timeout of 1.5 as
+ * "1.5s". Fractions below a millisecond are dropped.
  */
 public final class Durations {
 
@@ -28,7 +30,19 @@ public final class Durations {
                     number = Math.addExact(Math.multiplyExact(number, 10), v.charAt(i) - '0');
                     i++;
                 }
-                if (i == start) {
+                long fraction = 0;
+                long scale = 1;
+                if (i < v.length() && v.charAt(i) == '.') {
+                    i++;
+                    while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
+                        if (scale < 1_000_000_000L) { // digits past the ninth cannot reach a millisecond
+                            fraction = fraction * 10 + (v.charAt(i) - '0');
+                            scale *= 10;
+                        }
+                        i++;
+                    }
+                }
+                if (i == start || (i == start + 1 && v.charAt(start) == '.')) {
                     throw invalid(value); // unit without a number, sign, or other garbage
                 }
                 long unitMs;
@@ -46,6 +60,7 @@ public final class Durations {
                     i++;
                 }
                 totalMs = Math.addExact(totalMs, Math.multiplyExact(number, unitMs));
+                totalMs = Math.addExact(totalMs, Math.multiplyExact(fraction, unitMs) / scale);
             }
             return totalMs;
         } catch (ArithmeticException overflow) {

@@ -27,6 +27,14 @@ class DurationsTest {
         "30m1h     | 5400000",
         "007s      | 7000",
         "'\t5m\n'  | 300000",
+        "1.5s      | 1500",
+        "1.5       | 1500",
+        "0.25m     | 15000",
+        ".5s       | 500",
+        "1.5h      | 5400000",
+        "1h0.5m    | 3630000",
+        "0.0001s   | 0",
+        "2.123456789123s | 2123",
     })
     void parses(String value, long expectedMs) {
         assertEquals(expectedMs, Durations.parseMillis(value));
@@ -34,7 +42,7 @@ class DurationsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "", "   ", "-1", "-5s", "+5s", "s", "5x", "5ms", "1.5h", "1h30", "1h 30m", "h1", "5S", "1H",
+        "", "   ", "-1", "-5s", "+5s", "s", "5x", "5ms", "1h30", "1h 30m", "h1", "5S", "1H", ".s", ".", "1..5s",
         "abc", "1d-1h", "10 s", "1e3", "5s5", "0x10", "٣s",
     })
     void rejectsGarbage(String value) {
