@@ -33,7 +33,7 @@ public final class Urls {
 
   public static String host(String url) {
     try {
-      return host(new URI(url));
+      return host(new URI(lenientForParsing(url)));
     } catch (URISyntaxException e) {
       return null;
     }

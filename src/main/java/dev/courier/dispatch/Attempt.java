@@ -169,7 +169,9 @@ final class Attempt {
 
   /** An absolute or relative Location against the URL it answered; only http(s) is followed. */
   private static String resolve(String url, String location) {
-    URI target = URI.create(url).resolve(location.trim());
+    // Leniently, as at publish: a URL may hold characters java.net.URI calls illegal (| { } …).
+    URI target = URI.create(dev.courier.api.Urls.lenientForParsing(url))
+        .resolve(dev.courier.api.Urls.lenientForParsing(location.trim()));
     String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new IllegalArgumentException("not http(s)");

@@ -123,7 +123,7 @@ public final class Dispatcher {
       RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
       String basic = null;
       try {
-        String info = new URI(url).getRawUserInfo();
+        String info = new URI(dev.courier.api.Urls.lenientForParsing(url)).getRawUserInfo();
         if (info != null) {
           int colon = info.indexOf(':');
           String user = colon < 0 ? info : info.substring(0, colon);

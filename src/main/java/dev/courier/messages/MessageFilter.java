@@ -84,9 +84,13 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
       return false;
     }
     if (!hosts.isEmpty() || !paths.isEmpty()) {
-      URI uri = URI.create(url);
-      if (!hosts.isEmpty() && !hosts.contains(Urls.host(uri))) {
-        return false;
+      URI uri = URI.create(Urls.lenientForParsing(url));
+      if (!hosts.isEmpty()) {
+        // The host name, or host:port as Go's URL.Host has it when the URL names a port.
+        String host = Urls.host(uri);
+        if (!hosts.contains(host) && !(uri.getPort() >= 0 && hosts.contains(host + ":" + uri.getPort()))) {
+          return false;
+        }
       }
       return paths.isEmpty() || paths.contains(uri.getRawPath());
     }

@@ -157,6 +157,23 @@ class AttemptTest {
         "127.0.0.1:" + target + " auth=Bearer user-secret cookie=session=abc sig=true"), seen);
   }
 
+  /** A URL with characters java.net.URI refuses (publish accepts them, as Go does) still follows a redirect. */
+  @Test
+  void aRedirectFromAUrlWithCharactersUriRefusesIsFollowed() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    int port = http(req -> {
+      seen.add(req.uri());
+      if (req.uri().startsWith("/from")) {
+        req.response().setStatusCode(307).putHeader("Location", "/to?q={x}").end();
+      } else {
+        req.response().end();
+      }
+    });
+    AttemptResult r = attempt("http://127.0.0.1:" + port + "/from|a?m=a|b", HttpMethod.POST, "b", 5_000);
+    assertEquals(200, r.status(), String.valueOf(r.error()));
+    assertEquals(2, seen.size(), seen.toString());
+  }
+
   @Test
   void aRedirectLoopEndsWithTheLastRedirectAsTheAnswer() throws Exception {
     AtomicInteger hops = new AtomicInteger();

@@ -107,6 +107,20 @@ class MessageFilterTest {
   }
 
   @Test
+  void hostWithAPortMatchesThatPortOnly() {
+    MessageFilter f = filter("host", "example.com:9000");
+    assertTrue(f.matches("http://example.com:9000/x", "", "ip", T));
+    assertFalse(f.matches("http://example.com:9001/x", "", "ip", T));
+    assertFalse(f.matches(URL, "", "ip", T));
+  }
+
+  /** Characters java.net.URI calls illegal (accepted at publish) do not break the filter. */
+  @Test
+  void urlsWithCharactersUriRefusesStillMatch() {
+    assertTrue(filter("host", "example.com").matches("https://example.com/a|b?q={x}", "", "ip", T));
+  }
+
+  @Test
   void pathMatchesTheRawPathWithoutQuery() {
     MessageFilter f = filter("path", "/a/b");
     assertTrue(f.matches(URL, "", "ip", T));
