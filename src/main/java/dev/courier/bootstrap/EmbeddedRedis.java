@@ -122,8 +122,7 @@ public final class EmbeddedRedis implements AutoCloseable {
       return;
     }
     ProcessHandle h = leftover.get();
-    System.out.println("courier: stopping redis-server pid " + h.pid() + ", left running on " + dir
-        + " by a previous run");
+    LOG.warn("stopping redis-server pid {}, left running on {} by a previous run", h.pid(), dir);
     h.destroy(); // SIGTERM: Redis flushes its AOF and exits
     try {
       h.onExit().get(30, TimeUnit.SECONDS);
