@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Redis CPU per message for two ways of storing a batch of publishes: what a cheaper store would save.
+"""Redis CPU per message for ways of storing a batch of publishes: what a cheaper store saves.
 
     python3 load-tests/scripts/store-shape.py REDIS_SERVER_BINARY [batch] [messages] [shapes]   (14 200000 hash,string,hash,string)
 
@@ -7,8 +7,9 @@ Starts its own redis-server (the binary the embedded default extracts, e.g. /tmp
 with AOF on (appendfsync everysec, no rewrites) in a fresh directory, and for each shape writes `messages`
 messages in transactions of `batch` (the bench's publishes per transaction), one transaction in flight:
 
-    hash    MULTI, per message HSET msg:<id> m <300 bytes> t 30000 r 0, one ZADD due, EXEC   (what Courier does)
-    string  MULTI, one MSET of every message as a plain string key, one ZADD due, EXEC     (the cheapest shape)
+    hash     MULTI, per message HSET msg:<id> m <300 bytes> t 30000 r 0, one ZADD due, EXEC  (storage layout 1)
+    bighash  MULTI, one HSET msgs <id> <300 bytes> ... for the whole batch, one ZADD due, EXEC (layout 2, today's)
+    string   MULTI, one MSET of every message as a plain string key, one ZADD due, EXEC
 
 and prints Redis's CPU per message (its utime + stime) with INFO commandstats' time per message. The shapes
 alternate, so a noisy neighbour hits both. Python's standard library only.
@@ -84,6 +85,12 @@ try:
             if shape == "hash":
                 parts = [encode("HSET", "courier:{s0}:msg:" + i, "m", body, "t", 30000, "r", 0) for i in ids]
                 replies = 1 + (batch + 1) + 1 + (batch + 1)  # OK, QUEUED per command, EXEC's array and items
+            elif shape == "bighash":
+                hset = ["HSET", "courier:{s0}:msgs"]
+                for i in ids:
+                    hset += [i, body]
+                parts = [encode(*hset)]
+                replies = 1 + 2 + 1 + 2
             else:
                 mset = ["MSET"]
                 for i in ids:

@@ -100,18 +100,29 @@ public final class Courier {
   }
 
   /**
-   * The first node on a Redis records its shard count; a node with another one refuses to start. A node
-   * with a different count looked for messages in other shards: what the others stored became invisible to
-   * its API and, once they stopped, was never claimed.
+   * The first node on a Redis records its shard count and storage layout; a node with another one refuses
+   * to start. A node with a different count looked for messages in other shards: what the others stored
+   * became invisible to its API and, once they stopped, was never claimed. A node of another layout would
+   * misread (or not see) every stored message.
    */
   private static Future<Void> checkShardCount(RedisConnector redis, Keys keys) {
-    String shards = Integer.toString(keys.shards());
-    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(shards).arg("NX"))
+    String mine = keys.deploymentTag();
+    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(mine).arg("NX"))
         .compose(v -> redis.send(Request.cmd(Command.GET).arg(keys.shardCount())))
-        .compose(stored -> stored == null || stored.toString().equals(shards) ? Future.succeededFuture()
-            : Future.failedFuture(new IllegalStateException("redis.shards is " + shards + " on this node, but the"
-                + " messages on this Redis are spread over " + stored + " shards (" + keys.shardCount()
-                + "): every node of a deployment must use the same value")));
+        .compose(stored -> {
+          if (stored == null || stored.toString().equals(mine)) {
+            return Future.succeededFuture();
+          }
+          String theirs = stored.toString();
+          if (!theirs.contains("layout")) {
+            return Future.failedFuture(new IllegalStateException("the messages on this Redis were stored by an"
+                + " earlier Courier, in another storage layout (" + keys.shardCount() + " is '" + theirs + "'):"
+                + " let that version deliver them, or delete the deployment's keys, before starting this one"));
+          }
+          return Future.failedFuture(new IllegalStateException("this node runs " + mine + " (redis.shards), but the"
+              + " messages on this Redis are stored as " + theirs + " (" + keys.shardCount()
+              + "): every node of a deployment must use the same value"));
+        });
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids,

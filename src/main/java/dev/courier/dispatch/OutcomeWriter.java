@@ -47,7 +47,8 @@ public final class OutcomeWriter {
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
-      reply = scripts.run(LuaScript.SCHEDULE_RETRY, List.of(keys.lease(s), keys.due(s), keys.message(s, d.id())),
+      reply = scripts.run(LuaScript.SCHEDULE_RETRY,
+          List.of(keys.lease(s), keys.due(s), keys.messages(s), keys.retried(s)),
           List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L));
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
@@ -59,19 +60,19 @@ public final class OutcomeWriter {
           now - dlqRetentionMs, keys.deadLetterPrefix(s)));
       addResponse(args, dead.last());
       reply = scripts.run(LuaScript.MOVE_TO_DLQ,
-          List.of(keys.lease(s), keys.message(s, d.id()), keys.dlq(s), keys.deadLetter(s, dlqId)), args);
+          List.of(keys.lease(s), keys.messages(s), keys.retried(s), keys.dlq(s), keys.deadLetter(s, dlqId)), args);
     }
     return reply.map(r -> r.toLong() == 1L);
   }
 
   private Future<List<Boolean>> ack(int shard, List<Delivery> batch) {
-    List<Object> args = new ArrayList<>(1 + 2 * batch.size());
-    args.add(keys.messagePrefix(shard));
+    List<Object> args = new ArrayList<>(2 * batch.size());
     for (Delivery d : batch) {
       args.add(d.id());
       args.add(d.leaseToken());
     }
-    return scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(shard)), args).map(reply -> {
+    return scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(shard), keys.messages(shard), keys.retried(shard)),
+        args).map(reply -> {
       List<Boolean> done = new ArrayList<>(batch.size());
       reply.forEach(r -> done.add(r.toLong() == 1L));
       return done;

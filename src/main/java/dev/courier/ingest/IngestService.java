@@ -9,7 +9,6 @@ import dev.courier.model.StoredMessage;
 import dev.courier.redis.GroupCommit;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
-import dev.courier.redis.MessageFields;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -70,7 +69,7 @@ public final class IngestService {
       return storePlain(shard, batch);
     }
     List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch);
-    return scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(shard)), args).map(reply -> {
+    return scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(shard), keys.messages(shard)), args).map(reply -> {
       List<PublishResult> results = new ArrayList<>(batch.size());
       boolean dueNow = false;
       long now = System.currentTimeMillis();
@@ -86,11 +85,10 @@ public final class IngestService {
     });
   }
 
-  /** The ARGV of {@code storeMessages-1.lua} for a batch (public for the JMH benchmark of this hot spot). */
+  /** The ARGV of {@code storeMessages-2.lua} for a batch (public for the JMH benchmark of this hot spot). */
   public static List<Object> storeArgs(Keys keys, int shard, long dedupWindowMs, long maxBacklog,
       List<NewMessage> batch) {
-    List<Object> args = new ArrayList<>(4 + 5 * batch.size());
-    args.add(keys.messagePrefix(shard));
+    List<Object> args = new ArrayList<>(3 + 4 * batch.size());
     args.add(keys.dedupPrefix(shard));
     args.add(dedupWindowMs);
     args.add(maxBacklog);
@@ -99,19 +97,20 @@ public final class IngestService {
       args.add(m.notBefore());
       args.add(m.dedupHash() == null ? "" : m.dedupHash());
       args.add(MessageCodec.encode(m.stored()));
-      args.add(m.timeoutMs());
     }
     return args;
   }
 
   /**
    * Messages with nothing to check (no dedup id, no backlog limit) are stored with plain commands in one
-   * MULTI/EXEC: as atomic as the script, without the Lua call overhead per message (Redis spent about
-   * 10 µs per message inside the script, 2 µs of it in HSET and ZADD).
+   * MULTI/EXEC: one HSET of the whole batch into the shard's message hash, then the ids onto the wheel
+   * (or the lease set). As atomic as the script, without the Lua call overhead per message (Redis spent
+   * about 10 µs per message inside the script, 2 µs of it in HSET and ZADD). The HSET comes first, so a
+   * claim never meets an id without its message.
    *
    * <p>Immediate messages, as far as the node has delivery credit, are stored already leased to this node
-   * (lease token in the hash, id in the lease set) and handed to the dispatchers once Redis said OK: no
-   * claim, no wheel hop ({@link DirectDispatch}). The rest go on the wheel.
+   * (their id in the lease set) and handed to the dispatchers once Redis said OK: no claim, no wheel hop
+   * ({@link DirectDispatch}). The rest go on the wheel.
    */
   private Future<List<PublishResult>> storePlain(int shard, List<NewMessage> batch) {
     long now = System.currentTimeMillis();
@@ -127,26 +126,24 @@ public final class IngestService {
     }
     String token = leased > 0 ? direct.tokens().next() : null;
     List<Delivery> deliveries = leased > 0 ? new ArrayList<>(leased) : List.of();
-    var redis = scripts.redis();
-    redis.send(Request.cmd(Command.MULTI));
+    Request hset = Request.cmd(Command.HSET).arg(keys.messages(shard));
     Request wheel = null;
     Request lease = null;
     for (NewMessage m : batch) {
       StoredMessage stored = m.stored();
-      Request hset = Request.cmd(Command.HSET).arg(keys.message(shard, m.id())).arg(MessageFields.MESSAGE)
-          .arg(MessageCodec.encode(stored)).arg(MessageFields.TIMEOUT).arg(m.timeoutMs())
-          .arg(MessageFields.RETRIED).arg(0);
+      hset.arg(m.id()).arg(MessageCodec.encode(stored));
       if (deliveries.size() < leased && m.notBefore() <= now) {
-        hset.arg(MessageFields.LEASE).arg(token);
         lease = (lease == null ? Request.cmd(Command.ZADD).arg(keys.lease(shard)) : lease)
-            .arg(now + m.timeoutMs() + direct.leaseGraceMs()).arg(m.id());
+            .arg(now + m.timeoutMs() + direct.leaseGraceMs()).arg(Keys.leaseMember(m.id(), token));
         deliveries.add(new Delivery(shard, m.id(), stored, 0, token, m.notBefore()));
       } else {
         wheel = (wheel == null ? Request.cmd(Command.ZADD).arg(keys.due(shard)) : wheel)
             .arg(m.notBefore()).arg(m.id());
       }
-      redis.send(hset);
     }
+    var redis = scripts.redis();
+    redis.send(Request.cmd(Command.MULTI));
+    redis.send(hset);
     if (wheel != null) {
       redis.send(wheel);
     }

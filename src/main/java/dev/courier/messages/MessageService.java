@@ -2,7 +2,6 @@ package dev.courier.messages;
 
 import dev.courier.model.MessageCodec;
 import dev.courier.redis.Keys;
-import dev.courier.redis.MessageFields;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
@@ -30,13 +29,13 @@ public final class MessageService {
 
   /** The message's JSON view, or null when it is unknown or terminal. */
   public Future<JsonObject> get(String id) {
-    Request req = Request.cmd(Command.HGET).arg(keys.message(keys.shardOf(id), id)).arg(MessageFields.MESSAGE);
+    Request req = Request.cmd(Command.HGET).arg(keys.messages(keys.shardOf(id))).arg(id);
     return scripts.redis().send(req).map(reply -> MessageView.render(id, reply));
   }
 
   public Future<Boolean> cancel(String id) {
     int s = keys.shardOf(id);
-    return scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(s), keys.lease(s), keys.message(s, id)), List.of(id))
+    return scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(s), keys.messages(s), keys.retried(s)), List.of(id))
         .map(r -> r.toLong() == 1L);
   }
 
@@ -85,7 +84,8 @@ public final class MessageService {
           Response members = reply.get(1);
           List<String> ids = new ArrayList<>();
           for (int i = 0; i < members.size(); i += 2) {
-            ids.add(members.get(i).toString());
+            String member = members.get(i).toString();
+            ids.add(set.equals(keys.lease(shard)) ? Keys.leasedId(member) : member);
           }
           return cancelMatching(ids, shard, filter, limit, cancelled)
               .compose(v -> "0".equals(next) ? Future.succeededFuture() : scan(set, next, shard, filter, limit, cancelled));
@@ -93,20 +93,26 @@ public final class MessageService {
   }
 
   private Future<Void> cancelMatching(List<String> ids, int shard, MessageFilter filter, int limit, int[] cancelled) {
-    List<Future<String>> matched = new ArrayList<>();
-    for (String id : ids) {
-      Request req = Request.cmd(Command.HGET).arg(keys.message(shard, id)).arg(MessageFields.MESSAGE);
-      matched.add(scripts.redis().send(req).map(stored -> stored != null && filter.matches(MessageCodec.decode(
-          stored.toBuffer())) ? id : null));
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
     }
-    // Match the whole page first, then cancel no more than the limit leaves room for.
-    return Future.all(matched).compose(cf -> {
-      List<String> hits = matched.stream().map(Future::result).filter(id -> id != null)
-          .limit(Math.max(0, limit - cancelled[0])).toList();
-      return cancel(hits);
-    }).map(n -> {
-      cancelled[0] += n;
-      return null;
+    Request req = Request.cmd(Command.HMGET).arg(keys.messages(shard));
+    ids.forEach(req::arg);
+    Future<List<String>> matched = scripts.redis().send(req).map(stored -> {
+      List<String> hits = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        Response m = stored.get(i);
+        if (m != null && filter.matches(MessageCodec.decode(m.toBuffer()))) {
+          hits.add(ids.get(i));
+        }
+      }
+      return hits;
     });
+    // Match the whole page first, then cancel no more than the limit leaves room for.
+    return matched.compose(hits -> cancel(hits.subList(0, Math.min(hits.size(), Math.max(0, limit - cancelled[0])))))
+        .map(n -> {
+          cancelled[0] += n;
+          return null;
+        });
   }
 }

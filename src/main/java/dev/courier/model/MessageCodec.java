@@ -5,19 +5,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Binary form of a {@link StoredMessage}: one Redis field instead of a dozen. Fewer fields mean fewer
- * script arguments and hash operations per publish and claim, and less memory per pending message
- * (issue #4: ≤ 600 bytes + body). Layout: a version byte, then url, method, headers, retry-delay
- * expression, caller IP, labels (strings as varint length + UTF-8), maxRetries, timeout, createdAt,
+ * Binary form of a {@link StoredMessage}: one Redis hash entry instead of a dozen fields. Fewer fields
+ * mean fewer script arguments and hash operations per publish and claim, and less memory per pending
+ * message (issue #4: ≤ 600 bytes + body).
+ *
+ * <p>Layout: the timeout in ASCII decimal digits and a {@code ':'}, which the claim script reads to set
+ * the lease deadline without decoding the rest; then a version byte; then url, method, headers,
+ * retry-delay expression, caller IP, labels (strings as varint length + UTF-8), maxRetries, createdAt,
  * notBefore (varints), and the body bytes to the end.
  */
 public final class MessageCodec {
-  private static final byte VERSION = 1;
+  /** 1 was the layout before the timeout moved to the front (a field of its own then). */
+  private static final byte VERSION = 2;
 
   private MessageCodec() {}
 
   public static Buffer encode(StoredMessage m) {
     Buffer b = Buffer.buffer(64 + m.url().length() + m.headers().length() + m.body().length());
+    b.appendString(Long.toString(m.timeoutMs())).appendByte((byte) ':');
     b.appendByte(VERSION);
     string(b, m.url());
     string(b, m.method());
@@ -26,7 +31,6 @@ public final class MessageCodec {
     string(b, m.callerIp());
     string(b, m.labels().isEmpty() ? null : String.join(",", m.labels()));
     varint(b, m.maxRetries());
-    varint(b, m.timeoutMs());
     varint(b, m.createdAt());
     varint(b, m.notBefore());
     b.appendBuffer(m.body());
@@ -35,10 +39,17 @@ public final class MessageCodec {
 
   /** @throws IllegalArgumentException when the bytes are not a stored message of a known version */
   public static StoredMessage decode(Buffer b) {
-    if (b == null || b.length() == 0 || b.getByte(0) != VERSION) {
+    int n = b == null ? 0 : b.length();
+    int colon = 0;
+    long timeout = 0;
+    while (colon < n && colon < 19 && b.getByte(colon) >= '0' && b.getByte(colon) <= '9') {
+      timeout = timeout * 10 + (b.getByte(colon) - '0');
+      colon++;
+    }
+    if (colon == 0 || colon + 1 >= n || b.getByte(colon) != ':' || b.getByte(colon + 1) != VERSION) {
       throw new IllegalArgumentException("not a stored message (unknown version)");
     }
-    int[] pos = {1};
+    int[] pos = {colon + 2};
     String url = string(b, pos);
     String method = string(b, pos);
     String headers = string(b, pos);
@@ -46,7 +57,6 @@ public final class MessageCodec {
     String ip = string(b, pos);
     String labels = string(b, pos);
     int maxRetries = (int) varint(b, pos);
-    long timeout = varint(b, pos);
     long created = varint(b, pos);
     long notBefore = varint(b, pos);
     Buffer body = b.slice(pos[0], b.length());

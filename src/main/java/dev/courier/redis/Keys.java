@@ -8,14 +8,20 @@ package dev.courier.redis;
  * Cluster. A message's shard is a pure function of its id, so any node finds it without a lookup.
  *
  * <pre>
- * courier:{sN}:msg:&lt;id&gt;        hash        a pending or in-flight message (fields: {@link MessageFields})
+ * courier:{sN}:msgs             hash        pending and in-flight messages: id → MessageCodec bytes
+ * courier:{sN}:retried          hash        id → attempts made, only for messages that failed at least once
  * courier:{sN}:due              sorted set  the delay wheel: id → due time (ms)
- * courier:{sN}:lease            sorted set  in flight: id → lease deadline (ms)
+ * courier:{sN}:lease            sorted set  in flight: "&lt;id&gt;|&lt;lease token&gt;" → lease deadline (ms)
  * courier:{sN}:dedup:&lt;sha256&gt;  string, PX  the original message id, for the dedup window
  * courier:{sN}:dlq              sorted set  dead letters: dlqId → time of failure (ms)
  * courier:{sN}:dlq:&lt;dlqId&gt;     hash        the dead message plus its last response
  * courier:keys                  hash        the signing keys shared by every node (current, next)
+ * courier:shards                string      the deployment's shard count and storage layout
  * </pre>
+ *
+ * <p>Messages live as entries of one hash per shard, not as a key each: a publish batch is one HSET
+ * however many messages it holds, and Redis keeps no key object per pending message (issue #4).
+ * A lease names its holder in the member, so an outcome write is fenced by its ZREM alone.
  */
 public final class Keys {
   private final String prefix;
@@ -42,12 +48,24 @@ public final class Keys {
     return prefix + ":{s" + shard + "}:";
   }
 
-  public String messagePrefix(int shard) {
-    return shard(shard) + "msg:";
+  /** Pending and in-flight messages of the shard: id → the stored message ({@link dev.courier.model.MessageCodec}). */
+  public String messages(int shard) {
+    return shard(shard) + "msgs";
   }
 
-  public String message(int shard, String id) {
-    return messagePrefix(shard) + id;
+  /** Attempts made, for the shard's messages that failed at least once (absent means none). */
+  public String retried(int shard) {
+    return shard(shard) + "retried";
+  }
+
+  /** A lease set member: the message and the claim holding it (the Lua scripts join them the same way). */
+  public static String leaseMember(String id, String token) {
+    return id + "|" + token;
+  }
+
+  /** The message id of a lease set member. */
+  public static String leasedId(String member) {
+    return member.substring(0, member.indexOf('|'));
   }
 
   public String due(int shard) {
@@ -82,8 +100,22 @@ public final class Keys {
     return prefix + ":keys";
   }
 
-  /** The shard count the deployment's messages are spread over: every node must use the same. */
+  /**
+   * The deployment's shard count and storage layout ({@link #LAYOUT}): every node must use the same.
+   */
   public String shardCount() {
     return prefix + ":shards";
+  }
+
+  /**
+   * The storage layout this code reads and writes; part of the value of {@link #shardCount()}, so that
+   * a node of another layout refuses to start on a Redis it would misread (layout 1 kept a key per
+   * message and recorded the bare shard count).
+   */
+  public static final int LAYOUT = 2;
+
+  /** What a node records in {@link #shardCount()}. */
+  public String deploymentTag() {
+    return "shards " + shards + ", layout " + LAYOUT;
   }
 }

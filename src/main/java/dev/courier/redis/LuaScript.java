@@ -13,12 +13,12 @@ import java.util.HexFormat;
  * is read once from the classpath; its SHA-1 is computed locally so EVALSHA needs no prior round trip.
  */
 public enum LuaScript {
-  STORE_MESSAGES("storeMessages-1.lua"),
-  CLAIM_DUE("claimDue-2.lua"),
-  ACK_DELIVERED("ackDelivered-1.lua"),
-  SCHEDULE_RETRY("scheduleRetry-3.lua"),
-  MOVE_TO_DLQ("moveToDlq-4.lua"),
-  REAP_LEASES("reapLeases-2.lua"),
+  STORE_MESSAGES("storeMessages-2.lua"),
+  CLAIM_DUE("claimDue-4.lua"),
+  ACK_DELIVERED("ackDelivered-3.lua"),
+  SCHEDULE_RETRY("scheduleRetry-4.lua"),
+  MOVE_TO_DLQ("moveToDlq-5.lua"),
+  REAP_LEASES("reapLeases-4.lua"),
   CANCEL_MESSAGE("cancelMessage-3.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   SEED_KEYS("seedKeys-1.lua"),

@@ -1,19 +1,15 @@
 package dev.courier.redis;
 
 /**
- * Field names of a message hash ({@link Keys#message}); the Lua scripts use the same literals. The
- * immutable message is one binary field ({@link dev.courier.model.MessageCodec}); the fields a script
- * reads or changes in place are kept apart.
+ * Field names of a dead letter's hash ({@link Keys#deadLetter}); the Lua scripts use the same literals.
+ * A pending message is one entry of its shard's hash ({@link Keys#messages}); a dead letter keeps it as
+ * one binary field ({@link dev.courier.model.MessageCodec}) beside what the failure added.
  */
 public final class MessageFields {
   /** The message: url, method, headers, options and body, encoded by MessageCodec. */
   public static final String MESSAGE = "m";
-  /** Per-attempt timeout (ms): the claim script derives the lease deadline from it. */
-  public static final String TIMEOUT = "t";
-  /** Attempts already made; sent as Upstash-Retried. */
+  /** Retries made; sent as Upstash-Retried. */
   public static final String RETRIED = "r";
-  /** The token of the lease that currently holds the message; fences outcome writes. */
-  public static final String LEASE = "l";
 
   // Added when a message becomes a dead letter.
   public static final String MESSAGE_ID = "id";

@@ -44,8 +44,9 @@ public final class DelayWheel {
   /** Claims at most {@code max} messages due by {@code until} (&ge; now), earliest first. */
   public Future<List<Delivery>> claim(int shard, int max, long now, long until) {
     String token = tokens.next();
-    return scripts.run(LuaScript.CLAIM_DUE, List.of(keys.due(shard), keys.lease(shard)),
-        List.of(now, max, leaseGraceMs, token, keys.messagePrefix(shard), until))
+    return scripts.run(LuaScript.CLAIM_DUE,
+        List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard)),
+        List.of(now, max, leaseGraceMs, token, until))
         .map(reply -> parse(reply, shard, token));
   }
 
@@ -59,7 +60,8 @@ public final class DelayWheel {
   }
 
   public Future<Integer> reap(int shard, long now, int max) {
-    return scripts.run(LuaScript.REAP_LEASES, List.of(keys.lease(shard), keys.due(shard)),
-        List.of(now, max, keys.messagePrefix(shard))).map(Response::toInteger);
+    return scripts.run(LuaScript.REAP_LEASES,
+        List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard)),
+        List.of(now, max)).map(Response::toInteger);
   }
 }

@@ -298,7 +298,7 @@ class DeliveryTest {
     var redis = io.vertx.redis.client.Redis.createClient(vertx, dev.courier.support.TestRedis.url());
     try {
       TestNode.get(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.HSET)
-          .arg(keys.message(0, id)).arg("r").arg(2)));
+          .arg(keys.retried(0)).arg(id).arg(2)));
       TestNode.get(redis.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.ZADD)
           .arg(keys.due(0)).arg(System.currentTimeMillis()).arg(id)));
     } finally {

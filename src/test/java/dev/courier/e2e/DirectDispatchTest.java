@@ -47,12 +47,14 @@ class DirectDispatchTest {
       String id = node.publish(sink.url("/slow"), Map.of(), "x".getBytes()).getString("messageId");
       sink.await(1, 10_000);
 
-      Response lease = redis(Request.cmd(Command.ZSCORE).arg(node.prefix() + ":{s0}:lease").arg(id));
-      assertNotNull(lease, "in flight: the lease set holds the message");
-      assertTrue(lease.toLong() > System.currentTimeMillis(), "with a deadline in the future");
+      Response leases = redis(Request.cmd(Command.ZRANGE).arg(node.prefix() + ":{s0}:lease").arg(0).arg(-1));
+      assertEquals(1, leases.size(), "in flight: the lease set holds the message");
+      String member = leases.get(0).toString();
+      assertTrue(member.startsWith(id + "|"), "with the token that fences the outcome: " + member);
+      Response deadline = redis(Request.cmd(Command.ZSCORE).arg(node.prefix() + ":{s0}:lease").arg(member));
+      assertTrue(deadline.toLong() > System.currentTimeMillis(), "and a deadline in the future");
       assertNull(redis(Request.cmd(Command.ZSCORE).arg(node.prefix() + ":{s0}:due").arg(id)), "not on the wheel");
-      assertNotNull(redis(Request.cmd(Command.HGET).arg(node.prefix() + ":{s0}:msg:" + id).arg("l")),
-          "the lease token fences the outcome");
+      assertNotNull(redis(Request.cmd(Command.HGET).arg(node.prefix() + ":{s0}:msgs").arg(id)), "stored");
 
       Sink.waitFor(() -> node.storedKeys() == 0, 10_000, "the delivered message was not removed");
       assertEquals(1, sink.received().size());

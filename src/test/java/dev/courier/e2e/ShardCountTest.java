@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.support.TestNode;
+import dev.courier.support.TestRedis;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -24,11 +28,28 @@ class ShardCountTest {
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix, "COURIER_REDIS_SHARDS", "4")));
       String message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-      assertTrue(message.startsWith("redis.shards is 4 on this node, but the messages on this Redis are spread over 1"),
-          message);
+      assertTrue(message.startsWith("this node runs shards 4, layout 2 (redis.shards), but the messages on this Redis"
+          + " are stored as shards 1, layout 2"), message);
       try (TestNode same = TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix))) {
         assertTrue(same.courier().port() > 0, "a node with the same count joins");
       }
+    }
+  }
+
+  /** Layout 1 kept a key per message and recorded the bare count: this code would not see those messages. */
+  @Test
+  void aNodeRefusesARedisWhoseMessagesAnEarlierLayoutStored(Vertx vertx) throws Exception {
+    String prefix = "s" + UUID.randomUUID().toString().substring(0, 8);
+    var redis = Redis.createClient(vertx, TestRedis.url());
+    try {
+      TestNode.get(redis.send(Request.cmd(Command.SET).arg(prefix + ":shards").arg("1")));
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix)));
+      String message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+      assertTrue(message.startsWith("the messages on this Redis were stored by an earlier Courier"), message);
+      TestNode.get(redis.send(Request.cmd(Command.DEL).arg(prefix + ":shards")));
+    } finally {
+      redis.close();
     }
   }
 }

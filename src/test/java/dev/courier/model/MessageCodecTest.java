@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +44,19 @@ class MessageCodecTest {
   }
 
   @Test
+  void theTimeoutLeadsInDecimalSoTheClaimScriptCanReadIt() {
+    StoredMessage m = new StoredMessage("http://x", "POST", "", 0, null, 90_000, 0, 0, null, List.of(),
+        Buffer.buffer("{}"));
+    assertTrue(MessageCodec.encode(m).toString(StandardCharsets.ISO_8859_1).startsWith("90000:"));
+  }
+
+  @Test
   void rejectsForeignBytes() {
     assertThrows(IllegalArgumentException.class, () -> MessageCodec.decode(Buffer.buffer("hello")));
     assertThrows(IllegalArgumentException.class, () -> MessageCodec.decode(Buffer.buffer()));
+    assertThrows(IllegalArgumentException.class, () -> MessageCodec.decode(Buffer.buffer("30000:")));
+    // Layout 1 began with its version byte, 1, and kept the timeout in a field of its own.
+    assertThrows(IllegalArgumentException.class, () -> MessageCodec.decode(Buffer.buffer(new byte[] {1, 9, 'h'})));
+    assertThrows(IllegalArgumentException.class, () -> MessageCodec.decode(Buffer.buffer(new byte[] {'5', ':', 1, 9})));
   }
 }

@@ -2,7 +2,7 @@ package dev.courier.redis;
 
 import static dev.courier.support.TestNode.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.dispatch.Delivery;
@@ -50,14 +50,22 @@ class LuaScriptsTest {
   private long store(String id, long due, String dedup) {
     StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
         Buffer.buffer(new byte[] {0, (byte) 0xff}));
-    List<Object> args = new ArrayList<>(List.of(keys.messagePrefix(0), keys.dedupPrefix(0), 60_000L, 0L,
-        id, due, dedup == null ? "" : dedup, MessageCodec.encode(m), 5_000L));
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0)), args));
+    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L,
+        id, due, dedup == null ? "" : dedup, MessageCodec.encode(m)));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0), keys.messages(0)), args));
     return r.get(0).get(0).toLong();
   }
 
   private Response cmd(Request r) {
     return get(redis.send(r));
+  }
+
+  private boolean stored(String id) {
+    return cmd(Request.cmd(Command.HEXISTS).arg(keys.messages(0)).arg(id)).toInteger() == 1;
+  }
+
+  private long leaseDeadline(Delivery d) {
+    return cmd(Request.cmd(Command.ZSCORE).arg(keys.lease(0)).arg(Keys.leaseMember(d.id(), d.leaseToken()))).toLong();
   }
 
   @Test
@@ -90,8 +98,8 @@ class LuaScriptsTest {
     assertEquals(now - 50, claimed.get(0).dueAt());
     assertEquals(now + 8, claimed.get(1).dueAt(), "the dispatcher holds it until then");
     // Leases count from the due time when it lies ahead (timeout 5 s + grace 1 s), from now otherwise.
-    assertEquals(now + 6_000, cmd(Request.cmd(Command.ZSCORE).arg(keys.lease(0)).arg("past")).toLong());
-    assertEquals(now + 8 + 6_000, cmd(Request.cmd(Command.ZSCORE).arg(keys.lease(0)).arg("soon")).toLong());
+    assertEquals(now + 6_000, leaseDeadline(claimed.get(0)));
+    assertEquals(now + 8 + 6_000, leaseDeadline(claimed.get(1)));
     Response left = cmd(Request.cmd(Command.ZRANGE).arg(keys.due(0)).arg(0).arg(-1));
     assertEquals(1, left.size());
     assertEquals("later", left.get(0).toString(), "not due before the next tick: left on the wheel");
@@ -108,15 +116,16 @@ class LuaScriptsTest {
     assertEquals(1, again.retried(), "the attempt lost with its lease counts as one");
     // ... so the first holder's late ack changes nothing, the new holder's succeeds.
     assertEquals(0L, ack(d).toLong());
-    assertEquals(1, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "m"))).toInteger());
+    assertTrue(stored("m"));
     assertEquals(1L, ack(again).toLong());
-    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "m"))).toInteger());
+    assertFalse(stored("m"));
     assertEquals(0, cmd(Request.cmd(Command.ZCARD).arg(keys.lease(0))).toInteger());
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.retried(0))).toInteger(), "its count went with it");
   }
 
   private Response ack(Delivery d) {
-    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0)),
-        List.of(keys.messagePrefix(0), d.id(), d.leaseToken()))).get(0);
+    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0), keys.messages(0), keys.retried(0)),
+        List.of(d.id(), d.leaseToken()))).get(0);
   }
 
   @Test
@@ -124,17 +133,37 @@ class LuaScriptsTest {
     long now = System.currentTimeMillis();
     store("r", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
-    Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY, List.of(keys.lease(0), keys.due(0), keys.message(0, "r")),
-        List.of("r", d.leaseToken(), now + 5_000, 1L)));
+    Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY,
+        List.of(keys.lease(0), keys.due(0), keys.messages(0), keys.retried(0)), List.of("r", d.leaseToken(), now + 5_000, 1L)));
     assertEquals(1L, ok.toLong());
     assertTrue(get(wheel.claim(0, 10, now + 4_999)).isEmpty(), "never early");
     Delivery retried = get(wheel.claim(0, 10, now + 5_000)).get(0);
     assertEquals(1, retried.retried());
 
-    Response cancelled = get(scripts.run(LuaScript.CANCEL_MESSAGE,
-        List.of(keys.due(0), keys.lease(0), keys.message(0, "r")), List.of("r")));
-    assertEquals(1L, cancelled.toLong());
+    assertEquals(1L, cancel("r").toLong());
+    assertEquals(0L, cancel("r").toLong(), "gone");
     assertEquals(0L, ack(retried).toLong(), "an attempt in flight when cancelled writes nothing");
+    assertFalse(stored("r"));
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.lease(0))).toInteger(), "the late ack removed the lease");
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.retried(0))).toInteger(), "and the count is gone");
+  }
+
+  private Response cancel(String id) {
+    return get(scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(0), keys.messages(0), keys.retried(0)),
+        List.of(id)));
+  }
+
+  @Test
+  void theLeaseOfACancelledMessageWhoseNodeDiedIsDroppedNotRequeued() {
+    long now = System.currentTimeMillis();
+    store("c", now, null);
+    Delivery d = get(wheel.claim(0, 10, now)).get(0);
+    assertEquals(1L, cancel("c").toLong());
+    assertEquals(1, get(wheel.reap(0, now + 7_000, 100)), "the expired lease is handled");
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.lease(0))).toInteger());
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.due(0))).toInteger(), "nothing back on the wheel");
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.retried(0))).toInteger(), "no count for a cancelled message");
+    assertEquals(0L, ack(d).toLong());
   }
 
   @Test
@@ -143,10 +172,11 @@ class LuaScriptsTest {
     store("d", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
     Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ,
-        List.of(keys.lease(0), keys.message(0, "d"), keys.dlq(0), keys.deadLetter(0, "1-1")),
+        List.of(keys.lease(0), keys.messages(0), keys.retried(0), keys.dlq(0), keys.deadLetter(0, "1-1")),
         List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), "rstatus", 500L)));
     assertEquals(1L, moved.toLong());
-    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "d"))).toInteger());
+    assertFalse(stored("d"));
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.lease(0))).toInteger());
     Response f = cmd(Request.cmd(Command.HMGET).arg(keys.deadLetter(0, "1-1")).arg("m").arg("rstatus").arg("id"));
     assertEquals("http://x/d", MessageCodec.decode(f.get(0).toBuffer()).url());
     assertEquals("500", f.get(1).toString());
@@ -158,7 +188,7 @@ class LuaScriptsTest {
     long now = System.currentTimeMillis();
     assertEquals(0L, store("first", now + 60_000, "h1"));
     assertEquals(1L, store("second", now + 60_000, "h1"));
-    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.message(0, "second"))).toInteger());
+    assertFalse(stored("second"));
     assertEquals("first", cmd(Request.cmd(Command.GET).arg(keys.dedup(0, "h1"))).toString());
     Long ttl = cmd(Request.cmd(Command.PTTL).arg(keys.dedup(0, "h1"))).toLong();
     assertTrue(ttl > 0 && ttl <= 60_000, "the dedup key expires with the window");
@@ -168,13 +198,13 @@ class LuaScriptsTest {
   void backlogLimitRefusesAndStoresNothing() {
     long now = System.currentTimeMillis();
     store("a", now + 60_000, null);
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0)),
-        List.of(keys.messagePrefix(0), keys.dedupPrefix(0), 0L, 1L, "b", now, "", "x", 1_000L,
-            "c", now, "", "y", 1_000L)));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0), keys.messages(0)),
+        List.of(keys.dedupPrefix(0), 0L, 1L, "b", now, "", "x", "c", now, "", "y")));
     assertEquals(2L, r.get(0).get(0).toLong());
     assertEquals(2L, r.get(1).get(0).toLong(), "each message of a batch is checked");
-    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "b")).arg("m")));
-    assertNull(cmd(Request.cmd(Command.HGET).arg(keys.message(0, "c")).arg("m")));
+    assertFalse(stored("b"));
+    assertFalse(stored("c"));
+    assertTrue(stored("a"));
   }
 
   @Test
