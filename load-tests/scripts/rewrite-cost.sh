@@ -15,9 +15,9 @@ rewrite() {
   sleep 1
   while redis INFO persistence | grep -q 'aof_rewrite_in_progress:1'; do sleep 0.5; done
   sleep 0.5
-  printf '%-24s child CPU %.2f s, base %s bytes, %s keys\n' "$1" "$(awk -v a="$(children)" -v b="$before" 'BEGIN { print a - b }')" \
+  printf '%-24s child CPU %.2f s, base %s bytes, %s messages\n' "$1" "$(awk -v a="$(children)" -v b="$before" 'BEGIN { print a - b }')" \
     "$(redis INFO persistence | awk -F: '/aof_base_size/ {print $2}' | tr -d '\r')" \
-    "$(redis DBSIZE | tr -d ':\r')"
+    "$(redis HLEN 'courier:{s0}:msgs' | tr -d ':\r')"  # the default prefix and shard count
 }
 was=$(redis CONFIG GET rdbcompression | sed -n 4p | tr -d '\r')
 redis CONFIG SET rdbcompression yes > /dev/null; rewrite "rdbcompression yes"
