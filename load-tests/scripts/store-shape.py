@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Redis CPU per message for ways of storing a batch of publishes: what a cheaper store saves.
 
-    python3 load-tests/scripts/store-shape.py REDIS_SERVER_BINARY [batch] [messages] [shapes]   (14 200000 hash,string,hash,string)
+    python3 load-tests/scripts/store-shape.py REDIS_SERVER_BINARY [batch] [messages] [shapes]   (14 200000 hash,bighash,string,hash,bighash,string)
 
 Starts its own redis-server (the binary the embedded default extracts, e.g. /tmp/redis-*/redis-server-6.2.6-*)
 with AOF on (appendfsync everysec, no rewrites) in a fresh directory, and for each shape writes `messages`
@@ -25,7 +25,7 @@ import time
 binary = sys.argv[1]
 batch = int(sys.argv[2]) if len(sys.argv) > 2 else 14
 total = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000
-shapes = (sys.argv[4] if len(sys.argv) > 4 else "hash,string,hash,string").split(",")
+shapes = (sys.argv[4] if len(sys.argv) > 4 else "hash,bighash,string,hash,bighash,string").split(",")
 
 data = tempfile.mkdtemp(prefix="store-shape-")
 with socket.socket() as probe:
@@ -107,7 +107,7 @@ try:
                 stats[name] = float(dict(v.split("=") for v in values.split(","))["usec"])
         inside = ", ".join("%s %.2f" % (k, v / total) for k, v in sorted(stats.items()) if k in
                            ("hset", "mset", "zadd", "exec"))
-        print("%-6s redis CPU %.2f µs per message; inside commands (µs per message): %s"
+        print("%-7s redis CPU %.2f µs per message; inside commands (µs per message): %s"
               % (shape, used * 1e6 / total, inside))
 finally:
     server.terminate()

@@ -19,7 +19,17 @@
   Returns
     { {id, message, retried, due}, ... }   (message: the stored bytes; due: its score, unix ms)
     Ids whose message is gone (cancelled meanwhile) are dropped silently.
+
+  Lua's unpack takes about 8000 values, and a script that fails halfway keeps what it wrote: every
+  variadic call below goes in chunks, so a claim of any size either fails before writing or completes.
 ]]
+local CHUNK = 1000
+local function chunked(command, key, values, step)
+  for first = 1, #values, CHUNK * step do
+    redis.call(command, key, unpack(values, first, math.min(#values, first + CHUNK * step - 1)))
+  end
+end
+
 local now = tonumber(ARGV[1])
 local grace = tonumber(ARGV[3])
 local scored = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[5], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
@@ -30,9 +40,21 @@ local ids = {}
 for i = 1, #scored, 2 do
   ids[#ids + 1] = scored[i]
 end
-redis.call('ZREM', KEYS[1], unpack(ids))
-local messages = redis.call('HMGET', KEYS[3], unpack(ids))
-local retried = redis.call('HMGET', KEYS[4], unpack(ids))
+-- (A missing field comes back as false.)
+local function hmget(key)
+  local out = {}
+  for first = 1, #ids, CHUNK do
+    local last = math.min(#ids, first + CHUNK - 1)
+    local reply = redis.call('HMGET', key, unpack(ids, first, last))
+    for i = 1, last - first + 1 do
+      out[first + i - 1] = reply[i]
+    end
+  end
+  return out
+end
+chunked('ZREM', KEYS[1], ids, 1)
+local messages = hmget(KEYS[3])
+local retried = hmget(KEYS[4])
 local out = {}
 local leases = {}
 for i, id in ipairs(ids) do
@@ -44,7 +66,5 @@ for i, id in ipairs(ids) do
     out[#out + 1] = {id, m, retried[i] or '0', scored[2 * i]}
   end
 end
-if #leases > 0 then
-  redis.call('ZADD', KEYS[2], unpack(leases))
-end
+chunked('ZADD', KEYS[2], leases, 2)
 return out

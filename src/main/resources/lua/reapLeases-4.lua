@@ -16,7 +16,8 @@
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(members) do
   redis.call('ZREM', KEYS[1], member)
-  local id = string.sub(member, 1, string.find(member, '|', 1, true) - 1)
+  local bar = string.find(member, '|', 1, true)
+  local id = bar and string.sub(member, 1, bar - 1) or member
   if redis.call('HEXISTS', KEYS[3], id) == 1 then
     redis.call('HINCRBY', KEYS[4], id, 1)
     redis.call('ZADD', KEYS[2], ARGV[1], id)

@@ -107,7 +107,9 @@ public final class Courier {
    */
   private static Future<Void> checkShardCount(RedisConnector redis, Keys keys) {
     String mine = keys.deploymentTag();
-    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(mine).arg("NX"))
+    return redis.send(Request.cmd(Command.GET).arg(keys.shardCount()))
+        .compose(recorded -> recorded != null ? Future.succeededFuture() : refuseUnrecordedMessages(redis, keys))
+        .compose(v -> redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(mine).arg("NX")))
         .compose(v -> redis.send(Request.cmd(Command.GET).arg(keys.shardCount())))
         .compose(stored -> {
           if (stored == null || stored.toString().equals(mine)) {
@@ -123,6 +125,26 @@ public final class Courier {
               + " messages on this Redis are stored as " + theirs + " (" + keys.shardCount()
               + "): every node of a deployment must use the same value"));
         });
+  }
+
+  /**
+   * No record yet, so this is the deployment's first layout-2 node; but builds before the record existed
+   * stored messages too (a key each), which this one would never see. Their wheel, lease set or dead
+   * letters give them away. One EXISTS per shard: its keys share a slot.
+   */
+  private static Future<Void> refuseUnrecordedMessages(RedisConnector redis, Keys keys) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int s = 0; s < keys.shards(); s++) {
+      int shard = s;
+      chain = chain.compose(v -> redis.send(Request.cmd(Command.EXISTS).arg(keys.due(shard)).arg(keys.lease(shard))
+              .arg(keys.dlq(shard))))
+          .compose(n -> n.toLong() == 0 ? Future.succeededFuture() : Future.failedFuture(new IllegalStateException(
+              "the messages on this Redis were stored by an earlier Courier, or under a record since deleted ("
+                  + keys.due(shard) + ", its lease set or its dead letters exist, but " + keys.shardCount()
+                  + " does not): let the build that stored them deliver them, or delete the deployment's keys,"
+                  + " before starting this one")));
+    }
+    return chain;
   }
 
   private static Future<Void> deploy(Vertx vertx, List<String> ids,

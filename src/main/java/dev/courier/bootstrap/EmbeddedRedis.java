@@ -67,7 +67,8 @@ public final class EmbeddedRedis implements AutoCloseable {
         .setting("appendfsync everysec")
         .setting("save \"\"")
         .setting("protected-mode yes")
-        // Dead letters (a hash each) stay in the compact listpack encoding: far less memory per letter.
+        // Dead letters (a hash each) stay in the compact listpack encoding: far less memory per letter. (A
+        // shard's message hash is compact too while it holds at most 128 entries, then a hashtable.)
         .setting("hash-max-ziplist-value 1024")
         // The AOF rewrite (a fork that dumps the whole dataset) runs on the cores Courier uses. Under steady
         // publishing it costs about as much CPU as Redis's own work, and LZF compression is half of it

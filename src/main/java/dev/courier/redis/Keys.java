@@ -63,9 +63,10 @@ public final class Keys {
     return id + "|" + token;
   }
 
-  /** The message id of a lease set member. */
+  /** The message id of a lease set member (the whole member, should one lack the separator). */
   public static String leasedId(String member) {
-    return member.substring(0, member.indexOf('|'));
+    int bar = member.indexOf('|');
+    return bar < 0 ? member : member.substring(0, bar);
   }
 
   public String due(int shard) {

@@ -132,7 +132,7 @@ public final class WheelVerticle extends VerticleBase {
       if (ar.failed()) {
         logThrottled("reaper failed: " + ar.cause().getMessage());
       } else if (ar.result() > 0) {
-        LOG.info("returned {} expired leases to the wheel", ar.result());
+        LOG.info("handled {} expired leases (their messages back on the wheel, unless cancelled)", ar.result());
         wakeup.run();
         if (ar.result() == REAP_BATCH) {
           reap(shard, now);

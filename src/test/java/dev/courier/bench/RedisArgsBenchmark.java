@@ -99,6 +99,6 @@ public class RedisArgsBenchmark {
   private static Request storeRequest(Batch b) {
     int shard = 0;
     List<Object> args = IngestService.storeArgs(b.keys, shard, b.dedupWindowMs, b.maxBacklog, b.batch);
-    return ScriptRunner.request(LuaScript.STORE_MESSAGES, List.of(b.keys.due(shard)), args);
+    return ScriptRunner.request(LuaScript.STORE_MESSAGES, List.of(b.keys.due(shard), b.keys.messages(shard)), args);
   }
 }

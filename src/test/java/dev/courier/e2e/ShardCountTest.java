@@ -1,5 +1,6 @@
 package dev.courier.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,15 @@ class ShardCountTest {
       String message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
       assertTrue(message.startsWith("the messages on this Redis were stored by an earlier Courier"), message);
       TestNode.get(redis.send(Request.cmd(Command.DEL).arg(prefix + ":shards")));
+
+      // Builds before the record wrote none: their wheel gives them away.
+      TestNode.get(redis.send(Request.cmd(Command.ZADD).arg(prefix + ":{s0}:due").arg(1).arg("msg_old")));
+      e = assertThrows(IllegalStateException.class, () -> TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix)));
+      message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+      assertTrue(message.startsWith("the messages on this Redis were stored by an earlier Courier"), message);
+      assertEquals(0, TestNode.get(redis.send(Request.cmd(Command.EXISTS).arg(prefix + ":shards"))).toInteger(),
+          "nothing recorded by the node that refused");
+      TestNode.get(redis.send(Request.cmd(Command.DEL).arg(prefix + ":{s0}:due")));
     } finally {
       redis.close();
     }

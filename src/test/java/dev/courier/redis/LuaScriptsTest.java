@@ -87,6 +87,32 @@ class LuaScriptsTest {
     assertEquals(1, cmd(Request.cmd(Command.ZCARD).arg(keys.due(0))).toInteger());
   }
 
+  /**
+   * A claim past what Lua's unpack takes (about 8000 values: 4000 leases of two) once removed the ids
+   * from the wheel and then failed before leasing them: neither due nor leased, never delivered.
+   */
+  @Test
+  void aClaimOfThousandsOfMessagesLeasesEveryOne() {
+    long now = System.currentTimeMillis();
+    int n = 4_500;
+    StoredMessage m = new StoredMessage("http://x/big", "POST", "", 3, null, 5_000, now, now, null, List.of(),
+        Buffer.buffer("{}"));
+    Request hset = Request.cmd(Command.HSET).arg(keys.messages(0));
+    Request zadd = Request.cmd(Command.ZADD).arg(keys.due(0));
+    for (int i = 0; i < n; i++) {
+      hset.arg("b" + i).arg(MessageCodec.encode(m));
+      zadd.arg(now - n + i).arg("b" + i);
+    }
+    cmd(hset);
+    cmd(zadd);
+    List<Delivery> claimed = get(wheel.claim(0, n, now));
+    assertEquals(n, claimed.size());
+    assertEquals("b0", claimed.get(0).id());
+    assertEquals("b" + (n - 1), claimed.get(n - 1).id());
+    assertEquals(n, cmd(Request.cmd(Command.ZCARD).arg(keys.lease(0))).toInteger(), "every one leased");
+    assertEquals(0, cmd(Request.cmd(Command.ZCARD).arg(keys.due(0))).toInteger());
+  }
+
   @Test
   void aClaimTakesWhatFallsDueBeforeTheWheelsNextTickWithItsDueTime() {
     long now = System.currentTimeMillis();
