@@ -1,33 +1,51 @@
 package dev.courier.bootstrap;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 /**
  * The embedded default: a real redis-server (6.2, shipped inside the embedded-redis Maven artifact) on
  * a free loopback port, with AOF on and fsync every second, its files under the data folder, so
  * {@code java -jar courier.jar} needs nothing installed and survives a restart with its messages.
+ *
+ * <p>The embedded-redis library only provides the binary: this class runs the process itself. The
+ * library's own start registers a JVM shutdown hook that stops Redis (whatever its force-stop option
+ * says), so a SIGTERM stopped Redis while the node was still writing the outcomes of the attempts it
+ * drains, and the watcher below then restarted a Redis nobody stopped. Whoever starts the server stops
+ * it: {@code Main}, after the node.
  */
 public final class EmbeddedRedis implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRedis.class);
   private static final String PID_FILE = "redis.pid";
   /** Restarts of a server that keeps dying, within a minute, before giving up (a corrupt AOF, a full disk). */
   private static final int MAX_RESTARTS = 5;
+  /** What redis-server prints once it has loaded its AOF and serves. */
+  private static final String READY = "Ready to accept connections";
+  /** A large AOF loads before Redis serves: a million pending messages take seconds. */
+  private static final long START_TIMEOUT_SECONDS = 120;
+  /** Lines of its output kept to explain a server that would not start. */
+  private static final int TAIL_LINES = 20;
 
   private final Path dir;
   private final int port;
   private final boolean persistent;
-  private RedisServer server;
+  private Process process;
   private boolean closed;
-  private final java.util.ArrayDeque<Long> restarts = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Long> restarts = new ArrayDeque<>();
 
   private EmbeddedRedis(Path dir, int port, boolean persistent) {
     this.dir = dir;
@@ -58,36 +76,79 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   private synchronized void launch() throws IOException {
-    server = RedisServer.newRedisServer()
-        .bind("127.0.0.1")
-        .port(port)
-        .setting("dir " + dir)
-        .setting("pidfile " + dir.resolve(PID_FILE))
-        .setting(persistent ? "appendonly yes" : "appendonly no")
-        .setting("appendfsync everysec")
-        .setting("save \"\"")
-        .setting("protected-mode yes")
-        // Dead letters (a hash each) stay in the compact listpack encoding: far less memory per letter. (A
-        // shard's message hash is compact too while it holds at most 128 entries, then a hashtable.)
-        .setting("hash-max-ziplist-value 1024")
+    List<String> command = List.of(binary(), "--bind", "127.0.0.1", "--port", Integer.toString(port),
+        "--dir", dir.toString(), "--pidfile", dir.resolve(PID_FILE).toString(),
+        "--appendonly", persistent ? "yes" : "no", "--appendfsync", "everysec", "--save", "",
+        "--protected-mode", "yes",
+        // Dead letters (a hash each) stay in the compact listpack encoding: far less memory per letter.
+        "--hash-max-ziplist-value", "1024",
+        // ... but a shard's message hash becomes a hashtable past 32 entries: in the compact encoding
+        // every HSET and HDEL moves the whole list (about 14 µs per call at 500 entries of 900 bytes).
+        "--hash-max-ziplist-entries", "32",
         // The AOF rewrite (a fork that dumps the whole dataset) runs on the cores Courier uses. Under steady
         // publishing it costs about as much CPU as Redis's own work, and LZF compression is half of it
         // (1.13M pending messages: 5.9 s of CPU compressed, 2.7 s not, for a 1.7x larger base file; the
         // rewrite also comes less often, since it triggers when the AOF doubles its base). Disk is cheaper.
-        .setting("rdbcompression no")
-        // No shutdown hook of the library's own: it ran beside Courier's and stopped Redis before the
-        // node had written its last outcomes. Whoever starts the server stops it (Main: after the node).
-        .onShutdownForceStop(false)
-        .build();
-    server.start();
-    pid(dir).flatMap(ProcessHandle::of).ifPresent(h -> h.onExit().thenRun(() -> exited(h.pid())));
+        "--rdbcompression", "no");
+    Process started = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    ArrayDeque<String> tail = new ArrayDeque<>();
+    Thread reader = new Thread(() -> drain(started, ready, tail), "redis-server-output");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      ready.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      started.destroyForcibly();
+      String said;
+      synchronized (tail) {
+        said = String.join(" | ", tail);
+      }
+      throw new IOException("redis-server did not start on port " + port + ": " + (said.isEmpty() ? e : said));
+    }
+    process = started;
+    started.onExit().thenRun(() -> exited(started));
+  }
+
+  /** Reads the server's output for as long as it runs (a full pipe would block it), noting when it is ready. */
+  private static void drain(Process p, CompletableFuture<Void> ready, ArrayDeque<String> tail) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (!ready.isDone()) {
+          synchronized (tail) {
+            tail.addLast(line.trim());
+            if (tail.size() > TAIL_LINES) {
+              tail.removeFirst();
+            }
+          }
+          if (line.contains(READY)) {
+            ready.complete(null);
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the process ended
+    }
+    ready.completeExceptionally(new IOException("redis-server exited"));
+  }
+
+  private static String binary;
+
+  /** The redis-server shipped in the embedded-redis artifact, extracted once per JVM. */
+  private static synchronized String binary() throws IOException {
+    if (binary == null) {
+      binary = ExecutableProvider.newJarResourceProvider().get().getAbsolutePath();
+    }
+    return binary;
   }
 
   /** Its own process ended: unless closed, say so and start it again, so the node does not 503 forever. */
-  private synchronized void exited(long pid) {
-    if (closed) {
+  private synchronized void exited(Process ended) {
+    if (closed || ended != process) {
       return;
     }
+    long pid = ended.pid();
     long now = System.currentTimeMillis();
     restarts.addLast(now);
     while (!restarts.isEmpty() && restarts.peekFirst() < now - 60_000) {
@@ -99,11 +160,6 @@ public final class EmbeddedRedis implements AutoCloseable {
       return;
     }
     LOG.error("embedded redis-server (pid {}) exited unexpectedly; restarting it on port {} from {}", pid, port, dir);
-    try {
-      server.stop();
-    } catch (IOException | RuntimeException e) {
-      // already gone
-    }
     try {
       launch();
       LOG.info("embedded redis-server restarted on port {}", port);
@@ -168,9 +224,21 @@ public final class EmbeddedRedis implements AutoCloseable {
     closed = true;
   }
 
+  /** Stops the server: SIGTERM, so that Redis writes out its AOF, and a kill if it takes over 30 s. */
   @Override
   public synchronized void close() throws IOException {
     closed = true;
-    server.stop();
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -3,26 +3,21 @@ package dev.courier.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.support.ChildNode;
 import dev.courier.support.Sink;
 import dev.courier.support.Sink.Reply;
 import dev.courier.support.TestNode;
 import dev.courier.support.TestRedis;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 class CrashRecoveryTest {
   private static final int MESSAGES = 40;
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
 
   @Test
   void leasedMessagesOfAKilledNodeAreDeliveredByAnother() throws Exception {
@@ -44,7 +38,7 @@ class CrashRecoveryTest {
     Process child = startChild(prefix);
     TestNode survivor = null;
     try {
-      String base = awaitListening(child);
+      String base = ChildNode.awaitListening(child);
       HttpClient http = HttpClient.newHttpClient();
       Set<String> accepted = ConcurrentHashMap.newKeySet();
       for (int i = 0; i < MESSAGES; i++) {
@@ -82,34 +76,8 @@ class CrashRecoveryTest {
   }
 
   private static Process startChild(String prefix) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "dev.courier.Main");
-    pb.environment().putAll(TestNode.env(TestRedis.url(), prefix));
-    pb.environment().put("COURIER_DELIVERY_LEASE_GRACE", "1s");
-    pb.redirectErrorStream(true);
-    return pb.start();
-  }
-
-  /** Reads the child's output (and keeps draining it) until it says where it listens. */
-  private static String awaitListening(Process child) throws Exception {
-    CompletableFuture<String> url = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            url.complete(m.group(1));
-          }
-        }
-      } catch (Exception e) {
-        url.completeExceptionally(e);
-      }
-      url.completeExceptionally(new IllegalStateException("child exited before listening"));
-    });
-    reader.setDaemon(true);
-    reader.start();
-    return url.get(60, TimeUnit.SECONDS);
+    Map<String, String> env = new java.util.HashMap<>(TestNode.env(TestRedis.url(), prefix));
+    env.put("COURIER_DELIVERY_LEASE_GRACE", "1s");
+    return ChildNode.start(env);
   }
 }

@@ -1,0 +1,49 @@
+package dev.courier.support;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A node in a JVM of its own ({@code dev.courier.Main}), for what a test JVM cannot do to itself: die, or stop. */
+public final class ChildNode {
+  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+
+  private ChildNode() {}
+
+  /** Starts {@code dev.courier.Main} with {@code env} added to this JVM's environment, its output merged. */
+  public static Process start(Map<String, String> env) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        "dev.courier.Main");
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    return pb.start();
+  }
+
+  /** Reads the child's output (and keeps draining it) until it says where it listens. */
+  public static String awaitListening(Process child) throws Exception {
+    CompletableFuture<String> url = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            url.complete(m.group(1));
+          }
+        }
+      } catch (Exception e) {
+        url.completeExceptionally(e);
+      }
+      url.completeExceptionally(new IllegalStateException("child exited before listening"));
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return url.get(60, TimeUnit.SECONDS);
+  }
+}
