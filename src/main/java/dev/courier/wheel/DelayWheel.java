@@ -12,9 +12,12 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Claims due messages of one shard ({@code claimDue}) and reaps expired leases ({@code reapLeases}). */
 public final class DelayWheel {
+  private static final Logger LOG = LoggerFactory.getLogger(DelayWheel.class);
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long leaseGraceMs;
@@ -50,11 +53,23 @@ public final class DelayWheel {
         .map(reply -> parse(reply, shard, token));
   }
 
-  private static List<Delivery> parse(Response reply, int shard, String token) {
+  /**
+   * One stored message that cannot be read (written by hand, or by another build) must not hold up the
+   * batch it was claimed with: that batch would fail whole, be reaped and claimed again, for ever. It is
+   * removed, with an ERROR naming it; it could never have been delivered.
+   */
+  private List<Delivery> parse(Response reply, int shard, String token) {
     List<Delivery> out = new ArrayList<>(reply.size());
     for (Response f : reply) {
-      out.add(new Delivery(shard, f.get(0).toString(), MessageCodec.decode(f.get(1).toBuffer()), f.get(2).toInteger(),
-          token, (long) Double.parseDouble(f.get(3).toString())));
+      String id = f.get(0).toString();
+      try {
+        out.add(new Delivery(shard, id, MessageCodec.decode(f.get(1).toBuffer()), f.get(2).toInteger(), token,
+            (long) Double.parseDouble(f.get(3).toString())));
+      } catch (RuntimeException e) {
+        LOG.error("stored message {} cannot be read ({}); removing it", id, e.getMessage());
+        scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(shard), keys.messages(shard), keys.retried(shard)),
+            List.of(id)).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
+      }
     }
     return out;
   }

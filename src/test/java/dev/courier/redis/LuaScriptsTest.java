@@ -9,6 +9,7 @@ import dev.courier.dispatch.Delivery;
 import dev.courier.dispatch.LeaseTokens;
 import dev.courier.model.MessageCodec;
 import dev.courier.model.StoredMessage;
+import dev.courier.support.Sink;
 import dev.courier.support.TestRedis;
 import dev.courier.wheel.DelayWheel;
 import io.vertx.core.Vertx;
@@ -111,6 +112,18 @@ class LuaScriptsTest {
     assertEquals("b" + (n - 1), claimed.get(n - 1).id());
     assertEquals(n, cmd(Request.cmd(Command.ZCARD).arg(keys.lease(0))).toInteger(), "every one leased");
     assertEquals(0, cmd(Request.cmd(Command.ZCARD).arg(keys.due(0))).toInteger());
+  }
+
+  @Test
+  void aStoredMessageThatCannotBeReadIsRemovedAndHoldsUpNothing() {
+    long now = System.currentTimeMillis();
+    cmd(Request.cmd(Command.HSET).arg(keys.messages(0)).arg("garbled").arg("5000:not a message"));
+    cmd(Request.cmd(Command.ZADD).arg(keys.due(0)).arg(now - 1).arg("garbled"));
+    store("fine", now, null);
+    List<Delivery> claimed = get(wheel.claim(0, 10, now));
+    assertEquals(List.of("fine"), claimed.stream().map(Delivery::id).toList(), "the readable one goes out");
+    Sink.waitFor(() -> !stored("garbled"), 5_000, "the unreadable one was not removed");
+    assertTrue(stored("fine"));
   }
 
   @Test
