@@ -76,7 +76,8 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   private synchronized void launch() throws IOException {
-    List<String> command = List.of(binary(), "--bind", "127.0.0.1", "--port", Integer.toString(port),
+    List<String> command = new java.util.ArrayList<>(SETSID.map(List::of).orElse(List.of()));
+    command.addAll(List.of(binary(), "--bind", "127.0.0.1", "--port", Integer.toString(port),
         "--dir", dir.toString(), "--pidfile", dir.resolve(PID_FILE).toString(),
         "--appendonly", persistent ? "yes" : "no", "--appendfsync", "everysec", "--save", "",
         "--protected-mode", "yes",
@@ -89,7 +90,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         // publishing it costs about as much CPU as Redis's own work, and LZF compression is half of it
         // (1.13M pending messages: 5.9 s of CPU compressed, 2.7 s not, for a 1.7x larger base file; the
         // rewrite also comes less often, since it triggers when the AOF doubles its base). Disk is cheaper.
-        "--rdbcompression", "no");
+        "--rdbcompression", "no"));
     Process started = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     CompletableFuture<Void> ready = new CompletableFuture<>();
     ArrayDeque<String> tail = new ArrayDeque<>();
@@ -134,6 +135,15 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   private static String binary;
+
+  /**
+   * util-linux's setsid, when there is one: redis-server then runs in a session of its own, so the Ctrl-C
+   * of a terminal (SIGINT to the whole foreground group) reaches only the JVM, which stops the node and
+   * then Redis. Without it Redis went down at once and the watcher restarted it under the stopping node.
+   * setsid execs in place (a child of the JVM leads no group), so the pid stays the server's.
+   */
+  static final Optional<String> SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(f -> Files.isExecutable(Path.of(f))).findFirst();
 
   /** The redis-server shipped in the embedded-redis artifact, extracted once per JVM. */
   private static synchronized String binary() throws IOException {

@@ -2,6 +2,7 @@ package dev.courier.bootstrap;
 
 import static dev.courier.support.TestNode.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,5 +122,27 @@ class EmbeddedRedisTest {
   private static boolean rewriting(Redis client) {
     Response info = get(client.send(Request.cmd(Command.INFO).arg("persistence")));
     return info.toString().contains("aof_rewrite_in_progress:1") || info.toString().contains("aof_rewrite_scheduled:1");
+  }
+
+  /** Where setsid exists, a terminal's Ctrl-C (SIGINT to the JVM's group) does not reach the server. */
+  @Test
+  void theServerRunsInASessionOfItsOwnWhereSetsidExists(@TempDir Path dir) throws Exception {
+    try (EmbeddedRedis redis = EmbeddedRedis.start(dir, EmbeddedRedis.freePort(), false)) {
+      long pid = Long.parseLong(Files.readString(dir.resolve("redis").resolve("redis.pid")).trim());
+      String server = sessionOf(pid);
+      String ours = sessionOf(ProcessHandle.current().pid());
+      if (EmbeddedRedis.SETSID.isPresent()) {
+        assertNotEquals(ours, server, "the server shares this JVM's session");
+        assertEquals(Long.toString(pid), server, "the server leads its own session");
+      } else {
+        assertEquals(ours, server, "without setsid the server is started directly");
+      }
+    }
+  }
+
+  /** The session id of a process: field 6 of /proc/<pid>/stat (after the command in parentheses). */
+  private static String sessionOf(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3];
   }
 }
