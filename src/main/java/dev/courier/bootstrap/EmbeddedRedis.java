@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.core.ExecutableProvider;
@@ -39,6 +41,17 @@ public final class EmbeddedRedis implements AutoCloseable {
   private static final long START_TIMEOUT_SECONDS = 120;
   /** Lines of its output kept to explain a server that would not start. */
   private static final int TAIL_LINES = 20;
+  /**
+   * util-linux's setsid, when there is one: redis-server then runs in a session of its own, so the Ctrl-C
+   * of a terminal (SIGINT to the whole foreground group) reaches only the JVM, which stops the node and
+   * then Redis. Without it Redis went down at once and the watcher restarted it under the stopping node.
+   * setsid execs in place (a child of the JVM leads no group), so the pid stays the server's.
+   */
+  static final Optional<String> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(f -> Files.isExecutable(Path.of(f))).findFirst();
+
+  /** The extracted binary, once per JVM. */
+  private static String binary;
 
   private final Path dir;
   private final int port;
@@ -76,7 +89,7 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   private synchronized void launch() throws IOException {
-    List<String> command = new java.util.ArrayList<>(SETSID.map(List::of).orElse(List.of()));
+    List<String> command = new ArrayList<>(SETSID.map(List::of).orElse(List.of()));
     command.addAll(List.of(binary(), "--bind", "127.0.0.1", "--port", Integer.toString(port),
         "--dir", dir.toString(), "--pidfile", dir.resolve(PID_FILE).toString(),
         "--appendonly", persistent ? "yes" : "no", "--appendfsync", "everysec", "--save", "",
@@ -133,17 +146,6 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
     ready.completeExceptionally(new IOException("redis-server exited"));
   }
-
-  private static String binary;
-
-  /**
-   * util-linux's setsid, when there is one: redis-server then runs in a session of its own, so the Ctrl-C
-   * of a terminal (SIGINT to the whole foreground group) reaches only the JVM, which stops the node and
-   * then Redis. Without it Redis went down at once and the watcher restarted it under the stopping node.
-   * setsid execs in place (a child of the JVM leads no group), so the pid stays the server's.
-   */
-  static final Optional<String> SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid")
-      .filter(f -> Files.isExecutable(Path.of(f))).findFirst();
 
   /** The redis-server shipped in the embedded-redis artifact, extracted once per JVM. */
   private static synchronized String binary() throws IOException {
