@@ -114,6 +114,19 @@ class LuaScriptsTest {
     assertEquals(0, cmd(Request.cmd(Command.ZCARD).arg(keys.due(0))).toInteger());
   }
 
+  /** Only Courier writes lease members, but one without the separator must not stop the reaper for good. */
+  @Test
+  void anExpiredLeaseMemberWithoutATokenIsStillReaped() {
+    long now = System.currentTimeMillis();
+    store("bare", now + 60_000, null);
+    cmd(Request.cmd(Command.ZREM).arg(keys.due(0)).arg("bare"));
+    cmd(Request.cmd(Command.ZADD).arg(keys.lease(0)).arg(now - 1).arg("bare"));
+    assertEquals(1, get(wheel.reap(0, now, 100)));
+    assertEquals(now, cmd(Request.cmd(Command.ZSCORE).arg(keys.due(0)).arg("bare")).toLong(), "back on the wheel");
+    assertEquals("bare", Keys.leasedId("bare"));
+    assertEquals("m1", Keys.leasedId(Keys.leaseMember("m1", "node:7")));
+  }
+
   @Test
   void aStoredMessageThatCannotBeReadIsRemovedAndHoldsUpNothing() {
     long now = System.currentTimeMillis();
