@@ -42,6 +42,11 @@ public final class Sink implements AutoCloseable {
   }
 
   public static Sink start(Vertx vertx) throws Exception {
+    return start(vertx, 0);
+  }
+
+  /** @param port 0 for a free one; a fixed port where the destination URL was written down before (fixtures) */
+  public static Sink start(Vertx vertx, int port) throws Exception {
     Sink[] holder = new Sink[1];
     HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
       Received r = new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
@@ -64,7 +69,7 @@ public final class Sink implements AutoCloseable {
       }
     }));
     holder[0] = new Sink(server);
-    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return holder[0];
   }
 
