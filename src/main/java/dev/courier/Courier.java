@@ -30,6 +30,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Courier node on a {@link Vertx}: loads the scripts, agrees on the signing keys through Redis, then
@@ -37,6 +39,7 @@ import java.util.List;
  * nodes in-process.
  */
 public final class Courier {
+  private static final Logger LOG = LoggerFactory.getLogger(Courier.class);
   private final Vertx vertx;
   private final List<String> deployments;
   private Future<Void> stopped;
@@ -91,7 +94,7 @@ public final class Courier {
         .eventually(bootstrap::close)
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
-        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff), dispatchers))
+        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff, wakeup), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
             () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
@@ -116,6 +119,9 @@ public final class Courier {
             return Future.succeededFuture();
           }
           String theirs = stored.toString();
+          if (theirs.equals(keys.deploymentTag(2))) {
+            return migrateFromLayout2(redis, keys);
+          }
           if (!theirs.contains("layout")) {
             return Future.failedFuture(new IllegalStateException("the messages on this Redis were stored by an"
                 + " earlier Courier, in another storage layout (" + keys.shardCount() + " is '" + theirs + "'):"
@@ -128,7 +134,20 @@ public final class Courier {
   }
 
   /**
-   * No record yet, so this is the deployment's first layout-2 node; but builds before the record existed
+   * Storage layout 2 to 3. Every key layout 2 wrote means the same in layout 3: its messages are ungated,
+   * stored in the shard of their id's hash (how layout 3 finds an id without a shard in it), in the
+   * message codec's version 2 (which layout 3 reads); its dead letters are looked for in every shard. So
+   * the migration is the record alone: idempotent, and it moves no message, so it can neither lose nor
+   * duplicate one. Every layout-2 node must be stopped first (docs/api-decisions.md): one still running
+   * would deliver queued messages past their gates and could not read their stored form.
+   */
+  private static Future<Void> migrateFromLayout2(RedisConnector redis, Keys keys) {
+    LOG.info("migrating the Redis data from storage layout 2 to {}: only the record changes", Keys.LAYOUT);
+    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(keys.deploymentTag())).mapEmpty();
+  }
+
+  /**
+   * No record yet, so this is the deployment's first node; but builds before the record existed
    * stored messages too (a key each), which this one would never see. Their wheel, lease set or dead
    * letters give them away. One EXISTS per shard: its keys share a slot.
    */

@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
+import dev.courier.queues.QueueService;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -57,6 +58,8 @@ public final class ApiErrors {
   static void fail(HttpServerRequest request, Throwable failure, String route) {
     if (failure instanceof ApiException e) {
       send(request.response(), e.status(), e.getMessage(), e.retryAfterSeconds());
+    } else if (failure instanceof QueueService.QuotaExceededException e) {
+      send(request.response(), 412, e.getMessage(), null);
     } else if (failure instanceof IngestService.BacklogFullException e) {
       send(request.response(), 429, e.getMessage(), 1L);
     } else if (failure instanceof HttpException e && e.getStatusCode() >= 400 && e.getStatusCode() < 500) {

@@ -5,6 +5,7 @@ import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dlq.DeadLetterService;
 import dev.courier.ingest.IngestService;
 import dev.courier.messages.MessageService;
+import dev.courier.queues.QueueService;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
@@ -57,9 +58,11 @@ public final class ApiVerticle extends VerticleBase {
     ScriptRunner scripts = new ScriptRunner(redis);
     var limits = config.limits();
     var auth = new AuthHandler(config.auth().token());
-    var publish = new PublishHandler(new PublishRequest(limits),
+    var queueService = new QueueService(scripts, keys, config.queues().maxQueues());
+    var publish = new PublishHandler(new PublishRequest(limits, keys),
         new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel, direct),
-        auth, bodies, limits.maxBodySize());
+        queueService, auth, bodies, limits.maxBodySize());
+    var queues = new QueuesHandler(queueService, config.queues().maxParallelism());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
     var signing = new KeysHandler(signingKeys, scripts);
@@ -71,6 +74,13 @@ public final class ApiVerticle extends VerticleBase {
     // No file uploads: BodyHandler.create() would otherwise write a file-uploads/ folder.
     router.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodySize()));
     router.post(PublishHandler.ROUTE).handler(publish::handle);
+    router.post(PublishHandler.ENQUEUE_ROUTE).handler(publish::handle);
+    router.post("/v2/queues").handler(queues::upsert);
+    router.get("/v2/queues").handler(queues::list);
+    router.get("/v2/queues/:name").handler(queues::get);
+    router.delete("/v2/queues/:name").handler(queues::delete);
+    router.post("/v2/queues/:name/pause").handler(queues::pause);
+    router.post("/v2/queues/:name/resume").handler(queues::resume);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);
@@ -105,7 +115,8 @@ public final class ApiVerticle extends VerticleBase {
     // The front door: the two requests that come by the thousand a second skip the router (routing,
     // routing context, body handler). Both, so that /health stays a fair "no work" baseline for publish.
     Handler<HttpServerRequest> front = req -> {
-      if (req.method() == HttpMethod.POST && req.path().startsWith(PublishHandler.PREFIX)) {
+      if (req.method() == HttpMethod.POST && (req.path().startsWith(PublishHandler.PREFIX)
+          || req.path().startsWith(PublishHandler.ENQUEUE_PREFIX))) {
         publish.handle(req);
       } else if (req.method() == HttpMethod.GET && req.path().equals("/health")) {
         health(req);

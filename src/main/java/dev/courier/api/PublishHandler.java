@@ -2,6 +2,7 @@ package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
 import dev.courier.model.PublishResult;
+import dev.courier.queues.QueueService;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -10,7 +11,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /v2/publish/<destination>}. The destination is read from the raw request path: the
+ * {@code POST /v2/publish/<destination>} and {@code POST /v2/enqueue/<queue>/<destination>}. The destination is read from the raw request path: the
  * router's normalised path collapses the {@code //} of {@code https://} (qstash-api.md §4, §20.12).
  * Answers 200, or 202 with the original id when deduplicated, only after Redis stored the message.
  *
@@ -22,19 +23,23 @@ import io.vertx.ext.web.RoutingContext;
 final class PublishHandler {
   static final String PREFIX = "/v2/publish/";
   static final String ROUTE = PREFIX + "*";
+  static final String ENQUEUE_PREFIX = "/v2/enqueue/";
+  static final String ENQUEUE_ROUTE = ENQUEUE_PREFIX + "*";
   private static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final PublishRequest parser;
   private final IngestService ingest;
+  private final QueueService queues;
   private final AuthHandler auth;
   private final BodyBudget bodies;
   private final int maxBodySize;
 
-  PublishHandler(PublishRequest parser, IngestService ingest, AuthHandler auth, BodyBudget bodies,
-      int maxBodySize) {
+  PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, AuthHandler auth,
+      BodyBudget bodies, int maxBodySize) {
     this.parser = parser;
     this.ingest = ingest;
+    this.queues = queues;
     this.auth = auth;
     this.bodies = bodies;
     this.maxBodySize = maxBodySize;
@@ -101,14 +106,28 @@ final class PublishHandler {
 
   private void accept(HttpServerRequest req, Buffer body) {
     String path = req.path();
-    int at = path.indexOf(PREFIX);
-    String destination = at < 0 ? "" : path.substring(at + PREFIX.length());
     String ip = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
     try {
-      var message = parser.parse(destination, req.query(), req.headers(), body, ip, System.currentTimeMillis());
-      ingest.publish(message)
+      int at = path.indexOf(PREFIX);
+      if (at >= 0) {
+        var message = parser.parse(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
+            System.currentTimeMillis());
+        ingest.publish(message)
+            .onSuccess(r -> respond(req.response(), r))
+            .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+        return;
+      }
+      // /v2/enqueue/<queue>/<destination>: the queue is the first segment, the rest is the destination
+      at = path.indexOf(ENQUEUE_PREFIX);
+      String rest = at < 0 ? "" : path.substring(at + ENQUEUE_PREFIX.length());
+      int slash = rest.indexOf('/');
+      String queue = QueuesHandler.name(slash < 0 ? rest : rest.substring(0, slash));
+      var message = parser.parse(slash < 0 ? "" : rest.substring(slash + 1), req.query(), req.headers(), body, ip,
+          System.currentTimeMillis(), queue);
+      queues.ensure(queue)
+          .compose(v -> ingest.publish(message))
           .onSuccess(r -> respond(req.response(), r))
-          .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+          .onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
     } catch (RuntimeException e) {
       // An ApiException is the client's 4xx; anything else is a bug, answered 503 and logged (without
       // the path) rather than leaving the request hanging, as the router's failure handler would.

@@ -2,8 +2,8 @@ package dev.courier.api;
 
 import dev.courier.config.AppConfig.LimitsConfig;
 import dev.courier.model.HeaderCodec;
-import dev.courier.model.Ids;
 import dev.courier.model.NewMessage;
+import dev.courier.redis.Keys;
 import dev.courier.retry.RetryDelayExpression;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -56,16 +57,32 @@ public final class PublishRequest {
     }
   };
 
+  private final Keys keys;
+
+  /** For one shard. */
   public PublishRequest(LimitsConfig limits) {
+    this(limits, new Keys("courier", 1));
+  }
+
+  /** @param keys says which shard a new message's id names (its queue's, or any) */
+  public PublishRequest(LimitsConfig limits, Keys keys) {
     this.limits = limits;
+    this.keys = keys;
+  }
+
+  /** A publish, to no queue. */
+  public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
+      long now) {
+    return parse(destination, rawQuery, headers, body, callerIp, now, null);
   }
 
   /**
    * @param destination the raw path after {@code /v2/publish/} (percent-encoding and {@code //} intact)
    * @param rawQuery the raw query string, or null
+   * @param queueName the queue to enqueue to (a valid name, see {@link #validQueueName}), null for none
    */
   public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
-      long now) {
+      long now, String queueName) {
     checkHeaderSize(headers);
     if (body.length() > limits.maxBodySize()) {
       throw new ApiException(413, "message body too large: " + body.length() + " bytes, limit " + limits.maxBodySize());
@@ -92,9 +109,16 @@ public final class PublishRequest {
     }
     List<String> labels = labels(opts.get("upstash-label"));
     String dedupHash = dedupHash(url, forwarded, body, opts);
-    String id = Ids.messageId();
-    return new NewMessage(id, url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr, timeoutMs, now,
-        due, callerIp, labels, dedupHash);
+    // The routing key is the queue, so that a queue is whole in one shard; else any shard will do.
+    int shard = queueName != null ? keys.shardOfRoutingKey(queueName)
+        : keys.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys.shards());
+    return new NewMessage(Keys.messageId(shard), url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr,
+        timeoutMs, now, due, callerIp, labels, dedupHash, queueName);
+  }
+
+  /** What a queue may be called (qstash-api.md §13). */
+  public static boolean validQueueName(String name) {
+    return name != null && !name.isEmpty() && name.length() <= 128 && GROUP_NAME.matcher(name).matches();
   }
 
   /** Visible ASCII, spaces, tabs and non-ASCII text: what an HTTP header value may carry. */

@@ -15,6 +15,7 @@ public record AppConfig(
     LimitsConfig limits,
     DeliveryConfig delivery,
     DlqConfig dlq,
+    QueuesConfig queues,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -57,18 +58,20 @@ public record AppConfig(
 
   public record DlqConfig(long retentionMs) {}
 
+  public record QueuesConfig(int maxQueues, int maxParallelism) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, devProfile);
+        limits, delivery, dlq, queues, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, devProfile);
+        limits, delivery, dlq, queues, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, devProfile);
+        limits, delivery, dlq, queues, devProfile);
   }
 }

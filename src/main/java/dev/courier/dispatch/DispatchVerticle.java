@@ -26,6 +26,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final SigningKeyStore signingKeys;
   private final DispatchCredit credit;
   private final Handoff handoff;
+  private final Runnable wakeClaims;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
@@ -34,8 +35,10 @@ public final class DispatchVerticle extends VerticleBase {
   /** How long a stop waits for the attempts in flight. */
   private static final long STOP_GRACE_MS = 10_000;
 
+  /** @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work */
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
-      Handoff handoff) {
+      Handoff handoff, Runnable wakeClaims) {
+    this.wakeClaims = wakeClaims;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -55,7 +58,8 @@ public final class DispatchVerticle extends VerticleBase {
         // Vert.x also logs each one at ERROR, so one broken destination could flood the log.
         .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
-    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs());
+    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs(),
+        wakeClaims);
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;

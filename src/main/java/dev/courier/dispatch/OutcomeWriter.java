@@ -28,12 +28,18 @@ public final class OutcomeWriter {
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long dlqRetentionMs;
+  private final Runnable wakeClaims;
   private final List<GroupCommit<Delivery, Boolean>> acks = new ArrayList<>();
 
-  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs) {
+  /**
+   * @param wakeClaims runs when an outcome gave a permit back to a gate with ready work: the node's wheel
+   *     claims the next message now rather than at its next tick (a parallelism-1 queue is not paced by it)
+   */
+  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs, Runnable wakeClaims) {
     this.scripts = scripts;
     this.keys = keys;
     this.dlqRetentionMs = dlqRetentionMs;
+    this.wakeClaims = wakeClaims;
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
       acks.add(new GroupCommit<>(context, MAX_BATCH, batch -> ack(shard, batch)));
@@ -47,34 +53,43 @@ public final class OutcomeWriter {
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
-      reply = scripts.run(LuaScript.SCHEDULE_RETRY,
-          List.of(keys.lease(s), keys.due(s), keys.messages(s), keys.retried(s)),
-          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L));
+      reply = scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
-      String dlqId = now + "-" + ThreadLocalRandom.current().nextInt(1_000_000_000);
+      String dlqId = keys.deadLetterId(s, now, ThreadLocalRandom.current().nextInt(1_000_000_000));
       // retried = retries made, so a dead letter shows retried == maxRetries when they ran out.
       // (At most maxRetries: a count past it comes from attempts lost with their nodes, see reapLeases.)
       long retried = Math.min(d.retried(), d.message().maxRetries());
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, retried,
-          now - dlqRetentionMs, keys.deadLetterPrefix(s)));
+          now - dlqRetentionMs, keys.deadLetterPrefix(s), keys.gatePrefix(s)));
       addResponse(args, dead.last());
-      reply = scripts.run(LuaScript.MOVE_TO_DLQ,
-          List.of(keys.lease(s), keys.messages(s), keys.retried(s), keys.dlq(s), keys.deadLetter(s, dlqId)), args);
+      reply = scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(s, dlqId), args);
     }
-    return reply.map(r -> r.toLong() == 1L);
+    // 1 done; 0 the lease is no longer ours; +2: a gate got a permit back and has ready work
+    return reply.map(r -> {
+      long code = r.toLong();
+      if (code >= 2) {
+        wakeClaims.run();
+      }
+      return (code & 1) == 1;
+    });
   }
 
   private Future<List<Boolean>> ack(int shard, List<Delivery> batch) {
-    List<Object> args = new ArrayList<>(2 * batch.size());
+    List<Object> args = new ArrayList<>(1 + 2 * batch.size());
+    args.add(keys.gatePrefix(shard));
     for (Delivery d : batch) {
       args.add(d.id());
       args.add(d.leaseToken());
     }
-    return scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(shard), keys.messages(shard), keys.retried(shard)),
-        args).map(reply -> {
+    return scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(shard), args).map(reply -> {
       List<Boolean> done = new ArrayList<>(batch.size());
-      reply.forEach(r -> done.add(r.toLong() == 1L));
+      for (int i = 0; i < batch.size(); i++) {
+        done.add(reply.get(i).toLong() == 1L);
+      }
+      if (reply.get(batch.size()).toLong() > 0) {
+        wakeClaims.run();
+      }
       return done;
     });
   }

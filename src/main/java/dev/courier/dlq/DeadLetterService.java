@@ -202,7 +202,7 @@ public final class DeadLetterService {
 
   /** The dead letter, or null when unknown. */
   public Future<JsonObject> get(String dlqId) {
-    return find(dlqId, 0).compose(shard -> shard < 0 ? Future.succeededFuture(null) : get(shard, dlqId));
+    return find(dlqId).compose(shard -> shard < 0 ? Future.succeededFuture(null) : get(shard, dlqId));
   }
 
   private Future<JsonObject> get(int shard, String dlqId) {
@@ -234,12 +234,24 @@ public final class DeadLetterService {
   }
 
   public Future<Boolean> delete(String dlqId) {
-    return find(dlqId, 0).compose(shard -> shard < 0 ? Future.succeededFuture(false)
+    return find(dlqId).compose(shard -> shard < 0 ? Future.succeededFuture(false)
         : scripts.run(LuaScript.DELETE_DEAD_LETTER, List.of(keys.dlq(shard), keys.deadLetter(shard, dlqId)),
             List.of(dlqId)).map(r -> r.toLong() == 1L));
   }
 
-  /** The shard holding {@code dlqId}, or -1. A dead letter stays in its message's shard. */
+  /**
+   * The shard holding {@code dlqId}, or -1. A dead letter stays in its message's shard, which its id names
+   * (one EXISTS); one written by storage layout 2 does not, and is looked for in every shard.
+   */
+  private Future<Integer> find(String dlqId) {
+    int named = keys.shardOfDeadLetter(dlqId);
+    if (named < 0) {
+      return Future.succeededFuture(-1);
+    }
+    return scripts.redis().send(Request.cmd(Command.EXISTS).arg(keys.deadLetter(named, dlqId)))
+        .compose(r -> r.toLong() == 1L ? Future.succeededFuture(named) : find(dlqId, 0));
+  }
+
   private Future<Integer> find(String dlqId, int shard) {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(-1);

@@ -19,8 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store + schedule
- * in one atomic step. The publishes waiting for one shard go in one script call or transaction
+ * The one way in for every message, plain, deduplicated, under a backlog limit, queued or handed over
+ * directly. Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store +
+ * schedule (or a place in its queue) in one atomic step; plain ones with one MULTI. The publishes waiting for one shard go in one script call or transaction
  * ({@link GroupCommit}: the next batch leaves when the previous one has returned).
  *
  * <p>The future fails with {@link BacklogFullException} when the shard is at its backlog limit, and with
@@ -60,16 +61,17 @@ public final class IngestService {
     }
   }
 
+  /** Stores {@code m} in the shard its id names (the routing key's: its queue's, or any for no queue). */
   public Future<PublishResult> publish(NewMessage m) {
     return shards.get(keys.shardOf(m.id())).submit(m).compose(IngestService::check);
   }
 
   private Future<List<PublishResult>> store(int shard, List<NewMessage> batch) {
-    if (maxBacklog == 0 && batch.stream().allMatch(m -> m.dedupHash() == null)) {
+    if (maxBacklog == 0 && batch.stream().allMatch(m -> m.dedupHash() == null && m.queueName() == null)) {
       return storePlain(shard, batch);
     }
-    List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch);
-    return scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(shard), keys.messages(shard)), args).map(reply -> {
+    List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch, System.currentTimeMillis());
+    return scripts.run(LuaScript.STORE_MESSAGES, storeKeys(keys, shard), args).map(reply -> {
       List<PublishResult> results = new ArrayList<>(batch.size());
       boolean dueNow = false;
       long now = System.currentTimeMillis();
@@ -85,18 +87,26 @@ public final class IngestService {
     });
   }
 
-  /** The ARGV of {@code storeMessages-2.lua} for a batch (public for the JMH benchmark of this hot spot). */
+  /** The KEYS of {@code storeMessages-5.lua} for a shard. */
+  public static List<String> storeKeys(Keys keys, int shard) {
+    return List.of(keys.due(shard), keys.messages(shard), keys.gated(shard), keys.runnable(shard), keys.gates(shard));
+  }
+
+  /** The ARGV of {@code storeMessages-5.lua} for a batch (public for the JMH benchmark of this hot spot). */
   public static List<Object> storeArgs(Keys keys, int shard, long dedupWindowMs, long maxBacklog,
-      List<NewMessage> batch) {
-    List<Object> args = new ArrayList<>(3 + 4 * batch.size());
+      List<NewMessage> batch, long now) {
+    List<Object> args = new ArrayList<>(5 + 5 * batch.size());
     args.add(keys.dedupPrefix(shard));
     args.add(dedupWindowMs);
     args.add(maxBacklog);
+    args.add(keys.gatePrefix(shard));
+    args.add(now);
     for (NewMessage m : batch) {
       args.add(m.id());
       args.add(m.notBefore());
       args.add(m.dedupHash() == null ? "" : m.dedupHash());
       args.add(MessageCodec.encode(m.stored()));
+      args.add(m.gate() == null ? "" : m.gate());
     }
     return args;
   }

@@ -35,7 +35,7 @@ public final class MessageService {
 
   public Future<Boolean> cancel(String id) {
     int s = keys.shardOf(id);
-    return scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(s), keys.messages(s), keys.retried(s)), List.of(id))
+    return scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(s), List.of(id, keys.gatePrefix(s)))
         .map(r -> r.toLong() == 1L);
   }
 

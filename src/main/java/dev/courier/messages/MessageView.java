@@ -38,6 +38,9 @@ public final class MessageView {
     if (m.callerIp() != null) {
       json.put("callerIP", m.callerIp()).put("callerIp", m.callerIp());
     }
+    if (m.queueName() != null) {
+      json.put("queueName", m.queueName());
+    }
     if (!m.labels().isEmpty()) {
       json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
     }

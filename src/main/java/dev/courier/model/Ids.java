@@ -16,9 +16,17 @@ public final class Ids {
     private Ids() {
     }
 
-    /** Message id, stable across retries: "msg_" + 27 base62 chars (~160 bits). */
+    /**
+     * Storage layout 2's message id: "msg_" + 27 base62 chars (~160 bits). Layout 3 writes the shard into
+     * the id ({@code redis.Keys.messageId}); ids of this form still resolve.
+     */
     public static String messageId() {
         return prefixed("msg_", 27, ThreadLocalRandom.current());
+    }
+
+    /** {@code len} base62 chars, not secret (ids): ThreadLocalRandom. */
+    public static String random(int len) {
+        return prefixed("", len, ThreadLocalRandom.current());
     }
 
     /** JWT "jti" claim: "jwt_" + 27 base62 chars. */

@@ -12,11 +12,21 @@ import java.util.List;
  * <p>Layout: the timeout in ASCII decimal digits and a {@code ':'}, which the claim script reads to set
  * the lease deadline without decoding the rest; then a version byte; then url, method, headers,
  * retry-delay expression, caller IP, labels (strings as varint length + UTF-8), maxRetries, createdAt,
- * notBefore (varints), and the body bytes to the end.
+ * notBefore (varints); from version 3 on, a section of tagged optional fields (a varint tag, then a
+ * string; tag 0 ends the section); and the body bytes to the end.
+ *
+ * <p>The tagged section is what lets features add fields without a new layout: a field absent is not
+ * written, a reader skips a tag it does not know (a newer node's field), and every version written so far
+ * stays readable: version 2 (storage layout 2) has no section.
  */
 public final class MessageCodec {
-  /** 1 was the layout before the timeout moved to the front (a field of its own then). */
-  private static final byte VERSION = 2;
+  /** 1 was the layout before the timeout moved to the front (a field of its own then); 2 had no tags. */
+  private static final byte VERSION = 3;
+  private static final byte VERSION_2 = 2;
+
+  /** Tags of the optional fields. Never reuse a number: data written with it may still be stored. */
+  private static final int END = 0;
+  private static final int QUEUE_NAME = 1;
 
   private MessageCodec() {}
 
@@ -33,6 +43,8 @@ public final class MessageCodec {
     varint(b, m.maxRetries());
     varint(b, m.createdAt());
     varint(b, m.notBefore());
+    tagged(b, QUEUE_NAME, m.queueName());
+    varint(b, END);
     b.appendBuffer(m.body());
     return b;
   }
@@ -46,7 +58,8 @@ public final class MessageCodec {
       timeout = timeout * 10 + (b.getByte(colon) - '0');
       colon++;
     }
-    if (colon == 0 || colon + 1 >= n || b.getByte(colon) != ':' || b.getByte(colon + 1) != VERSION) {
+    byte version = colon == 0 || colon + 1 >= n || b.getByte(colon) != ':' ? 0 : b.getByte(colon + 1);
+    if (version != VERSION && version != VERSION_2) {
       throw new IllegalArgumentException("not a stored message (unknown version)");
     }
     int[] pos = {colon + 2};
@@ -59,9 +72,26 @@ public final class MessageCodec {
     int maxRetries = (int) varint(b, pos);
     long created = varint(b, pos);
     long notBefore = varint(b, pos);
+    String queueName = null;
+    if (version >= VERSION) {
+      for (int tag = (int) varint(b, pos); tag != END; tag = (int) varint(b, pos)) {
+        String value = string(b, pos);
+        if (tag == QUEUE_NAME) {
+          queueName = value;
+        } // else: a field of a newer version, skipped
+      }
+    }
     Buffer body = b.slice(pos[0], b.length());
     return new StoredMessage(url, method, headers == null ? "" : headers, maxRetries, expr, timeout, created, notBefore,
-        ip, labels == null ? List.of() : List.of(labels.split(",")), body);
+        ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName);
+  }
+
+  /** An optional field: written only when present. */
+  private static void tagged(Buffer b, int tag, String value) {
+    if (value != null) {
+      varint(b, tag);
+      string(b, value);
+    }
   }
 
   // A null string is length 0 with a marker: varint(0) means null, varint(n + 1) a string of n bytes.

@@ -10,6 +10,7 @@ import java.util.List;
  * @param headers encoded with {@link HeaderCodec}
  * @param retryDelayExpression null for the default backoff
  * @param callerIp null when unknown
+ * @param queueName the queue it was enqueued to, null when none
  */
 public record StoredMessage(
     String url,
@@ -22,4 +23,13 @@ public record StoredMessage(
     long notBefore,
     String callerIp,
     List<String> labels,
-    Buffer body) {}
+    Buffer body,
+    String queueName) {
+
+  /** A message in no queue. */
+  public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
+      long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body) {
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels, body,
+        null);
+  }
+}

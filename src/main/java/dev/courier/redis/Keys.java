@@ -1,11 +1,20 @@
 package dev.courier.redis;
 
+import dev.courier.model.Gates;
+import dev.courier.model.Ids;
+import java.util.List;
+
 /**
  * Builds every Redis key Courier uses; nothing else concatenates key names.
  *
  * <p>Messages are spread over {@code shards} shards. Each shard's keys carry the cluster hash tag
  * {@code {sN}}, so every script touches one slot and the same code runs on one Redis or a Redis
- * Cluster. A message's shard is a pure function of its id, so any node finds it without a lookup.
+ * Cluster. A message's shard follows from its id, so any node finds it without a lookup: a storage
+ * layout 3 id carries it ({@code msg_<shard>_<random>}, see {@link #messageId}); a layout 2 id
+ * ({@code msg_<random>}) is in the shard of its hash. A new message's shard is that of its routing key:
+ * its queue, so a queue lives whole in one shard and one script sees it whole; otherwise any shard.
+ *
+ * <p>A gate is named by its kind and name ({@code q:<queue>}); its keys are in the shard of its name.
  *
  * <pre>
  * courier:{sN}:msgs             hash        pending and in-flight messages: id → MessageCodec bytes
@@ -15,6 +24,12 @@ package dev.courier.redis;
  * courier:{sN}:dedup:&lt;sha256&gt;  string, PX  the original message id, for the dedup window
  * courier:{sN}:dlq              sorted set  dead letters: dlqId → time of failure (ms)
  * courier:{sN}:dlq:&lt;dlqId&gt;     hash        the dead message plus its last response
+ * courier:{sN}:gated            hash        id → gate, for every pending gated message (a queue's)
+ * courier:{sN}:runnable         sorted set  gates that can start a message now, in round-robin order
+ * courier:{sN}:gates            set         the shard's gates (queues)
+ * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, pending count
+ * courier:{sN}:gate:&lt;g&gt;:ready   list        its messages ready to start, oldest first
+ * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
  * courier:keys                  hash        the signing keys shared by every node (current, next)
  * courier:shards                string      the deployment's shard count and storage layout
  * </pre>
@@ -39,9 +54,107 @@ public final class Keys {
     return shards;
   }
 
-  /** String.hashCode is specified by the JLS, so every node and every version agrees on it. */
+  /**
+   * The shard of a message id: written in a layout 3 id, the hash of a layout 2 one. String.hashCode is
+   * specified by the JLS, so every node and every version agrees on it. An id naming a shard this
+   * deployment does not have is looked for in shard 0, where it is not found.
+   */
   public int shardOf(String id) {
-    return Math.floorMod(id.hashCode(), shards);
+    int shard = writtenShard(id);
+    if (shard == -1) {
+      return Math.floorMod(id.hashCode(), shards);
+    }
+    return shard < shards ? shard : 0;
+  }
+
+  /** The shard written in a layout 3 id ({@code msg_<digits>_…}), -1 for another id. */
+  private static int writtenShard(String id) {
+    if (!id.startsWith(MSG)) {
+      return -1;
+    }
+    int end = id.indexOf('_', MSG.length());
+    if (end <= MSG.length() || end - MSG.length() > 4) {
+      return -1;
+    }
+    int shard = 0;
+    for (int i = MSG.length(); i < end; i++) {
+      char c = id.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      shard = shard * 10 + (c - '0');
+    }
+    return shard;
+  }
+
+  private static final String MSG = "msg_";
+
+  /** A new message id in {@code shard}: {@code msg_<shard>_<24 random base62 characters>} (about 143 bits). */
+  public static String messageId(int shard) {
+    return MSG + shard + "_" + Ids.random(24);
+  }
+
+  /** The shard of a routing key (a queue's name): its hash modulo the shard count. */
+  public int shardOfRoutingKey(String routingKey) {
+    return Math.floorMod(routingKey.hashCode(), shards);
+  }
+
+  /** The shard holding a gate's keys and messages ({@link Gates}): that of its name. */
+  public int shardOfGate(String gate) {
+    return shardOfRoutingKey(Gates.name(gate));
+  }
+
+  /** Pending gated messages of the shard: id → gate. */
+  public String gated(int shard) {
+    return shard(shard) + "gated";
+  }
+
+  /** The shard's gates that can start a message now, in round-robin order. */
+  public String runnable(int shard) {
+    return shard(shard) + "runnable";
+  }
+
+  /** The shard's gates. */
+  public String gates(int shard) {
+    return shard(shard) + "gates";
+  }
+
+  /** The prefix of the shard's gate keys (scripts append the gate, and ":ready" or ":active"). */
+  public String gatePrefix(int shard) {
+    return shard(shard) + "gate:";
+  }
+
+  public String gate(int shard, String gate) {
+    return gatePrefix(shard) + gate;
+  }
+
+  /** The KEYS of {@code ackDelivered-5.lua} (its ARGV: {@link #gatePrefix}, then id and token pairs). */
+  public List<String> ackKeys(int shard) {
+    return List.of(lease(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+  }
+
+  /** The KEYS of {@code scheduleRetry-6.lua}. */
+  public List<String> retryKeys(int shard) {
+    return List.of(lease(shard), due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+  }
+
+  /** The KEYS of {@code moveToDlq-7.lua}. */
+  public List<String> deadLetterKeys(int shard, String dlqId) {
+    return List.of(lease(shard), messages(shard), retried(shard), dlq(shard), deadLetter(shard, dlqId), gated(shard),
+        runnable(shard));
+  }
+
+  /** The KEYS of {@code cancelMessage-5.lua} (its ARGV: the id, then {@link #gatePrefix}). */
+  public List<String> cancelKeys(int shard) {
+    return List.of(due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+  }
+
+  public String gateReady(int shard, String gate) {
+    return gate(shard, gate) + ":ready";
+  }
+
+  public String gateActive(int shard, String gate) {
+    return gate(shard, gate) + ":active";
   }
 
   private String shard(int shard) {
@@ -93,6 +206,24 @@ public final class Keys {
     return shard(shard) + "dlq:";
   }
 
+  /**
+   * A dead letter's id, {@code <failed ms>-<n>}, whose {@code n} is the shard modulo the shard count, so the
+   * API finds it in one shard (layout 2's ids had a random {@code n}, and are still looked for everywhere).
+   */
+  public String deadLetterId(int shard, long failedAt, int random) {
+    return failedAt + "-" + ((long) random * shards + shard);
+  }
+
+  /** The shard a dead letter id names (see {@link #deadLetterId}), -1 when it is not of that form. */
+  public int shardOfDeadLetter(String dlqId) {
+    int dash = dlqId.lastIndexOf('-');
+    try {
+      return (int) Math.floorMod(Long.parseLong(dlqId.substring(dash + 1)), (long) shards);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   public String deadLetter(int shard, String dlqId) {
     return deadLetterPrefix(shard) + dlqId;
   }
@@ -111,12 +242,17 @@ public final class Keys {
   /**
    * The storage layout this code reads and writes; part of the value of {@link #shardCount()}, so that
    * a node of another layout refuses to start on a Redis it would misread (layout 1 kept a key per
-   * message and recorded the bare shard count).
+   * message and recorded the bare shard count; layout 2 had no gates, and ids without their shard).
    */
-  public static final int LAYOUT = 2;
+  public static final int LAYOUT = 3;
 
   /** What a node records in {@link #shardCount()}. */
   public String deploymentTag() {
-    return "shards " + shards + ", layout " + LAYOUT;
+    return deploymentTag(LAYOUT);
+  }
+
+  /** What a node of {@code layout} with this shard count records. */
+  public String deploymentTag(int layout) {
+    return "shards " + shards + ", layout " + layout;
   }
 }

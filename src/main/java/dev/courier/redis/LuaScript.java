@@ -7,19 +7,27 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Lua scripts under {@code src/main/resources/lua/}, named {@code verbNoun-<numKeys>.lua}. Each
  * is read once from the classpath; its SHA-1 is computed locally so EVALSHA needs no prior round trip.
+ *
+ * <p>Functions shared by several scripts live once, in {@code lua/includes/<name>.lua}: a line
+ * {@code -- @include <name>} is replaced by that file when the script is read (BullMQ's includes are the
+ * model). Redis runs each script in a scope of its own, so the shared functions stay {@code local}.
  */
 public enum LuaScript {
-  STORE_MESSAGES("storeMessages-2.lua"),
-  CLAIM_DUE("claimDue-4.lua"),
-  ACK_DELIVERED("ackDelivered-3.lua"),
-  SCHEDULE_RETRY("scheduleRetry-4.lua"),
-  MOVE_TO_DLQ("moveToDlq-5.lua"),
-  REAP_LEASES("reapLeases-4.lua"),
-  CANCEL_MESSAGE("cancelMessage-3.lua"),
+  STORE_MESSAGES("storeMessages-5.lua"),
+  CLAIM_DUE("claimDue-6.lua"),
+  ACK_DELIVERED("ackDelivered-5.lua"),
+  SCHEDULE_RETRY("scheduleRetry-6.lua"),
+  MOVE_TO_DLQ("moveToDlq-7.lua"),
+  REAP_LEASES("reapLeases-6.lua"),
+  CANCEL_MESSAGE("cancelMessage-5.lua"),
+  CONFIGURE_GATE("configureGate-2.lua"),
+  DELETE_GATE("deleteGate-5.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   SEED_KEYS("seedKeys-1.lua"),
   ROTATE_KEYS("rotateKeys-1.lua");
@@ -36,13 +44,30 @@ public enum LuaScript {
       if (in == null) {
         throw new IllegalStateException("missing Lua script lua/" + file);
       }
-      this.source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      this.source = expandIncludes(new String(in.readAllBytes(), StandardCharsets.UTF_8));
       this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String expandIncludes(String source) throws IOException {
+    // Compiled here: an enum's static fields are not yet set while its constants are constructed.
+    Matcher m = Pattern.compile("(?m)^-- @include ([A-Za-z0-9_-]+)$").matcher(source);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream("lua/includes/" + m.group(1) + ".lua")) {
+        if (in == null) {
+          throw new IllegalStateException("missing Lua include lua/includes/" + m.group(1) + ".lua");
+        }
+        m.appendReplacement(out, Matcher.quoteReplacement(new String(in.readAllBytes(),
+            StandardCharsets.UTF_8)));
+      }
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   public String file() {

@@ -31,12 +31,16 @@ public final class DelayWheel {
   }
 
   /**
-   * How many messages of the shard are due by {@code until} (one ZCOUNT, O(log n)): lets a claim hold
-   * delivery credit for what is there rather than for a whole batch.
+   * About how much work the shard has by {@code until}: the timers due (ZCOUNT, O(log n)) plus the gates
+   * that can start a message (ZCARD; each can start one at least). Lets a claim hold delivery credit for
+   * what is there rather than for a whole batch. A full or paused gate is in neither set: it costs these
+   * two commands nothing, however many messages it holds.
    */
   public Future<Long> dueCount(int shard, long until) {
-    return scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf").arg(until))
-        .map(Response::toLong);
+    Future<Response> timers = scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf")
+        .arg(until));
+    Future<Response> gates = scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.runnable(shard)));
+    return Future.all(timers, gates).map(v -> timers.result().toLong() + gates.result().toLong());
   }
 
   /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */
@@ -48,8 +52,9 @@ public final class DelayWheel {
   public Future<List<Delivery>> claim(int shard, int max, long now, long until) {
     String token = tokens.next();
     return scripts.run(LuaScript.CLAIM_DUE,
-        List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard)),
-        List.of(now, max, leaseGraceMs, token, until))
+        List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
+            keys.runnable(shard)),
+        List.of(now, max, leaseGraceMs, token, until, keys.gatePrefix(shard)))
         .map(reply -> parse(reply, shard, token));
   }
 
@@ -67,8 +72,7 @@ public final class DelayWheel {
             (long) Double.parseDouble(f.get(3).toString())));
       } catch (RuntimeException e) {
         LOG.error("stored message {} cannot be read ({}); removing it", id, e.getMessage());
-        scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(shard), keys.messages(shard), keys.retried(shard)),
-            List.of(id)).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
+        scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(shard), List.of(id, keys.gatePrefix(shard))).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
       }
     }
     return out;
@@ -76,7 +80,8 @@ public final class DelayWheel {
 
   public Future<Integer> reap(int shard, long now, int max) {
     return scripts.run(LuaScript.REAP_LEASES,
-        List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard)),
-        List.of(now, max)).map(Response::toInteger);
+        List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
+            keys.runnable(shard)),
+        List.of(now, max, keys.gatePrefix(shard))).map(Response::toInteger);
   }
 }

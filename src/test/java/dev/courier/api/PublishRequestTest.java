@@ -12,10 +12,13 @@ import dev.courier.config.AppConfig.LimitsConfig;
 import dev.courier.config.ConfigLoader;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
+import dev.courier.redis.Keys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -515,11 +518,25 @@ class PublishRequestTest {
   // ---- identity -------------------------------------------------------------------------------
 
   @Test
-  void idsAreFreshMessageIds() {
+  void idsAreFreshMessageIdsThatNameTheirShard() {
     NewMessage a = withHeaders();
     NewMessage b = withHeaders();
-    assertTrue(a.id().matches("msg_[0-9A-Za-z]{27}"), a.id());
+    assertTrue(a.id().matches("msg_0_[0-9A-Za-z]{24}"), a.id());
     assertNotEquals(a.id(), b.id());
+  }
+
+  @Test
+  void aQueuedMessageIsInItsQueuesShardAndAnyOtherInAnyShard() {
+    Keys keys = new Keys("courier", 4);
+    PublishRequest four = new PublishRequest(DEFAULTS, keys);
+    Set<Integer> shards = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      NewMessage queued = four.parse(URL, null, headers(), Buffer.buffer("x"), "ip", NOW, "orders");
+      assertEquals(keys.shardOfRoutingKey("orders"), keys.shardOf(queued.id()), queued.id());
+      assertEquals("orders", queued.queueName());
+      shards.add(keys.shardOf(four.parse(URL, null, headers(), Buffer.buffer("x"), "ip", NOW).id()));
+    }
+    assertEquals(Set.of(0, 1, 2, 3), shards, "plain messages spread over every shard");
   }
 
   @Test

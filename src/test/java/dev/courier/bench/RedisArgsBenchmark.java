@@ -98,7 +98,7 @@ public class RedisArgsBenchmark {
   /** What IngestService.store builds for one script call. */
   private static Request storeRequest(Batch b) {
     int shard = 0;
-    List<Object> args = IngestService.storeArgs(b.keys, shard, b.dedupWindowMs, b.maxBacklog, b.batch);
-    return ScriptRunner.request(LuaScript.STORE_MESSAGES, List.of(b.keys.due(shard), b.keys.messages(shard)), args);
+    List<Object> args = IngestService.storeArgs(b.keys, shard, b.dedupWindowMs, b.maxBacklog, b.batch, Fixtures.NOW);
+    return ScriptRunner.request(LuaScript.STORE_MESSAGES, IngestService.storeKeys(b.keys, shard), args);
   }
 }

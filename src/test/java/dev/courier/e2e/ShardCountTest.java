@@ -29,8 +29,8 @@ class ShardCountTest {
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix, "COURIER_REDIS_SHARDS", "4")));
       String message = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
-      assertTrue(message.startsWith("this node runs shards 4, layout 2 (redis.shards), but the messages on this Redis"
-          + " are stored as shards 1, layout 2"), message);
+      assertTrue(message.startsWith("this node runs shards 4, layout 3 (redis.shards), but the messages on this Redis"
+          + " are stored as shards 1, layout 3"), message);
       try (TestNode same = TestNode.start(vertx, Map.of("COURIER_REDIS_KEY_PREFIX", prefix))) {
         assertTrue(same.courier().port() > 0, "a node with the same count joins");
       }

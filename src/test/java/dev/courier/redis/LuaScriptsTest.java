@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.dispatch.Delivery;
 import dev.courier.dispatch.LeaseTokens;
+import dev.courier.ingest.IngestService;
 import dev.courier.model.MessageCodec;
 import dev.courier.model.StoredMessage;
 import dev.courier.support.Sink;
@@ -51,9 +52,9 @@ class LuaScriptsTest {
   private long store(String id, long due, String dedup) {
     StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
         Buffer.buffer(new byte[] {0, (byte) 0xff}));
-    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L,
-        id, due, dedup == null ? "" : dedup, MessageCodec.encode(m)));
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0), keys.messages(0)), args));
+    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L, keys.gatePrefix(0),
+        System.currentTimeMillis(), id, due, dedup == null ? "" : dedup, MessageCodec.encode(m), ""));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0), args));
     return r.get(0).get(0).toLong();
   }
 
@@ -176,8 +177,8 @@ class LuaScriptsTest {
   }
 
   private Response ack(Delivery d) {
-    return get(scripts.run(LuaScript.ACK_DELIVERED, List.of(keys.lease(0), keys.messages(0), keys.retried(0)),
-        List.of(d.id(), d.leaseToken()))).get(0);
+    return get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0),
+        List.of(keys.gatePrefix(0), d.id(), d.leaseToken()))).get(0);
   }
 
   @Test
@@ -185,8 +186,8 @@ class LuaScriptsTest {
     long now = System.currentTimeMillis();
     store("r", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
-    Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY,
-        List.of(keys.lease(0), keys.due(0), keys.messages(0), keys.retried(0)), List.of("r", d.leaseToken(), now + 5_000, 1L)));
+    Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(0),
+        List.of("r", d.leaseToken(), now + 5_000, 1L, keys.gatePrefix(0))));
     assertEquals(1L, ok.toLong());
     assertTrue(get(wheel.claim(0, 10, now + 4_999)).isEmpty(), "never early");
     Delivery retried = get(wheel.claim(0, 10, now + 5_000)).get(0);
@@ -201,8 +202,7 @@ class LuaScriptsTest {
   }
 
   private Response cancel(String id) {
-    return get(scripts.run(LuaScript.CANCEL_MESSAGE, List.of(keys.due(0), keys.messages(0), keys.retried(0)),
-        List.of(id)));
+    return get(scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(0), List.of(id, keys.gatePrefix(0))));
   }
 
   @Test
@@ -223,9 +223,9 @@ class LuaScriptsTest {
     long now = System.currentTimeMillis();
     store("d", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
-    Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ,
-        List.of(keys.lease(0), keys.messages(0), keys.retried(0), keys.dlq(0), keys.deadLetter(0, "1-1")),
-        List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), "rstatus", 500L)));
+    Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(0, "1-1"),
+        List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), keys.gatePrefix(0),
+            "rstatus", 500L)));
     assertEquals(1L, moved.toLong());
     assertFalse(stored("d"));
     assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.lease(0))).toInteger());
@@ -250,8 +250,8 @@ class LuaScriptsTest {
   void backlogLimitRefusesAndStoresNothing() {
     long now = System.currentTimeMillis();
     store("a", now + 60_000, null);
-    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, List.of(keys.due(0), keys.messages(0)),
-        List.of(keys.dedupPrefix(0), 0L, 1L, "b", now, "", "x", "c", now, "", "y")));
+    Response r = get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0),
+        List.of(keys.dedupPrefix(0), 0L, 1L, keys.gatePrefix(0), now, "b", now, "", "x", "", "c", now, "", "y", "")));
     assertEquals(2L, r.get(0).get(0).toLong());
     assertEquals(2L, r.get(1).get(0).toLong(), "each message of a batch is checked");
     assertFalse(stored("b"));

@@ -1,13 +1,16 @@
 --[[
   Moves a message whose retries are exhausted (or that got a non-retryable 489) to the dead-letter
-  queue with its last response: the message leaves the shard's hash for a hash of its own. Fenced by
-  the lease (see ackDelivered). Also drops a bounded number of dead letters older than the retention.
+  queue with its last response: the message leaves the shard's hash for a hash of its own, and a gated
+  one leaves its gate, giving its permit back. Fenced by the lease (see ackDelivered). Also drops a
+  bounded number of dead letters older than the retention.
 
   KEYS[1] lease sorted set    courier:{s}:lease
   KEYS[2] message hash        courier:{s}:msgs
   KEYS[3] retried hash        courier:{s}:retried
   KEYS[4] dlq sorted set      courier:{s}:dlq
   KEYS[5] dead letter hash    courier:{s}:dlq:<dlqId>
+  KEYS[6] gated hash          courier:{s}:gated
+  KEYS[7] runnable set        courier:{s}:runnable
   ARGV[1] message id
   ARGV[2] lease token
   ARGV[3] dlq id
@@ -15,21 +18,25 @@
   ARGV[5] retries made (attempts - 1)
   ARGV[6] retention cut-off, unix ms: dead letters that failed before it are deleted
   ARGV[7] dead letter key prefix  courier:{s}:dlq:
-  ARGV[8..] field, value pairs of the last response (status, headers, body, error)
-  Returns 1 done, 0 the lease is no longer ours (or the message was cancelled)
+  ARGV[8] gate key prefix         courier:{s}:gate:
+  ARGV[9..] field, value pairs of the last response (status, headers, body, error)
+  Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours
+  (or the message was cancelled; 2 if that freed such a permit)
 ]]
+-- @include gates
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
   return 0
 end
+local woke = 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1])
 local m = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 if not m then
-  return 0
+  return woke
 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[5], 'm', m, 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'r', ARGV[5])
-if #ARGV >= 8 then
-  redis.call('HSET', KEYS[5], unpack(ARGV, 8))
+if #ARGV >= 9 then
+  redis.call('HSET', KEYS[5], unpack(ARGV, 9))
 end
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[6], 'LIMIT', 0, 100)
@@ -39,4 +46,4 @@ end
 if #expired > 0 then
   redis.call('ZREM', KEYS[4], unpack(expired))
 end
-return 1
+return 1 + woke

@@ -1,0 +1,136 @@
+--[[
+  Claims work for one node, at most ARGV[2] messages, in two steps, so a claimed batch costs one round
+  trip:
+  1. Timers: takes the ids due by ARGV[5] off the wheel, earliest first. An ungated one is leased (lease
+     deadline = its due time, or now if later, + the message's timeout + grace). A gated one that holds
+     its gate's permit (it waited for a retry: FIFO keeps the permit) is leased too; one that does not
+     (it was delayed) moves to the tail of its gate's ready list; one whose gate was deleted is dropped.
+  2. Gates: visits the runnable gates in order, taking one ready message from each (a permit and a lease
+     in this script, so a limit holds across nodes: design.md invariant 4) and moving it to the back, in
+     rounds, until the batch is full or no gate can start anything. A gate left full, paused or empty
+     leaves the runnable set, so it costs nothing per tick and blocks nobody behind it.
+  ARGV[5] may lie a little ahead of now (the wheel's next tick): the dispatcher then holds the message
+  until its due time.
+
+  KEYS[1] due sorted set      courier:{s}:due
+  KEYS[2] lease sorted set    courier:{s}:lease     members "<id>|<lease token>"
+  KEYS[3] message hash        courier:{s}:msgs      id -> stored message, "<timeout ms>:" first
+  KEYS[4] retried hash        courier:{s}:retried   id -> attempts made (absent: none)
+  KEYS[5] gated hash          courier:{s}:gated     id -> gate
+  KEYS[6] runnable set        courier:{s}:runnable
+  ARGV[1] now, unix ms
+  ARGV[2] most messages to claim
+  ARGV[3] lease grace, ms
+  ARGV[4] lease token (unique per claim; fences the outcome scripts)
+  ARGV[5] claim timers due by this time, unix ms (>= now)
+  ARGV[6] gate key prefix     courier:{s}:gate:
+  Returns
+    { {id, message, retried, due}, ... }   (message: the stored bytes; due: when to send it, unix ms)
+    Ids whose message is gone (cancelled meanwhile) are dropped silently.
+
+  Lua's unpack takes about 8000 values, and a script that fails halfway keeps what it wrote: every
+  variadic call below goes in chunks, so a claim of any size either fails before writing or completes.
+]]
+-- @include gates
+local CHUNK = 1000
+local function chunked(command, key, values, step)
+  for first = 1, #values, CHUNK * step do
+    redis.call(command, key, unpack(values, first, math.min(#values, first + CHUNK * step - 1)))
+  end
+end
+-- (A missing field comes back as false.)
+local function hmget(key, ids)
+  local out = {}
+  for first = 1, #ids, CHUNK do
+    local last = math.min(#ids, first + CHUNK - 1)
+    local reply = redis.call('HMGET', key, unpack(ids, first, last))
+    for i = 1, last - first + 1 do
+      out[first + i - 1] = reply[i]
+    end
+  end
+  return out
+end
+
+local now = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local grace = tonumber(ARGV[3])
+local token = ARGV[4]
+local prefix = ARGV[6]
+local out = {}
+local leases = {}
+local function lease(id, m, retried, due)
+  leases[#leases + 1] = math.max(now, due) + (tonumber(string.match(m, '^(%d+):')) or 0) + grace
+  leases[#leases + 1] = id .. '|' .. token
+  out[#out + 1] = {id, m, retried or '0', string.format('%d', due)}
+end
+
+-- 1. Timers.
+local scored = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[5], 'WITHSCORES', 'LIMIT', 0, max)
+if #scored > 0 then
+  local ids = {}
+  for i = 1, #scored, 2 do
+    ids[#ids + 1] = scored[i]
+  end
+  chunked('ZREM', KEYS[1], ids, 1)
+  local messages = hmget(KEYS[3], ids)
+  local retried = hmget(KEYS[4], ids)
+  local gates = {}
+  if redis.call('HLEN', KEYS[5]) > 0 then
+    gates = hmget(KEYS[5], ids)
+  end
+  local readied = {}
+  for i, id in ipairs(ids) do
+    local m = messages[i]
+    local g = gates[i]
+    if m and g then
+      local gk = prefix .. g
+      if redis.call('EXISTS', gk) == 0 then
+        -- its queue was deleted while it waited (api-decisions.md): dropped like the queue's ready ones
+        redis.call('HDEL', KEYS[3], id)
+        redis.call('HDEL', KEYS[4], id)
+        redis.call('HDEL', KEYS[5], id)
+      elseif redis.call('SISMEMBER', gk .. ':active', id) == 1 then
+        lease(id, m, retried[i], tonumber(scored[2 * i]))
+      else
+        redis.call('RPUSH', gk .. ':ready', id)
+        readied[g] = true
+      end
+    elseif m then
+      lease(id, m, retried[i], tonumber(scored[2 * i]))
+    end
+  end
+  for g in pairs(readied) do
+    considerRunnable(prefix, KEYS[6], g, false)
+  end
+end
+
+-- 2. Gates, round-robin: one message per gate per round.
+while #out < max do
+  local gates = redis.call('ZRANGE', KEYS[6], 0, max - #out - 1)
+  if #gates == 0 then
+    break
+  end
+  for _, g in ipairs(gates) do
+    if #out >= max then
+      break
+    end
+    local gk = prefix .. g
+    local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
+    local id = false
+    if cfg[1] and cfg[2] ~= '1' and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
+      id = redis.call('LPOP', gk .. ':ready')
+    end
+    if id then
+      local m = redis.call('HGET', KEYS[3], id)
+      if m then
+        redis.call('SADD', gk .. ':active', id)
+        lease(id, m, redis.call('HGET', KEYS[4], id), now)
+      else
+        redis.call('HDEL', KEYS[5], id) -- gone meanwhile (should not happen: cancel takes it off the list)
+      end
+    end
+    considerRunnable(prefix, KEYS[6], g, true)
+  end
+end
+chunked('ZADD', KEYS[2], leases, 2)
+return out

@@ -1,0 +1,57 @@
+--[[
+  Gates (design.md §3a): the one place where a permit is taken back and a gate is made runnable again.
+  Included by every script that ends, pauses or re-queues a gated message (LuaScript expands the
+  "-- @include gates" line when it loads the scripts), never copied.
+
+  A gate <g> of shard s lives in keys built from the gate prefix courier:{s}:gate: (same hash tag):
+    <prefix><g>          hash        parallelism, paused ('1'/'0'), created, updated, pending (messages not
+                                     yet terminal)
+    <prefix><g>:ready    list        ids ready to start, oldest first (a reaped one goes back to the head)
+    <prefix><g>:active   set         ids holding a permit: in flight, or waiting for a retry (FIFO keeps it)
+  and in two keys of the shard:
+    gated                hash        id -> gate, for every pending gated message
+    runnable             sorted set  gates with ready work, a free permit and not paused; the claim visits
+                                     them in score order and moves a served gate to the back
+]]
+
+-- The gate is in `runnable` if it can start something now, and leaves it otherwise. A gate already
+-- there keeps its place unless `toBack` (the claim just served it): a busy queue that keeps receiving
+-- neither jumps ahead nor falls behind the others.
+local function considerRunnable(prefix, runnable, g, toBack)
+  local gk = prefix .. g
+  local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
+  if cfg[1] and cfg[2] ~= '1' and redis.call('LLEN', gk .. ':ready') > 0
+      and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
+    if toBack or not redis.call('ZSCORE', runnable, g) then
+      local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')
+      redis.call('ZADD', runnable, last[2] and (tonumber(last[2]) + 1) or 0, g)
+    end
+    return 1
+  end
+  redis.call('ZREM', runnable, g)
+  return 0
+end
+
+-- Gives the permit held by `id` back (at most once: SREM says whether it was held). 1 when the gate
+-- became runnable, so the caller can wake a claim.
+local function releasePermit(prefix, runnable, g, id)
+  if redis.call('SREM', prefix .. g .. ':active', id) == 1 then
+    return considerRunnable(prefix, runnable, g, false)
+  end
+  return 0
+end
+
+-- A gated message reached a terminal state (delivered, dead-lettered, cancelled, dropped): it leaves
+-- its gate, releasing the permit it held. No-op for an ungated id. 1 when the gate became runnable.
+local function leaveGate(gated, prefix, runnable, id)
+  local g = redis.call('HGET', gated, id)
+  if not g then
+    return 0
+  end
+  redis.call('HDEL', gated, id)
+  local gk = prefix .. g
+  if redis.call('EXISTS', gk) == 1 then
+    redis.call('HINCRBY', gk, 'pending', -1)
+  end
+  return releasePermit(prefix, runnable, g, id)
+end

@@ -1,0 +1,97 @@
+--[[
+  Accepts a batch of messages for one shard (the publishes of one event-loop turn): for each, checks
+  the dedup window and the backlog; the accepted ones are stored with one HSET into the shard's message
+  hash. An ungated message, or a gated one that is delayed, goes on the delay wheel (one ZADD for the
+  batch); a gated one that is due goes to the tail of its gate's ready list (acceptance order is FIFO
+  order), and the gate becomes runnable if it has a free permit. An unknown gate is created with
+  parallelism 1 (enqueue auto-creates its queue). Atomic, so a 2xx always means "stored" (design.md
+  invariant 1) and two publishes with one dedup id can never both be stored (invariant 3). Dedup and
+  gate keys are built from prefixes: they share the shard's hash tag, so the script stays in one slot.
+
+  KEYS[1] due sorted set      courier:{s}:due
+  KEYS[2] message hash        courier:{s}:msgs
+  KEYS[3] gated hash          courier:{s}:gated      id -> gate
+  KEYS[4] runnable set        courier:{s}:runnable
+  KEYS[5] gate registry       courier:{s}:gates      set of the shard's gates
+  ARGV[1] dedup key prefix    courier:{s}:dedup:
+  ARGV[2] dedup window, ms
+  ARGV[3] backlog limit of the shard (messages pending or in flight); '0' = none
+  ARGV[4] gate key prefix     courier:{s}:gate:
+  ARGV[5] now, unix ms
+  ARGV[6..] per message, 5 values: id, due time (unix ms), dedup hash ('' = none), stored message,
+            gate ('' = none)
+  Returns one {code, id} per message, in order:
+    {0, id}          stored
+    {1, originalId}  duplicate inside the window; nothing stored
+    {2, backlog}     the shard's backlog is at its limit; nothing stored
+]]
+-- @include gates
+local limit = tonumber(ARGV[3])
+local prefix = ARGV[4]
+local now = tonumber(ARGV[5])
+local backlog = -1
+if limit > 0 then
+  backlog = redis.call('HLEN', KEYS[2])
+end
+local out = {}
+local stored = {}
+local scheduled = {}
+local touched = {}
+for i = 6, #ARGV, 5 do
+  local id, due, dedup, gate = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
+  local result = nil
+  local dedupKey = nil
+  if dedup ~= '' then
+    dedupKey = ARGV[1] .. dedup
+    local original = redis.call('GET', dedupKey)
+    if original == id then
+      result = {0, id} -- this very call ran before (a retried batch): already stored
+    elseif original then
+      result = {1, original}
+    end
+  end
+  if not result and limit > 0 and backlog >= limit then
+    result = {2, tostring(backlog)}
+  end
+  if not result then
+    if dedupKey then
+      redis.call('SET', dedupKey, id, 'PX', ARGV[2])
+    end
+    stored[#stored + 1] = id
+    stored[#stored + 1] = ARGV[i + 3]
+    if gate == '' then
+      scheduled[#scheduled + 1] = due
+      scheduled[#scheduled + 1] = id
+    else
+      local gk = prefix .. gate
+      if redis.call('HSETNX', gk, 'parallelism', 1) == 1 then
+        redis.call('HSET', gk, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
+        redis.call('SADD', KEYS[5], gate)
+      end
+      redis.call('HINCRBY', gk, 'pending', 1)
+      redis.call('HSET', KEYS[3], id, gate)
+      if tonumber(due) <= now then
+        redis.call('RPUSH', gk .. ':ready', id)
+        touched[gate] = true
+      else
+        scheduled[#scheduled + 1] = due
+        scheduled[#scheduled + 1] = id
+      end
+    end
+    if backlog >= 0 then
+      backlog = backlog + 1
+    end
+    result = {0, id}
+  end
+  out[#out + 1] = result
+end
+if #stored > 0 then
+  redis.call('HSET', KEYS[2], unpack(stored))
+end
+if #scheduled > 0 then
+  redis.call('ZADD', KEYS[1], unpack(scheduled))
+end
+for gate in pairs(touched) do
+  considerRunnable(prefix, KEYS[4], gate, false)
+end
+return out
