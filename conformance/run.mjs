@@ -29,7 +29,7 @@ const sink = http.createServer((req, res) => {
     const d = { method: req.method, path: req.url, headers: req.headers, body, at: Date.now() };
     d.verified = await verify(d);
     deliveries.push(d);
-    const r = respond(d);
+    const r = await respond(d);
     res.writeHead(r.status, r.headers ?? {});
     res.end(r.body ?? "");
   });
@@ -119,6 +119,16 @@ async function rejects(promise, status, what) {
 }
 let seq = 0;
 const path = (name) => `/${name}/${++seq}`;
+// A queue name of this run ([A-Za-z0-9._-]); dropQueue is the cleanup, whether or not the check got that far.
+const runId = Date.now().toString(36);
+const queueName = (name) => `conf.${runId}.${name}-${++seq}`;
+async function dropQueue(name) {
+  try {
+    await client.queue({ queueName: name }).delete();
+  } catch (e) {
+    if (e.status !== 404) throw e;
+  }
+}
 
 async function check(name, fn) {
   try {
@@ -314,6 +324,181 @@ if (devMode) {
     }
   });
 
+  await check("queues.upsert-get-list", async () => {
+    const [a, b] = [queueName("b-second"), queueName("a-first")];
+    const started = Date.now();
+    try {
+      await client.queue({ queueName: a }).upsert({ parallelism: 2 });
+      await client.queue({ queueName: b }).upsert({ parallelism: 1, paused: true });
+      const q = await client.queue({ queueName: a }).get();
+      eq(Object.keys(q).sort(), ["createdAt", "lag", "name", "parallelism", "paused", "updatedAt"], "queue keys");
+      eq([q.name, q.parallelism, q.paused, q.lag], [a, 2, false, 0], "name, parallelism, paused, lag");
+      assert(q.createdAt >= started - 1000 && q.createdAt <= Date.now() + 1000, `createdAt in ms (${q.createdAt})`);
+      assert(q.updatedAt >= q.createdAt, "updatedAt >= createdAt");
+      const all = await client.queue().list();
+      const names = all.map((x) => x.name);
+      eq(names, [...names].sort(), "list sorted by name");
+      eq(all.find((x) => x.name === a), q, "list shows the same queue as get");
+      const qb = all.find((x) => x.name === b);
+      eq([qb?.parallelism, qb?.paused, qb?.lag], [1, true, 0], "the paused queue in the list");
+      await sleep(5);
+      await client.queue({ queueName: a }).upsert({ parallelism: 3, paused: true });
+      const u = await client.queue({ queueName: a }).get();
+      eq([u.parallelism, u.paused, u.createdAt], [3, true, q.createdAt], "upsert updates, createdAt kept");
+      assert(u.updatedAt > q.updatedAt, `updatedAt moves on (${q.updatedAt} -> ${u.updatedAt})`);
+    } finally {
+      await dropQueue(a);
+      await dropQueue(b);
+    }
+  });
+
+  await check("queues.paused-lag-resume-in-order", async () => {
+    const name = queueName("paused");
+    const queue = client.queue({ queueName: name });
+    const p = path("paused");
+    try {
+      await queue.upsert({ parallelism: 1, paused: true });
+      const ids = [];
+      for (const n of ["1", "2", "3"]) {
+        const res = await queue.enqueue({ url: sinkBase + p, body: n, headers: { "content-type": "text/plain" } });
+        eq(Object.keys(res).sort(), ["messageId", "url"], "enqueue response keys");
+        eq(res.url, sinkBase + p, "url");
+        ids.push(res.messageId);
+      }
+      await sleep(1000);
+      eq(at(p).length, 0, "deliveries while paused");
+      const q = await queue.get();
+      eq([q.paused, q.lag], [true, 3], "paused, lag");
+      await queue.resume();
+      const ds = await delivered(p, 3);
+      eq(ds.map((d) => d.body.toString()), ["1", "2", "3"], "bodies in enqueue order");
+      eq(ds.map((d) => d.headers["upstash-message-id"]), ids, "message ids in enqueue order");
+      ds.forEach((d) => eq(d.verified, "ok", "signature"));
+      eq((await queue.get()).paused, false, "resumed");
+      await until(async () => (await queue.get()).lag === 0, "lag 0 once delivered");
+      // pause() on a running queue holds a new message back until resume()
+      await queue.pause();
+      eq((await queue.get()).paused, true, "paused by pause()");
+      await queue.enqueue({ url: sinkBase + p, body: "4" });
+      await sleep(500);
+      eq(at(p).length, 3, "deliveries after pause()");
+      await queue.resume();
+      const [, , , d4] = await delivered(p, 4);
+      eq(d4.body.toString(), "4", "the held message, after resume()");
+      eq(d4.verified, "ok", "signature");
+    } finally {
+      await dropQueue(name);
+    }
+  });
+
+  await check("queues.enqueue-json-auto-creates", async () => {
+    const name = queueName("auto");
+    const queue = client.queue({ queueName: name });
+    const p = path("auto");
+    try {
+      await rejects(queue.get(), 404, "get before the first enqueue");
+      const res = await queue.enqueueJSON({
+        url: sinkBase + p, body: { n: 1 }, delay: 1, retries: 1, headers: { "x-custom": "queued" },
+      });
+      eq(Object.keys(res).sort(), ["messageId", "url"], "response keys");
+      assert(res.messageId.startsWith("msg_"), "messageId");
+      eq(res.url, sinkBase + p, "url");
+      const q = await queue.get();
+      eq([q.name, q.parallelism, q.paused], [name, 1, false], "auto-created with parallelism 1, running");
+      assert((await client.queue().list()).some((x) => x.name === name), "in the list");
+      const m = await client.messages.get(res.messageId);
+      eq(m.queueName, name, "messages.get: queueName");
+      eq(m.maxRetries, 1, "messages.get: maxRetries");
+      eq(m.body, '{"n":1}', "messages.get: body");
+      const [d] = await delivered(p);
+      eq(JSON.parse(d.body.toString()), { n: 1 }, "body");
+      eq(d.headers["content-type"], "application/json", "content-type");
+      eq(d.headers["x-custom"], "queued", "forwarded header");
+      eq(d.headers["upstash-message-id"], res.messageId, "Upstash-Message-Id");
+      eq(d.verified, "ok", "signature");
+    } finally {
+      await dropQueue(name);
+    }
+  });
+
+  // Parallelism 1: the next message starts only once the current one is done, retries included. The sink
+  // answers each delivery after 30 ms and fails the first attempt of message 3 once.
+  await check("queues.fifo-parallelism-1", async () => {
+    const name = queueName("fifo");
+    const queue = client.queue({ queueName: name });
+    const p = path("fifo");
+    const prev = respond;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let failed3 = false;
+    respond = async (d) => {
+      if (d.path !== p) return prev(d);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await sleep(30);
+      inFlight--;
+      if (d.body.toString() === "3" && !failed3) {
+        failed3 = true;
+        return { status: 500 };
+      }
+      return { status: 200 };
+    };
+    try {
+      await queue.upsert({ parallelism: 1 });
+      const sent = [];
+      for (let i = 1; i <= 10; i++) {
+        await queue.enqueue({ url: sinkBase + p, body: String(i), retries: 2, retryDelay: "100" });
+        sent.push(String(i));
+      }
+      const ds = await delivered(p, 11);
+      eq(ds.map((d) => d.body.toString()), ["1", "2", "3", ...sent.slice(2)], "delivery order (3 retried in place)");
+      eq(ds.filter((d) => d.body.toString() === "3").map((d) => d.headers["upstash-retried"]), ["0", "1"],
+        "Upstash-Retried of message 3");
+      eq(maxInFlight, 1, "deliveries in flight at once");
+      ds.forEach((d) => eq(d.verified, "ok", "signature"));
+      await sleep(100);
+      eq(at(p).length, 11, "no extra deliveries");
+    } finally {
+      respond = prev;
+      await dropQueue(name);
+    }
+  });
+
+  await check("queues.delete", async () => {
+    const name = queueName("gone");
+    const queue = client.queue({ queueName: name });
+    try {
+      await queue.upsert({ parallelism: 1 });
+      assert((await client.queue().list()).some((x) => x.name === name), "listed before delete");
+      await queue.delete();
+      assert(!(await client.queue().list()).some((x) => x.name === name), "not listed after delete");
+      await rejects(queue.get(), 404, "get after delete");
+      await rejects(queue.delete(), 404, "delete twice");
+      await rejects(queue.pause(), 404, "pause an unknown queue");
+      await rejects(queue.resume(), 404, "resume an unknown queue");
+    } finally {
+      await dropQueue(name);
+    }
+  });
+
+  await check("queues.invalid-name-400", async () => {
+    const e = await rejects(client.queue({ queueName: "bad name!" }).upsert({ parallelism: 1 }), 400,
+      "upsert with an invalid name");
+    assert(/invalid queue name/.test(e.message), `message: ${e.message}`);
+    await rejects(client.queue({ queueName: "bad*name" }).enqueue({ url: sinkBase + "/never", body: "x" }), 400,
+      "enqueue to an invalid name");
+    assert(!(await client.queue().list()).some((x) => /bad/.test(x.name)), "nothing created");
+  });
+
+  await check("queues.parallelism-above-max-412", async () => {
+    const name = queueName("wide");
+    try {
+      await rejects(client.queue({ queueName: name }).upsert({ parallelism: 1001 }), 412, "parallelism 1001 (max 1000)");
+      await rejects(client.queue({ queueName: name }).get(), 404, "not created");
+    } finally {
+      await dropQueue(name);
+    }
+  });
+
   await check("errors.bad-token-401", async () => {
     const bad = new Client({ baseUrl, token: "not-the-token", retry: false });
     await rejects(bad.publish({ url: sinkBase + "/never", body: "x" }), 401, "publish with a bad token");
@@ -361,8 +546,8 @@ if (devMode) {
 
   // Surfaces of the official client that Courier does not offer yet: listed, never silently absent.
   for (const name of [
-    "publish.url-group", "enqueue", "batch", "batchJSON", "logs", "dlq.retry", "dlq.filters",
-    "schedules", "url-groups", "queues", "flow-control", "callbacks",
+    "publish.url-group", "batch", "batchJSON", "logs", "dlq.retry", "dlq.filters",
+    "schedules", "url-groups", "flow-control", "callbacks",
   ]) {
     pending(name);
   }

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -35,6 +37,9 @@ public final class Sink implements AutoCloseable {
 
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  /** Requests received and not yet answered (attempts in flight, as the destination sees them), and their peak. */
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger peakOpen = new AtomicInteger();
   private volatile Function<Received, Reply> responder = r -> Reply.ok();
 
   private Sink(HttpServer server) {
@@ -52,8 +57,18 @@ public final class Sink implements AutoCloseable {
       Received r = new Received(req.method().name(), req.uri(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()),
           body.getBytes(), System.currentTimeMillis());
       holder[0].received.add(r);
+      Sink sink = holder[0];
+      sink.peakOpen.accumulateAndGet(sink.open.incrementAndGet(), Math::max);
+      AtomicBoolean closed = new AtomicBoolean();
+      Runnable close = () -> {
+        if (closed.compareAndSet(false, true)) {
+          sink.open.decrementAndGet();
+        }
+      };
+      req.response().closeHandler(v -> close.run());
       Reply reply = holder[0].responder.apply(r);
       Runnable answer = () -> {
+        close.run();
         var resp = req.response().setStatusCode(reply.status());
         reply.headers().forEach(resp::putHeader);
         resp.end(Buffer.buffer(reply.body()));
@@ -79,6 +94,11 @@ public final class Sink implements AutoCloseable {
 
   public String url(String path) {
     return "http://127.0.0.1:" + server.actualPort() + path;
+  }
+
+  /** The most requests this sink held unanswered at once. */
+  public int peakOpen() {
+    return peakOpen.get();
   }
 
   public List<Received> received() {

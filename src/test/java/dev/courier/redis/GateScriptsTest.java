@@ -1,0 +1,261 @@
+package dev.courier.redis;
+
+import static dev.courier.support.TestNode.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.courier.dispatch.Delivery;
+import dev.courier.dispatch.LeaseTokens;
+import dev.courier.ingest.IngestService;
+import dev.courier.model.MessageCodec;
+import dev.courier.model.StoredMessage;
+import dev.courier.support.TestRedis;
+import dev.courier.wheel.DelayWheel;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The gate rules of storage layout 3 (design.md §3a), script by script on a real Redis: permits taken in
+ * the claim and given back exactly once by every outcome, FIFO through retries and reaps, paused and full
+ * gates out of the claim's sight, round-robin between gates.
+ */
+@ExtendWith(VertxExtension.class)
+class GateScriptsTest {
+  private static final String A = "q:a";
+  private static final String B = "q:b";
+  private RedisConnector redis;
+  private ScriptRunner scripts;
+  private Keys keys;
+  private DelayWheel wheel;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    redis = new RedisConnector(vertx, TestRedis.url());
+    scripts = new ScriptRunner(redis);
+    keys = new Keys("gate" + UUID.randomUUID().toString().substring(0, 8), 1);
+    wheel = new DelayWheel(scripts, keys, 1_000, new LeaseTokens("node-a"));
+    get(scripts.loadAll());
+  }
+
+  @AfterEach
+  void tearDown() {
+    get(redis.close());
+  }
+
+  private void store(String gate, String id, long due) {
+    StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
+        Buffer.buffer("b"), gate == null ? null : gate.substring(2));
+    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L, keys.gatePrefix(0),
+        System.currentTimeMillis(), id, due, "", MessageCodec.encode(m), gate == null ? "" : gate));
+    assertEquals(0L, get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0), args)).get(0).get(0)
+        .toLong());
+  }
+
+  private void configure(String gate, String parallelism, String paused) {
+    assertEquals(1L, get(scripts.run(LuaScript.CONFIGURE_GATE, List.of(keys.gates(0), keys.runnable(0)),
+        List.of(keys.gatePrefix(0), gate, parallelism, paused, System.currentTimeMillis(), "1"))).toLong());
+  }
+
+  private List<String> claim(int max) {
+    long now = System.currentTimeMillis();
+    return get(wheel.claim(0, max, now)).stream().map(Delivery::id).toList();
+  }
+
+  private List<Delivery> claimDeliveries(int max) {
+    long now = System.currentTimeMillis();
+    return get(wheel.claim(0, max, now));
+  }
+
+  private Response cmd(Request r) {
+    return get(redis.send(r));
+  }
+
+  private long ack(Delivery d) {
+    Response r = get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0), List.of(keys.gatePrefix(0), d.id(),
+        d.leaseToken())));
+    return r.get(0).toLong();
+  }
+
+  private long retry(Delivery d, long dueAt) {
+    return get(scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(0),
+        List.of(d.id(), d.leaseToken(), dueAt, d.retried() + 1L, keys.gatePrefix(0)))).toLong();
+  }
+
+  private long cancel(String id) {
+    return get(scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(0), List.of(id, keys.gatePrefix(0)))).toLong();
+  }
+
+  private long active(String gate) {
+    return cmd(Request.cmd(Command.SCARD).arg(keys.gateActive(0, gate))).toLong();
+  }
+
+  private boolean runnable(String gate) {
+    return cmd(Request.cmd(Command.ZSCORE).arg(keys.runnable(0)).arg(gate)) != null;
+  }
+
+  @Test
+  void parallelismOneIsFifoAndTheNextStartsOnlyAfterTheOutcome() {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 3; i++) {
+      store(A, "m" + i, now);
+    }
+    List<Delivery> first = claimDeliveries(10);
+    assertEquals(List.of("m0"), first.stream().map(Delivery::id).toList(), "a new queue has parallelism 1");
+    assertEquals(List.of(), claim(10), "nothing more while m0 is in flight");
+    assertFalse(runnable(A), "a full gate is not in the runnable set");
+    assertEquals(1L, ack(first.get(0)));
+    assertEquals(0, active(A), "the ack gave the permit back");
+    assertEquals(List.of("m1"), claim(10));
+  }
+
+  @Test
+  void aMessageWaitingForItsRetryKeepsThePermitSoTheQueueStaysInOrder() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    Delivery d = claimDeliveries(10).get(0);
+    assertEquals(1L, retry(d, now - 1), "the retry is due at once");
+    assertEquals(1, active(A), "the retry kept the permit");
+    List<Delivery> again = claimDeliveries(10);
+    assertEquals(List.of("m0"), again.stream().map(Delivery::id).toList(), "the retry, not m1");
+    assertEquals(1, again.get(0).retried());
+    assertEquals(1L, ack(again.get(0)));
+    assertEquals(List.of("m1"), claim(10));
+  }
+
+  @Test
+  void aReapedMessageGoesBackToTheHeadAndItsPermitComesBack() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    Delivery lost = claimDeliveries(10).get(0);
+    assertEquals(1, get(wheel.reap(0, now + 60_000, 100)), "its node died: the lease expired");
+    assertEquals(0, active(A));
+    List<Delivery> next = claimDeliveries(10);
+    assertEquals(List.of("m0"), next.stream().map(Delivery::id).toList(), "back at the head, not the tail");
+    assertEquals(1, next.get(0).retried(), "the lost attempt counts");
+    assertEquals(0L, ack(lost), "the dead node's late ack is fenced out");
+    assertEquals(1, active(A), "and did not release the new holder's permit");
+  }
+
+  @Test
+  void everyOutcomeReleasesThePermitExactlyOnce() {
+    long now = System.currentTimeMillis();
+    configure(A, "2", "");
+    for (String id : List.of("ok", "dead", "cancelled", "w1", "w2")) {
+      store(A, id, now);
+    }
+    List<Delivery> two = claimDeliveries(10);
+    assertEquals(List.of("ok", "dead"), two.stream().map(Delivery::id).toList());
+    assertEquals(1L, ack(two.get(0)));
+    assertEquals(0L, ack(two.get(0)), "a repeated ack changes nothing");
+    assertEquals(1, active(A));
+    Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(0, "1-0"), List.of("dead",
+        two.get(1).leaseToken(), "1-0", now, 3L, now - 1000, keys.deadLetterPrefix(0), keys.gatePrefix(0))));
+    assertEquals(1L, moved.toLong() & 1, "dead-lettered");
+    assertEquals(0, active(A));
+    List<Delivery> next = claimDeliveries(10);
+    assertEquals(List.of("cancelled", "w1"), next.stream().map(Delivery::id).toList());
+    assertEquals(1L, cancel("cancelled"));
+    assertEquals(2, active(A), "an attempt in flight keeps its permit until its outcome");
+    assertEquals(0L, ack(next.get(0)), "the cancelled message's outcome writes nothing ...");
+    assertEquals(1, active(A), "... but gives the permit back");
+    assertEquals(List.of("w2"), claim(10));
+    assertEquals(2, cmd(Request.cmd(Command.HLEN).arg(keys.gated(0))).toInteger(), "w1 and w2 are still in the queue");
+  }
+
+  @Test
+  void cancellingAWaitingMessageTakesItOutOfTheQueue() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    store(A, "m2", now + 60_000); // delayed: on the wheel, not yet in the queue
+    assertEquals(1L, cancel("m1"));
+    assertEquals(1L, cancel("m2"));
+    Delivery d = claimDeliveries(10).get(0);
+    assertEquals("m0", d.id());
+    assertEquals(1L, ack(d));
+    assertEquals(List.of(), claim(10), "m1 and m2 are gone");
+    assertEquals("0", cmd(Request.cmd(Command.HGET).arg(keys.gate(0, A)).arg("pending")).toString(),
+        "nothing pending is left counted");
+    assertEquals(0, cmd(Request.cmd(Command.HLEN).arg(keys.gated(0))).toInteger());
+  }
+
+  @Test
+  void aPausedGateIsInNoSetTheClaimReadsAndResumesFromTheOldest() {
+    long now = System.currentTimeMillis();
+    configure(A, "", "1");
+    for (int i = 0; i < 5; i++) {
+      store(A, "m" + i, now);
+    }
+    assertFalse(runnable(A));
+    assertEquals(List.of(), claim(10));
+    assertEquals(0L, get(wheel.dueCount(0, now + 10)), "a paused queue is not even counted");
+    configure(A, "3", "0");
+    assertEquals(List.of("m0", "m1", "m2"), claim(10), "resumed, from the oldest, up to its parallelism");
+  }
+
+  @Test
+  void delayedQueuedMessagesJoinTheQueueWhenTheyFallDue() {
+    long now = System.currentTimeMillis();
+    store(A, "late", now + 200);
+    store(A, "now", now);
+    assertEquals(List.of("now"), claim(10));
+    List<Delivery> later = get(wheel.claim(0, 10, now + 300, now + 300));
+    assertEquals(List.of(), later, "due, but m 'now' holds the only permit: it joined the queue");
+    assertEquals(1, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, A))).toInteger());
+  }
+
+  @Test
+  void theClaimVisitsGatesRoundRobinSoABigQueueStarvesNobody() {
+    long now = System.currentTimeMillis();
+    configure(A, "100", "");
+    for (int i = 0; i < 50; i++) {
+      store(A, "a" + i, now);
+    }
+    store(B, "b0", now);
+    List<String> claimed = claim(4);
+    assertTrue(claimed.contains("b0"), "the one-message queue is served within the first round: " + claimed);
+  }
+
+  @Test
+  void deletingAQueueDropsItsWaitingMessagesAtOnceAndTheRestAsTheyMove() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    store(A, "m2", now + 100);
+    Delivery inFlight = claimDeliveries(10).get(0);
+    Response dropped = get(scripts.run(LuaScript.DELETE_GATE, List.of(keys.gates(0), keys.runnable(0),
+        keys.messages(0), keys.retried(0), keys.gated(0)), List.of(keys.gatePrefix(0), A)));
+    assertEquals(1L, dropped.toLong(), "m1 was waiting its turn");
+    assertFalse(cmd(Request.cmd(Command.HEXISTS).arg(keys.messages(0)).arg("m1")).toBoolean());
+    assertEquals(1L, ack(inFlight), "the attempt in flight completes");
+    assertEquals(List.of(), get(wheel.claim(0, 10, now + 200, now + 200)).stream().map(Delivery::id).toList(),
+        "m2 fell due after its queue was deleted: dropped");
+    assertEquals(0, cmd(Request.cmd(Command.HLEN).arg(keys.messages(0))).toInteger());
+    assertEquals(0, cmd(Request.cmd(Command.HLEN).arg(keys.gated(0))).toInteger());
+    assertEquals(0, cmd(Request.cmd(Command.EXISTS).arg(keys.gates(0))).toInteger());
+  }
+
+  @Test
+  void ungatedMessagesAreClaimedAsBeforeBesideGatedOnes() {
+    long now = System.currentTimeMillis();
+    store(null, "plain", now);
+    store(A, "q0", now);
+    store(A, "q1", now);
+    List<String> claimed = claim(10);
+    assertEquals(List.of("plain", "q0"), claimed);
+  }
+}
