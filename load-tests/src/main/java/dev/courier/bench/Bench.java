@@ -28,13 +28,13 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs, "queues" and "fifo" the queue scenarios of {@link QueueBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
   private static final byte[] BODY = body200();
-  private static final int SECONDS = Integer.getInteger("bench.seconds", 15);
-  private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 128);
+  static final int SECONDS = Integer.getInteger("bench.seconds", 15);
+  static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 128);
   private static final int PENDING = Integer.getInteger("bench.pending", 1_000_000);
   private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 30);
   /** Publishing at the latency runs' rate before their measured part, in the same run. */
@@ -43,13 +43,15 @@ public final class Bench {
   /** Target 3's alternating pairs of rounds (health, then publish), each SECONDS / 3 long. */
   private static final int PUBLISH_ROUNDS = Integer.getInteger("bench.publishRounds", 3);
 
-  private final Vertx vertx;
+  final Vertx vertx;
   private final HttpClient client;
-  private final BenchSink sink = new BenchSink();
+  final BenchSink sink = new BenchSink();
   private final List<String> report = new ArrayList<>();
   private int sinkPort;
-  private CourierProcess courier;
+  CourierProcess courier;
   private long seq;
+  /** Target 1's best window: the plain end-to-end rate the queue scenarios are set against. */
+  private double plainBest;
   private long retryAfterMissing;
 
   private Bench() {
@@ -128,11 +130,17 @@ public final class Bench {
     drain(60_000);
 
     double sustained = 0;
-    if (ONLY.contains("1") || ONLY.contains("2")) {
+    if (ONLY.contains("1") || ONLY.contains("2") || ONLY.contains("queues")) {
       sustained = throughput(ceiling);
     }
     if (ONLY.contains("2")) {
       latency(sustained);
+    }
+    if (ONLY.contains("queues")) {
+      new QueueBench(this).queues(plainBest, sustained);
+    }
+    if (ONLY.contains("fifo")) {
+      new QueueBench(this).fifo();
     }
     if (ONLY.contains("3")) {
       publishPath();
@@ -192,6 +200,7 @@ public final class Bench {
         String.join(", ", windows), rate, rate / ceiling);
     verdict("1. end-to-end delivered (best window)", best, ceiling, 0.40, "msg/s");
     line("1. lost / duplicated", "%d / %d  %s", lost, sink.duplicates(), lost == 0 && sink.duplicates() == 0 ? "PASS" : "FAIL");
+    plainBest = best;
     return rate;
   }
 
@@ -524,6 +533,26 @@ public final class Bench {
         .putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON);
   }
 
+  /** An immediate message to {@code uri} (a publish or an enqueue path) with the bench's headers, as target 1's. */
+  Future<Integer> immediate(String uri) {
+    RequestOptions options = courierRequest(HttpMethod.POST, uri);
+    return post(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON)
+        .putHeader(X_SEQ, Long.toString(seq++)).putHeader(X_SENT_AT, Long.toString(System.currentTimeMillis())));
+  }
+
+  /** A JSON request to the API ({@code POST /v2/queues}). */
+  Future<Integer> postJson(String uri, String json) {
+    RequestOptions options = courierRequest(HttpMethod.POST, uri);
+    return client.request(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON))
+        .compose(req -> req.send(json))
+        .compose(resp -> resp.end().map(v -> resp.statusCode()));
+  }
+
+  /** The sink as a destination. */
+  String sinkUrl() {
+    return "http://127.0.0.1:" + sinkPort + "/sink";
+  }
+
   private Future<Integer> post(RequestOptions options) {
     return client.request(options)
         .compose(req -> req.send(Buffer.buffer(BODY)))
@@ -539,7 +568,7 @@ public final class Bench {
   // ----- helpers -----------------------------------------------------------------------------------
 
   /** Waits until deliveries stop arriving (the backlog drained). */
-  private void drain(long maxMs) throws InterruptedException {
+  void drain(long maxMs) throws InterruptedException {
     long deadline = System.currentTimeMillis() + maxMs;
     long last = -1;
     while (System.currentTimeMillis() < deadline) {
@@ -552,13 +581,13 @@ public final class Bench {
     }
   }
 
-  private void verdict(String what, double value, double baseline, double minRatio, String unit) {
+  void verdict(String what, double value, double baseline, double minRatio, String unit) {
     double ratio = value / baseline;
     line(what, "%.0f %s = %.2f × baseline %.0f  %s (target >= %.2f)", value, unit, ratio, baseline,
         ratio >= minRatio ? "PASS" : "FAIL", minRatio);
   }
 
-  private void line(String what, String format, Object... args) {
+  void line(String what, String format, Object... args) {
     String l = String.format(Locale.ROOT, "%-52s %s", what, String.format(Locale.ROOT, format, args));
     System.out.println(l);
     report.add(l);
@@ -572,7 +601,7 @@ public final class Bench {
     return sb.append("\"}").toString().getBytes();
   }
 
-  private static <T> T await(Future<T> f) throws Exception {
+  static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.MINUTES);
   }
 }

@@ -2,14 +2,27 @@ package dev.courier.bench;
 
 import java.util.Arrays;
 
-/** Millisecond latencies, exact up to 60 s (one counter per ms): p50/p99/max without sampling. */
+/**
+ * Millisecond latencies, exact up to 60 s (one counter per ms): p50/p99/max without sampling. Any other
+ * unit with {@link #Histogram(int)} (the FIFO gaps are in µs).
+ */
 final class Histogram {
-  private static final int MAX = 60_000;
-  private long[] counts = new long[MAX + 1];
+  private final int max;
+  private long[] counts;
   private long total;
 
+  Histogram() {
+    this(60_000);
+  }
+
+  /** Exact for values 0 … {@code max}; larger ones count as {@code max}. */
+  Histogram(int max) {
+    this.max = max;
+    counts = new long[max + 1];
+  }
+
   void add(long ms) {
-    counts[(int) Math.min(MAX, Math.max(0, ms))]++;
+    counts[(int) Math.min(max, Math.max(0, ms))]++;
     total++;
   }
 
@@ -19,7 +32,7 @@ final class Histogram {
   }
 
   Histogram copy() {
-    Histogram h = new Histogram();
+    Histogram h = new Histogram(max);
     h.counts = counts.clone();
     h.total = total;
     return h;
@@ -35,12 +48,12 @@ final class Histogram {
     }
     long rank = (long) Math.ceil(p / 100.0 * total);
     long seen = 0;
-    for (int i = 0; i <= MAX; i++) {
+    for (int i = 0; i <= max; i++) {
       seen += counts[i];
       if (seen >= rank) {
         return i;
       }
     }
-    return MAX;
+    return max;
   }
 }

@@ -55,6 +55,43 @@ final class Load {
     });
   }
 
+  /**
+   * Sends requests 0 … {@code total - 1}, at most {@code concurrency} at a time, each answered one
+   * followed by the next. With a concurrency of 1 the server accepts them in the order of their numbers.
+   */
+  static Future<Result> count(Vertx vertx, int concurrency, long total, LongFunction<Future<Integer>> send) {
+    Promise<Result> done = Promise.promise();
+    long start = System.currentTimeMillis();
+    AtomicLong seq = new AtomicLong();
+    AtomicLong ok = new AtomicLong();
+    AtomicLong rejected = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    AtomicLong live = new AtomicLong(concurrency);
+    vertx.runOnContext(v -> {
+      for (int i = 0; i < concurrency; i++) {
+        next(total, seq, ok, rejected, failed, send, () -> {
+          if (live.decrementAndGet() == 0) {
+            done.complete(new Result(ok.get(), rejected.get(), failed.get(), System.currentTimeMillis() - start));
+          }
+        });
+      }
+    });
+    return done.future();
+  }
+
+  private static void next(long total, AtomicLong seq, AtomicLong ok, AtomicLong rejected, AtomicLong failed,
+      LongFunction<Future<Integer>> send, Runnable finished) {
+    long n = seq.getAndIncrement();
+    if (n >= total) {
+      finished.run();
+      return;
+    }
+    send.apply(n).onComplete(ar -> {
+      count(ar.succeeded() ? ar.result() : -1, ok, rejected, failed);
+      next(total, seq, ok, rejected, failed, send, finished);
+    });
+  }
+
   private static void count(int status, AtomicLong ok, AtomicLong rejected, AtomicLong failed) {
     if (status >= 200 && status < 300) {
       ok.incrementAndGet();
