@@ -14,6 +14,7 @@ import dev.courier.dispatch.LeaseTokens;
 import dev.courier.bus.LocalCodec;
 import dev.courier.model.Ids;
 import dev.courier.redis.Keys;
+import dev.courier.redis.Layout2Migration;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.signing.KeyRefreshVerticle;
@@ -133,17 +134,10 @@ public final class Courier {
         });
   }
 
-  /**
-   * Storage layout 2 to 3. Every key layout 2 wrote means the same in layout 3: its messages are ungated,
-   * stored in the shard of their id's hash (how layout 3 finds an id without a shard in it), in the
-   * message codec's version 2 (which layout 3 reads); its dead letters are looked for in every shard. So
-   * the migration is the record alone: idempotent, and it moves no message, so it can neither lose nor
-   * duplicate one. Every layout-2 node must be stopped first (docs/api-decisions.md): one still running
-   * would deliver queued messages past their gates and could not read their stored form.
-   */
+  /** Storage layout 2 to 3: see {@link Layout2Migration} (every layout-2 node must be stopped first). */
   private static Future<Void> migrateFromLayout2(RedisConnector redis, Keys keys) {
-    LOG.info("migrating the Redis data from storage layout 2 to {}: only the record changes", Keys.LAYOUT);
-    return redis.send(Request.cmd(Command.SET).arg(keys.shardCount()).arg(keys.deploymentTag())).mapEmpty();
+    return new Layout2Migration(redis, keys).run().onSuccess(moved -> LOG.info("migrated the Redis data from"
+        + " storage layout 2 to {} ({} dedup keys moved to the shard of their scope)", Keys.LAYOUT, moved)).mapEmpty();
   }
 
   /**

@@ -109,8 +109,10 @@ public final class PublishRequest {
     }
     List<String> labels = labels(opts.get("upstash-label"));
     String dedupHash = dedupHash(url, forwarded, body, opts);
-    // The routing key is the queue, so that a queue is whole in one shard; else any shard will do.
+    // The routing key: the queue, so that a queue is whole in one shard; else the dedup scope, so that two
+    // publishes with one deduplication id meet in one shard's store script; else any shard will do.
     int shard = queueName != null ? keys.shardOfRoutingKey(queueName)
+        : dedupHash != null ? keys.shardOfRoutingKey(dedupHash)
         : keys.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys.shards());
     return new NewMessage(Keys.messageId(shard), url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr,
         timeoutMs, now, due, callerIp, labels, dedupHash, queueName);

@@ -12,10 +12,15 @@ import java.util.Set;
 /**
  * The filter of a bulk cancel (qstash-api.md §6): values of one filter are ORed, filters are ANDed;
  * unknown parameters are rejected. Filters on features a message cannot have yet (URL groups,
- * schedules, queues, flow control) match no message.
+ * schedules, flow control) match no message.
  */
 public record MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
-    List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing) {
+    List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames) {
+
+  public MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
+      List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing) {
+    this(urls, labels, hosts, paths, callerIps, fromDate, toDate, matchesNothing, List.of());
+  }
 
   private static final Set<String> ALLOWED = Set.of("url", "label", "host", "path", "callerIp", "callerIP", "fromDate",
       "toDate", "topicName", "urlGroup", "scheduleId", "queueName", "flowControlKey", "api", "count", "cursor",
@@ -28,13 +33,12 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
       }
     }
     boolean nothing = !params.getAll("topicName").isEmpty() || !params.getAll("urlGroup").isEmpty()
-        || !params.getAll("scheduleId").isEmpty() || !params.getAll("queueName").isEmpty()
-        || !params.getAll("flowControlKey").isEmpty();
+        || !params.getAll("scheduleId").isEmpty() || !params.getAll("flowControlKey").isEmpty();
     List<String> ips = new ArrayList<>(params.getAll("callerIp"));
     ips.addAll(params.getAll("callerIP"));
     return new MessageFilter(params.getAll("url"), commaSplit(params.getAll("label")), params.getAll("host"),
         params.getAll("path"), ips, date(params.get("fromDate"), "fromDate"), date(params.get("toDate"), "toDate"),
-        nothing);
+        nothing, params.getAll("queueName"));
   }
 
   private static List<String> commaSplit(List<String> values) {
@@ -61,6 +65,9 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
   }
 
   public boolean matches(StoredMessage m) {
+    if (!queueNames.isEmpty() && !queueNames.contains(m.queueName())) {
+      return false;
+    }
     return matches(m.url(), String.join(",", m.labels()), m.callerIp(), m.createdAt());
   }
 

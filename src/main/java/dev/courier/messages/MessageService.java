@@ -61,7 +61,7 @@ public final class MessageService {
 
   /**
    * Cancels pending and in-flight messages matching {@code filter}, at most {@code limit} of them.
-   * Scans every shard's wheel and lease set page by page: an admin operation, off the hot path.
+   * Scans every shard's wheel, lease set and queues page by page: an admin operation, off the hot path.
    */
   public Future<Integer> cancel(MessageFilter filter, int limit) {
     int[] cancelled = {0};
@@ -69,9 +69,35 @@ public final class MessageService {
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
       chain = chain.compose(v -> scan(keys.due(shard), "0", shard, filter, limit, cancelled))
-          .compose(v -> scan(keys.lease(shard), "0", shard, filter, limit, cancelled));
+          .compose(v -> scan(keys.lease(shard), "0", shard, filter, limit, cancelled))
+          .compose(v -> scripts.redis().send(Request.cmd(Command.SMEMBERS).arg(keys.gates(shard))))
+          .compose(gates -> {
+            Future<Void> lists = Future.succeededFuture();
+            for (Response gate : gates) {
+              String ready = keys.gateReady(shard, gate.toString());
+              lists = lists.compose(v -> scanList(ready, 0, shard, filter, limit, cancelled));
+            }
+            return lists;
+          });
     }
     return chain.map(v -> cancelled[0]);
+  }
+
+  /** A queue's ready list, a page at a time; what is cancelled leaves the list, so the next page starts earlier. */
+  private Future<Void> scanList(String list, long start, int shard, MessageFilter filter, int limit,
+      int[] cancelled) {
+    if (cancelled[0] >= limit) {
+      return Future.succeededFuture();
+    }
+    return scripts.redis().send(Request.cmd(Command.LRANGE).arg(list).arg(start).arg(start + SCAN_PAGE - 1))
+        .compose(page -> {
+          List<String> ids = new ArrayList<>();
+          page.forEach(id -> ids.add(id.toString()));
+          int before = cancelled[0];
+          return cancelMatching(ids, shard, filter, limit, cancelled).compose(v -> ids.size() < SCAN_PAGE
+              ? Future.succeededFuture()
+              : scanList(list, start + SCAN_PAGE - (cancelled[0] - before), shard, filter, limit, cancelled));
+        });
   }
 
   private Future<Void> scan(String set, String cursor, int shard, MessageFilter filter, int limit, int[] cancelled) {

@@ -229,6 +229,28 @@ class QueueApiTest {
 
   @ParameterizedTest
   @ValueSource(ints = {1, 4})
+  void aBulkCancelByQueueNameEmptiesThatQueueOnly(int shards) throws Exception {
+    start(shards, Map.of());
+    post("/v2/queues", "{\"queueName\":\"gone\",\"paused\":true}");
+    post("/v2/queues", "{\"queueName\":\"kept\",\"paused\":true}");
+    for (int i = 0; i < 3; i++) {
+      enqueue("gone", "/g" + i, Map.of());
+    }
+    enqueue("gone", "/later", Map.of("Upstash-Delay", "1h"));
+    String kept = enqueue("kept", "/k", Map.of());
+    String plain = node.publish(sink.url("/plain"), Map.of("Upstash-Delay", "1h"), "p".getBytes())
+        .getString("messageId");
+    HttpResponse<byte[]> r = node.send("DELETE", "/v2/messages?queueName=gone", Map.of(), null);
+    assertEquals(200, r.statusCode(), text(r));
+    assertEquals(4, new JsonObject(Buffer.buffer(r.body())).getInteger("cancelled"), "waiting and delayed ones");
+    assertEquals(0L, node.getJson("/v2/queues/gone").getLong("lag"));
+    assertEquals(1L, node.getJson("/v2/queues/kept").getLong("lag"));
+    assertEquals(200, node.send("GET", "/v2/messages/" + kept, Map.of(), null).statusCode());
+    assertEquals(200, node.send("GET", "/v2/messages/" + plain, Map.of(), null).statusCode());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 4})
   void parallelismBoundsTheAttemptsInFlight(int shards) throws Exception {
     start(shards, Map.of());
     post("/v2/queues", "{\"queueName\":\"p3\",\"parallelism\":3}");

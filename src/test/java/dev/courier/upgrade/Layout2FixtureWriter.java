@@ -40,6 +40,12 @@ class Layout2FixtureWriter {
           "Upstash-Forward-X-Kept", "yes", "Content-Type", "text/plain"), "pending body".getBytes()).getString("messageId"));
       ids.put("dedup", node.publish(sink.url("/dedup"), Map.of("Upstash-Delay", "30d",
           "Upstash-Deduplication-Id", "up-1"), "d".getBytes()).getString("messageId"));
+      // More dedup ids: layout 2 kept each dedup key in the shard of its message's random id, which layout 3
+      // moves to the shard of the dedup scope (with 4 shards, most of these are in another one).
+      for (int d = 2; d <= 6; d++) {
+        ids.put("dedup" + d, node.publish(sink.url("/dedup"), Map.of("Upstash-Delay", "30d",
+            "Upstash-Deduplication-Id", "up-" + d), "d".getBytes()).getString("messageId"));
+      }
       ids.put("due", node.publish(sink.url("/due"), Map.of("Upstash-Delay", "20s"), "due body".getBytes())
           .getString("messageId"));
       ids.put("retry", node.publish(sink.url("/fail/retry"), Map.of("Upstash-Retries", "3",
