@@ -130,14 +130,14 @@ public final class Bench {
     drain(60_000);
 
     double sustained = 0;
-    if (ONLY.contains("1") || ONLY.contains("2") || ONLY.contains("queues")) {
+    if (ONLY.contains("1") || ONLY.contains("2")) {
       sustained = throughput(ceiling);
     }
     if (ONLY.contains("2")) {
       latency(sustained);
     }
     if (ONLY.contains("queues")) {
-      new QueueBench(this).queues(plainBest, sustained);
+      new QueueBench(this).queues(plainBest);
     }
     if (ONLY.contains("fifo")) {
       new QueueBench(this).fifo();
