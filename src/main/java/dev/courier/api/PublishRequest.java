@@ -89,6 +89,7 @@ public final class PublishRequest {
     }
     Options opts = new Options(headers);
     String url = destinationUrl(destination, opts.query(rawQuery));
+    refuseUnbuilt(opts);
 
     String method = opts.get("upstash-method");
     method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
@@ -116,6 +117,39 @@ public final class PublishRequest {
         : keys.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys.shards());
     return new NewMessage(Keys.messageId(shard), url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr,
         timeoutMs, now, due, callerIp, labels, dedupHash, queueName);
+  }
+
+  /**
+   * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
+   * application believe it is protected (a failure callback, a flow-control limit, redaction) when it is
+   * not: such a publish is refused, naming the option, and nothing is stored.
+   */
+  private static final Map<String, String> UNBUILT = Map.of(
+      "upstash-callback", "Upstash-Callback",
+      "upstash-failure-callback", "Upstash-Failure-Callback",
+      "upstash-flow-control-key", "Upstash-Flow-Control-Key",
+      "upstash-flow-control-value", "Upstash-Flow-Control-Value",
+      "upstash-redact-fields", "Upstash-Redact-Fields",
+      "upstash-cron", "Upstash-Cron",
+      "upstash-schedule-id", "Upstash-Schedule-Id");
+  private static final List<String> UNBUILT_PREFIXES = List.of("upstash-callback-", "upstash-failure-callback-");
+
+  private static void refuseUnbuilt(Options opts) {
+    for (String name : opts.names()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      String known = UNBUILT.get(lower);
+      if (known == null && UNBUILT_PREFIXES.stream().anyMatch(lower::startsWith)) {
+        known = name;
+      }
+      if (known != null) {
+        throw ApiException.badRequest(known + " is not supported by this version of Courier; the message was not"
+            + " stored (docs/compatibility.md)");
+      }
+      if (lower.equals("upstash-queue-name")) {
+        throw ApiException.badRequest("Upstash-Queue-Name is for schedules; to enqueue, POST to"
+            + " /v2/enqueue/{queue}/{destination}; the message was not stored");
+      }
+    }
   }
 
   /** What a queue may be called (qstash-api.md §13). */
@@ -388,6 +422,13 @@ public final class PublishRequest {
     String get(String name) {
       String v = headers.get(name);
       return v != null ? v : queryOptions.get(name);
+    }
+
+    /** Every option name given, as a header (any case) or a query parameter (lower case). */
+    List<String> names() {
+      List<String> names = new ArrayList<>(headers.names());
+      names.addAll(queryOptions.keySet());
+      return names;
     }
 
     private static String decode(String s) {

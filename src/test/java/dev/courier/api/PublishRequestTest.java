@@ -95,6 +95,23 @@ class PublishRequestTest {
    * rather than stored to fail (or split the header) at every delivery. The same for a header's value.
    */
   @Test
+  void documentedOptionsNotBuiltYetAreRefusedByNameNotIgnored() {
+    for (String header : List.of("Upstash-Callback", "Upstash-Failure-Callback", "Upstash-Callback-Retries",
+        "Upstash-Failure-Callback-Forward-X", "Upstash-Flow-Control-Key", "Upstash-Flow-Control-Value",
+        "Upstash-Redact-Fields", "Upstash-Cron", "Upstash-Schedule-Id", "upstash-callback")) {
+      ApiException e = assertThrows(ApiException.class, () -> parse(URL, null, headers(header, "https://x.io/cb"), "b"),
+          header);
+      assertEquals(400, e.status());
+      assertTrue(e.getMessage().toLowerCase().startsWith(header.toLowerCase() + " is not supported"), e.getMessage());
+    }
+    ApiException q = assertThrows(ApiException.class,
+        () -> parse(URL, "upstash-callback=https%3A%2F%2Fx.io", headers(), "b"), "webhook mode too");
+    assertTrue(q.getMessage().startsWith("Upstash-Callback is not supported"), q.getMessage());
+    ApiException queue = assertThrows(ApiException.class, () -> parse(URL, null, headers("Upstash-Queue-Name", "q"), "b"));
+    assertTrue(queue.getMessage().contains("/v2/enqueue/{queue}/{destination}"), queue.getMessage());
+  }
+
+  @Test
   void forwardedHeadersMustBeValidHttpHeaders() {
     ApiException crlf = assertThrows(ApiException.class,
         () -> parse(URL, "upstash-forward-x-evil=a%0d%0aInjected:%20yes", headers(), "{}"));
