@@ -30,17 +30,21 @@ public final class DelayWheel {
     this.tokens = tokens;
   }
 
+  /** What {@link #dueCount} answers when a gate can start messages: how many is not known, so all it can. */
+  public static final long GATES_READY = Long.MAX_VALUE / 2;
+
   /**
-   * About how much work the shard has by {@code until}: the timers due (ZCOUNT, O(log n)) plus the gates
-   * that can start a message (ZCARD; each can start one at least). Lets a claim hold delivery credit for
-   * what is there rather than for a whole batch. A full or paused gate is in neither set: it costs these
-   * two commands nothing, however many messages it holds.
+   * About how much work the shard has by {@code until}: the timers due (ZCOUNT, O(log n)), or
+   * {@link #GATES_READY} when a gate can start messages (ZCARD of the runnable set: a gate there may have
+   * one ready message or a million, and free permits for all of them). Lets a claim hold delivery credit
+   * for what is there rather than for a whole batch. A full or paused gate is in neither set: it costs
+   * these two commands nothing, however many messages it holds.
    */
   public Future<Long> dueCount(int shard, long until) {
     Future<Response> timers = scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf")
         .arg(until));
     Future<Response> gates = scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.runnable(shard)));
-    return Future.all(timers, gates).map(v -> timers.result().toLong() + gates.result().toLong());
+    return Future.all(timers, gates).map(v -> gates.result().toLong() > 0 ? GATES_READY : timers.result().toLong());
   }
 
   /** Claims at most {@code max} messages due by {@code now}; the list may be shorter or empty. */

@@ -109,9 +109,19 @@ class QueueScaleTest {
     fill("big", BIG, "/big/");
     upsert("big", "{\"queueName\":\"big\",\"paused\":false}");
     Sink.waitFor(() -> big[0] > 0, 10_000, "the big queue is being served");
-    for (int q = 0; q < 1000; q++) { // each a queue of its own, created by its first message
-      fill("small" + q, 1, "/small/" + q + "/");
+    // 1000 queues, each created by its one message: stored in one script call per shard, in one go
+    Map<Integer, List<Object>> byShard = new HashMap<>();
+    long now = System.currentTimeMillis();
+    for (int q = 0; q < 1000; q++) {
+      String gate = Gates.queue("small" + q);
+      int shard = keys.shardOfGate(gate);
+      StoredMessage m = new StoredMessage(sink.url("/small/" + q), "POST", "", 3, null, 5_000, now, now, null,
+          List.of(), Buffer.buffer("x"), "small" + q);
+      byShard.computeIfAbsent(shard, x -> new ArrayList<>(List.of(keys.dedupPrefix(x), 60_000L, 0L,
+          keys.gatePrefix(x), now))).addAll(List.of(Keys.messageId(shard), now, "", MessageCodec.encode(m), gate));
     }
+    byShard.forEach((shard, args) ->
+        TestNode.get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, shard), args)));
     Sink.waitFor(() -> small.size() == 1000, 60_000, "the small queues were served: " + small.size() + " of 1000");
     int bigSoFar;
     synchronized (big) {

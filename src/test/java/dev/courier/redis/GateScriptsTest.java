@@ -204,6 +204,7 @@ class GateScriptsTest {
     assertEquals(List.of(), claim(10));
     assertEquals(0L, get(wheel.dueCount(0, now + 10)), "a paused queue is not even counted");
     configure(A, "3", "0");
+    assertEquals(DelayWheel.GATES_READY, get(wheel.dueCount(0, now + 10)), "resumed: the claim takes all it can");
     assertEquals(List.of("m0", "m1", "m2"), claim(10), "resumed, from the oldest, up to its parallelism");
   }
 

@@ -61,6 +61,7 @@ final class QueueBench {
     final double[] cpu = new double[3];
     final Map<String, long[]> commands = new HashMap<>();
     final List<Double> rates = new ArrayList<>();
+    final List<Double> accepted = new ArrayList<>();
   }
 
   /**
@@ -92,10 +93,10 @@ final class QueueBench {
     for (int i = 0; i < QUEUE_ROUNDS; i++) {
       round(plain, n -> b.immediate(publish));
       round(queued, n -> b.immediate(uris[(int) (n % QUEUES)]));
-      rounds.add(String.format(Locale.ROOT, "%.0f / %.0f = %.2f", queued.rates.get(i), plain.rates.get(i),
-          queued.rates.get(i) / plain.rates.get(i)));
+      rounds.add(String.format(Locale.ROOT, "%.0f (%.0f) / %.0f (%.0f) = %.2f", queued.rates.get(i),
+          queued.accepted.get(i), plain.rates.get(i), plain.accepted.get(i), queued.rates.get(i) / plain.rates.get(i)));
     }
-    b.line("queues. rounds: queued / plain (msg/s delivered)", "%s", String.join(", ", rounds));
+    b.line("queues. rounds: queued / plain, msg/s delivered (accepted)", "%s", String.join(", ", rounds));
     b.line("queues. CPU per delivered message, plain", "courier %.0f µs, redis %.0f µs, bench (client + sink) %.0f µs",
         plain.cpu[0] * 1e6 / plain.delivered, plain.cpu[1] * 1e6 / plain.delivered,
         plain.cpu[2] * 1e6 / plain.delivered);
@@ -132,6 +133,7 @@ final class QueueBench {
     Map<String, long[]> commands1 = commandStats();
     b.drain(300_000);
     side.rates.add(rate);
+    side.accepted.add(r.rate());
     side.best = Math.max(side.best, rate);
     side.delivered += delivered;
     side.ok += r.ok();
