@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.ApiException;
+import dev.courier.model.StoredMessage;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -169,11 +171,23 @@ class MessageFilterTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"topicName", "urlGroup", "queueName", "scheduleId", "flowControlKey"})
+  @ValueSource(strings = {"topicName", "urlGroup", "scheduleId", "flowControlKey"})
   void filtersOnAbsentFeaturesMatchNothing(String name) {
     MessageFilter f = filter(name, "g");
     assertTrue(f.matchesNothing());
     assertFalse(f.matches(URL, "", "ip", T));
+  }
+
+  @Test
+  void queueNameMatchesTheMessagesOfThoseQueues() {
+    MessageFilter f = filter("queueName", "a");
+    StoredMessage inA = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(), "a");
+    StoredMessage inB = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(), "b");
+    StoredMessage none = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer());
+    assertTrue(f.matches(inA));
+    assertFalse(f.matches(inB));
+    assertFalse(f.matches(none));
+    assertTrue(filter("url", URL).matches(none), "no queue filter: queued or not");
   }
 
   @ParameterizedTest
