@@ -53,7 +53,7 @@ public final class OutcomeWriter {
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
-      reply = scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
+      reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = keys.deadLetterId(s, now, ThreadLocalRandom.current().nextInt(1_000_000_000));
@@ -63,7 +63,7 @@ public final class OutcomeWriter {
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, retried,
           now - dlqRetentionMs, keys.deadLetterPrefix(s), keys.gatePrefix(s)));
       addResponse(args, dead.last());
-      reply = scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(s, dlqId), args);
+      reply = scripts.run(s, LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(s, dlqId), args);
     }
     // 1 done; 0 the lease is no longer ours; +2: a gate got a permit back and has ready work
     return reply.map(r -> {
@@ -82,7 +82,7 @@ public final class OutcomeWriter {
       args.add(d.id());
       args.add(d.leaseToken());
     }
-    return scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(shard), args).map(reply -> {
+    return scripts.run(shard, LuaScript.ACK_DELIVERED, keys.ackKeys(shard), args).map(reply -> {
       List<Boolean> done = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
         done.add(reply.get(i).toLong() == 1L);

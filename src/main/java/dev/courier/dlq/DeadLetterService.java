@@ -100,8 +100,8 @@ public final class DeadLetterService {
     // Those that failed at the cursor's very millisecond and sort below its id come first (ZRANGE … REV
     // orders equal scores by id, descending); a millisecond rarely holds more than a few.
     Future<Response> ties = after.isEmpty() ? Future.succeededFuture(null)
-        : scripts.redis().send(Request.cmd(Command.ZRANGE).arg(key).arg(score).arg(score).arg("BYSCORE").arg("REV"));
-    Future<Response> below = scripts.redis().send(Request.cmd(Command.ZRANGE).arg(key).arg(top).arg("-inf")
+        : scripts.redis().send(shard, Request.cmd(Command.ZRANGE).arg(key).arg(score).arg(score).arg("BYSCORE").arg("REV"));
+    Future<Response> below = scripts.redis().send(shard, Request.cmd(Command.ZRANGE).arg(key).arg(top).arg("-inf")
         .arg("BYSCORE").arg("REV").arg("WITHSCORES").arg("LIMIT").arg(0).arg(wanted + 1));
     return Future.all(ties, below).compose(both -> {
       List<String> ids = new ArrayList<>();
@@ -189,7 +189,7 @@ public final class DeadLetterService {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(null);
     }
-    return scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.dlq(shard)))
+    return scripts.redis().send(shard, Request.cmd(Command.ZCARD).arg(keys.dlq(shard)))
         .compose(n -> n.toLong() > 0 ? Future.succeededFuture(shard + "-" + TOP + "-") : nextNonEmpty(shard + 1));
   }
 
@@ -208,7 +208,7 @@ public final class DeadLetterService {
   private Future<JsonObject> get(int shard, String dlqId) {
     Request req = Request.cmd(Command.HMGET).arg(keys.deadLetter(shard, dlqId));
     FIELDS.forEach(req::arg);
-    return scripts.redis().send(req).map(f -> render(f));
+    return scripts.redis().send(shard, req).map(f -> render(f));
   }
 
   private static JsonObject render(Response f) {
@@ -235,7 +235,7 @@ public final class DeadLetterService {
 
   public Future<Boolean> delete(String dlqId) {
     return find(dlqId).compose(shard -> shard < 0 ? Future.succeededFuture(false)
-        : scripts.run(LuaScript.DELETE_DEAD_LETTER, List.of(keys.dlq(shard), keys.deadLetter(shard, dlqId)),
+        : scripts.run(shard, LuaScript.DELETE_DEAD_LETTER, List.of(keys.dlq(shard), keys.deadLetter(shard, dlqId)),
             List.of(dlqId)).map(r -> r.toLong() == 1L));
   }
 
@@ -248,7 +248,7 @@ public final class DeadLetterService {
     if (named < 0) {
       return Future.succeededFuture(-1);
     }
-    return scripts.redis().send(Request.cmd(Command.EXISTS).arg(keys.deadLetter(named, dlqId)))
+    return scripts.redis().send(named, Request.cmd(Command.EXISTS).arg(keys.deadLetter(named, dlqId)))
         .compose(r -> r.toLong() == 1L ? Future.succeededFuture(named) : find(dlqId, 0));
   }
 
@@ -256,7 +256,7 @@ public final class DeadLetterService {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(-1);
     }
-    return scripts.redis().send(Request.cmd(Command.EXISTS).arg(keys.deadLetter(shard, dlqId)))
+    return scripts.redis().send(shard, Request.cmd(Command.EXISTS).arg(keys.deadLetter(shard, dlqId)))
         .compose(r -> r.toLong() == 1L ? Future.succeededFuture(shard) : find(dlqId, shard + 1));
   }
 }

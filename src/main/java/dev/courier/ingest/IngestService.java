@@ -71,7 +71,7 @@ public final class IngestService {
       return storePlain(shard, batch);
     }
     List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch, System.currentTimeMillis());
-    return scripts.run(LuaScript.STORE_MESSAGES, storeKeys(keys, shard), args).map(reply -> {
+    return scripts.run(shard, LuaScript.STORE_MESSAGES, storeKeys(keys, shard), args).map(reply -> {
       List<PublishResult> results = new ArrayList<>(batch.size());
       boolean dueNow = false;
       long now = System.currentTimeMillis();
@@ -152,16 +152,16 @@ public final class IngestService {
       }
     }
     var redis = scripts.redis();
-    redis.send(Request.cmd(Command.MULTI));
-    redis.send(hset);
+    redis.send(shard, Request.cmd(Command.MULTI));
+    redis.send(shard, hset);
     if (wheel != null) {
-      redis.send(wheel);
+      redis.send(shard, wheel);
     }
     if (lease != null) {
-      redis.send(lease);
+      redis.send(shard, lease);
     }
     boolean wake = dueNow > leased;
-    return redis.send(Request.cmd(Command.EXEC)).map(reply -> {
+    return redis.send(shard, Request.cmd(Command.EXEC)).map(reply -> {
       if (reply == null) {
         throw new IllegalStateException("transaction aborted");
       }

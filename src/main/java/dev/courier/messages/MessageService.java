@@ -29,13 +29,14 @@ public final class MessageService {
 
   /** The message's JSON view, or null when it is unknown or terminal. */
   public Future<JsonObject> get(String id) {
-    Request req = Request.cmd(Command.HGET).arg(keys.messages(keys.shardOf(id))).arg(id);
-    return scripts.redis().send(req).map(reply -> MessageView.render(id, reply));
+    int s = keys.shardOf(id);
+    Request req = Request.cmd(Command.HGET).arg(keys.messages(s)).arg(id);
+    return scripts.redis().send(s, req).map(reply -> MessageView.render(id, reply));
   }
 
   public Future<Boolean> cancel(String id) {
     int s = keys.shardOf(id);
-    return scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(s), List.of(id, keys.gatePrefix(s)))
+    return scripts.run(s, LuaScript.CANCEL_MESSAGE, keys.cancelKeys(s), List.of(id, keys.gatePrefix(s)))
         .map(r -> r.toLong() == 1L);
   }
 
@@ -70,7 +71,7 @@ public final class MessageService {
       int shard = s;
       chain = chain.compose(v -> scan(keys.due(shard), "0", shard, filter, limit, cancelled))
           .compose(v -> scan(keys.lease(shard), "0", shard, filter, limit, cancelled))
-          .compose(v -> scripts.redis().send(Request.cmd(Command.SMEMBERS).arg(keys.gates(shard))))
+          .compose(v -> scripts.redis().send(shard, Request.cmd(Command.SMEMBERS).arg(keys.gates(shard))))
           .compose(gates -> {
             Future<Void> lists = Future.succeededFuture();
             for (Response gate : gates) {
@@ -89,7 +90,7 @@ public final class MessageService {
     if (cancelled[0] >= limit) {
       return Future.succeededFuture();
     }
-    return scripts.redis().send(Request.cmd(Command.LRANGE).arg(list).arg(start).arg(start + SCAN_PAGE - 1))
+    return scripts.redis().send(shard, Request.cmd(Command.LRANGE).arg(list).arg(start).arg(start + SCAN_PAGE - 1))
         .compose(page -> {
           List<String> ids = new ArrayList<>();
           page.forEach(id -> ids.add(id.toString()));
@@ -104,7 +105,7 @@ public final class MessageService {
     if (cancelled[0] >= limit) {
       return Future.succeededFuture();
     }
-    return scripts.redis().send(Request.cmd(Command.ZSCAN).arg(set).arg(cursor).arg("COUNT").arg(SCAN_PAGE))
+    return scripts.redis().send(shard, Request.cmd(Command.ZSCAN).arg(set).arg(cursor).arg("COUNT").arg(SCAN_PAGE))
         .compose(reply -> {
           String next = reply.get(0).toString();
           Response members = reply.get(1);
@@ -124,7 +125,7 @@ public final class MessageService {
     }
     Request req = Request.cmd(Command.HMGET).arg(keys.messages(shard));
     ids.forEach(req::arg);
-    Future<List<String>> matched = scripts.redis().send(req).map(stored -> {
+    Future<List<String>> matched = scripts.redis().send(shard, req).map(stored -> {
       List<String> hits = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
         Response m = stored.get(i);

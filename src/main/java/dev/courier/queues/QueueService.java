@@ -73,7 +73,7 @@ public final class QueueService {
     }
     String gate = Gates.queue(name);
     int shard = keys.shardOfGate(gate);
-    return scripts.redis().send(Request.cmd(Command.EXISTS).arg(keys.gate(shard, gate))).compose(exists -> {
+    return scripts.redis().send(shard, Request.cmd(Command.EXISTS).arg(keys.gate(shard, gate))).compose(exists -> {
       if (exists.toLong() == 1L) {
         known.put(name, now);
         return Future.succeededFuture();
@@ -89,7 +89,7 @@ public final class QueueService {
   private Future<Long> count() {
     List<Future<Response>> counts = new ArrayList<>();
     for (int s = 0; s < keys.shards(); s++) {
-      counts.add(scripts.redis().send(Request.cmd(Command.SCARD).arg(keys.gates(s))));
+      counts.add(scripts.redis().send(s, Request.cmd(Command.SCARD).arg(keys.gates(s))));
     }
     return Future.all(counts).map(cf -> counts.stream().mapToLong(f -> f.result().toLong()).sum());
   }
@@ -102,7 +102,7 @@ public final class QueueService {
   private Future<Boolean> configure(String name, Integer parallelism, Boolean paused, boolean create) {
     String gate = Gates.queue(name);
     int s = keys.shardOfGate(gate);
-    return scripts.run(LuaScript.CONFIGURE_GATE, List.of(keys.gates(s), keys.runnable(s)),
+    return scripts.run(s, LuaScript.CONFIGURE_GATE, List.of(keys.gates(s), keys.runnable(s)),
         List.of(keys.gatePrefix(s), gate, parallelism == null ? "" : parallelism.toString(),
             paused == null ? "" : paused ? "1" : "0", System.currentTimeMillis(), create ? "1" : "0"))
         .map(r -> r.toLong() == 1L);
@@ -112,9 +112,9 @@ public final class QueueService {
   public Future<Queue> get(String name) {
     String gate = Gates.queue(name);
     int s = keys.shardOfGate(gate);
-    Future<Response> config = scripts.redis().send(Request.cmd(Command.HMGET).arg(keys.gate(s, gate))
+    Future<Response> config = scripts.redis().send(s, Request.cmd(Command.HMGET).arg(keys.gate(s, gate))
         .arg("parallelism").arg("paused").arg("created").arg("updated").arg("pending"));
-    Future<Response> active = scripts.redis().send(Request.cmd(Command.SCARD).arg(keys.gateActive(s, gate)));
+    Future<Response> active = scripts.redis().send(s, Request.cmd(Command.SCARD).arg(keys.gateActive(s, gate)));
     return Future.all(config, active).map(v -> {
       Response c = config.result();
       if (c.get(0) == null) {
@@ -135,7 +135,7 @@ public final class QueueService {
   public Future<List<Queue>> list() {
     List<Future<Response>> members = new ArrayList<>();
     for (int s = 0; s < keys.shards(); s++) {
-      members.add(scripts.redis().send(Request.cmd(Command.SMEMBERS).arg(keys.gates(s))));
+      members.add(scripts.redis().send(s, Request.cmd(Command.SMEMBERS).arg(keys.gates(s))));
     }
     return Future.all(members).compose(cf -> {
       List<Future<Queue>> queues = new ArrayList<>();
@@ -160,7 +160,7 @@ public final class QueueService {
     String gate = Gates.queue(name);
     int s = keys.shardOfGate(gate);
     known.remove(name);
-    return scripts.run(LuaScript.DELETE_GATE, List.of(keys.gates(s), keys.runnable(s), keys.messages(s),
+    return scripts.run(s, LuaScript.DELETE_GATE, List.of(keys.gates(s), keys.runnable(s), keys.messages(s),
         keys.retried(s), keys.gated(s)), List.of(keys.gatePrefix(s), gate)).map(Response::toLong);
   }
 }

@@ -12,7 +12,9 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,9 +22,11 @@ import java.util.concurrent.TimeUnit;
  * client (6 connections, 24 waiters by default) fails under load; a connection per event loop
  * pipelines every concurrent command and needs no pool.
  *
- * <p>Commands issued during one event-loop turn are written together as one batch: the client flushes
- * every single {@code send} to the socket, which costs a syscall per command on both sides; a batch is
- * one write. A broken connection is dropped and the next command reconnects, so a Redis restart heals
+ * <p>Commands issued during one event-loop turn are written together, one batch per shard: the client
+ * flushes every single {@code send} to the socket, which costs a syscall per command on both sides; a batch
+ * is one write. The commands of one batch belong to one shard (a hash-tagged slot), so that on a Redis
+ * Cluster each batch can go to its shard's master, and a failing batch fails only the callers of its own
+ * shard. A broken connection is dropped and the next command reconnects, so a Redis restart heals
  * without restarting Courier.
  *
  * <p>Belongs to the context that created it; a call from elsewhere (start-up, tests) hops onto it.
@@ -34,10 +38,15 @@ public final class RedisConnector {
 
   private final Redis client;
   private final Context context;
+  /** The group of commands that belong to no shard (or to every one): keys, the deployment record, scans. */
+  public static final int ANY_SHARD = -1;
+
   private RedisConnection connection;
   private Future<RedisConnection> connecting;
-  private List<Request> queued;
-  private List<Promise<Response>> waiting;
+  /** This turn's commands by shard, in the order the shards first appeared; null when none is waiting. */
+  private Map<Integer, Batch> queued;
+
+  private record Batch(List<Request> requests, List<Promise<Response>> promises) {}
 
   public RedisConnector(Vertx vertx, String url) {
     this.client = Redis.createClient(vertx, options(url));
@@ -53,28 +62,40 @@ public final class RedisConnector {
         .setNetClientOptions(new NetClientOptions().setConnectTimeout(2_000).setTcpNoDelay(true).setTcpKeepAlive(true));
   }
 
-  /** Queues the command for this turn's batch (hopping onto the owning context when called off it). */
+  /** Queues a command that belongs to no shard for this turn's batch of {@link #ANY_SHARD}. */
   public Future<Response> send(Request request) {
+    return send(ANY_SHARD, request);
+  }
+
+  /**
+   * Queues the command for this turn's batch of {@code shard} (hopping onto the owning context when called
+   * off it). Commands that must stay together (MULTI … EXEC) go to one shard in one turn.
+   */
+  public Future<Response> send(int shard, Request request) {
     Promise<Response> promise = Promise.promise();
     if (Vertx.currentContext() != context) {
-      context.runOnContext(v -> send(request).onComplete(promise));
+      context.runOnContext(v -> send(shard, request).onComplete(promise));
       return promise.future();
     }
     if (queued == null) {
-      queued = new ArrayList<>();
-      waiting = new ArrayList<>();
+      queued = new LinkedHashMap<>();
       context.runOnContext(v -> flush());
     }
-    queued.add(request);
-    waiting.add(promise);
+    Batch batch = queued.computeIfAbsent(shard, s -> new Batch(new ArrayList<>(), new ArrayList<>()));
+    batch.requests().add(request);
+    batch.promises().add(promise);
     return promise.future();
   }
 
   private void flush() {
-    List<Request> requests = queued;
-    List<Promise<Response>> promises = waiting;
+    Map<Integer, Batch> batches = queued;
     queued = null;
-    waiting = null;
+    for (Batch batch : batches.values()) {
+      flush(batch.requests(), batch.promises());
+    }
+  }
+
+  private void flush(List<Request> requests, List<Promise<Response>> promises) {
     connection().onComplete(ar -> {
       if (ar.failed()) {
         promises.forEach(p -> p.fail(ar.cause()));
@@ -92,9 +113,11 @@ public final class RedisConnector {
             }
           } else {
             dropIfSilent(conn, batch.cause());
-            // A batch fails whole when one reply is an error. The scripts report outcomes as return
-            // codes, so an error here is NOSCRIPT (Redis restarted or flushed: the EVALSHAs did not
-            // run) or Redis itself failing; each caller sees the error and ScriptRunner retries.
+            // A batch fails whole when one reply is an error (Vert.x's batch does not say which): the
+            // callers of this shard's batch, not those of the others. The scripts report outcomes as
+            // return codes, so an error here is NOSCRIPT (Redis restarted or flushed: the EVALSHAs did
+            // not run) or Redis itself failing (OOM, LOADING, READONLY), which every command would get;
+            // each caller sees the error and ScriptRunner retries NOSCRIPT.
             promises.forEach(p -> p.fail(batch.cause()));
           }
         });

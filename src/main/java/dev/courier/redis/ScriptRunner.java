@@ -44,15 +44,20 @@ public final class ScriptRunner {
    * @param args String, Buffer, byte[], Long or Integer values
    */
   public Future<Response> run(LuaScript script, List<String> keys, List<?> args) {
+    return run(RedisConnector.ANY_SHARD, script, keys, args);
+  }
+
+  /** As {@link #run(LuaScript, List, List)}, in the batch of {@code shard}, whose keys these are. */
+  public Future<Response> run(int shard, LuaScript script, List<String> keys, List<?> args) {
     if (keys.size() != script.numKeys()) {
       throw new IllegalArgumentException(script.file() + " takes " + script.numKeys() + " keys, got " + keys.size());
     }
-    return redis.send(request(script, keys, args)).recover(err -> {
+    return redis.send(shard, request(script, keys, args)).recover(err -> {
       String msg = err.getMessage();
       // contains, not startsWith: a failed batch reports the errors of all its commands together.
       // Every script is reloaded, not just this one, so that batches mixing scripts recover at once.
       if (msg != null && msg.contains("NOSCRIPT")) {
-        return loadAll().compose(loaded -> redis.send(request(script, keys, args)));
+        return loadAll().compose(loaded -> redis.send(shard, request(script, keys, args)));
       }
       return Future.failedFuture(err);
     });

@@ -41,9 +41,9 @@ public final class DelayWheel {
    * these two commands nothing, however many messages it holds.
    */
   public Future<Long> dueCount(int shard, long until) {
-    Future<Response> timers = scripts.redis().send(Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf")
+    Future<Response> timers = scripts.redis().send(shard, Request.cmd(Command.ZCOUNT).arg(keys.due(shard)).arg("-inf")
         .arg(until));
-    Future<Response> gates = scripts.redis().send(Request.cmd(Command.ZCARD).arg(keys.runnable(shard)));
+    Future<Response> gates = scripts.redis().send(shard, Request.cmd(Command.ZCARD).arg(keys.runnable(shard)));
     return Future.all(timers, gates).map(v -> gates.result().toLong() > 0 ? GATES_READY : timers.result().toLong());
   }
 
@@ -55,7 +55,7 @@ public final class DelayWheel {
   /** Claims at most {@code max} messages due by {@code until} (&ge; now), earliest first. */
   public Future<List<Delivery>> claim(int shard, int max, long now, long until) {
     String token = tokens.next();
-    return scripts.run(LuaScript.CLAIM_DUE,
+    return scripts.run(shard, LuaScript.CLAIM_DUE,
         List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
             keys.runnable(shard)),
         List.of(now, max, leaseGraceMs, token, until, keys.gatePrefix(shard)))
@@ -76,14 +76,14 @@ public final class DelayWheel {
             (long) Double.parseDouble(f.get(3).toString())));
       } catch (RuntimeException e) {
         LOG.error("stored message {} cannot be read ({}); removing it", id, e.getMessage());
-        scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(shard), List.of(id, keys.gatePrefix(shard))).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
+        scripts.run(shard, LuaScript.CANCEL_MESSAGE, keys.cancelKeys(shard), List.of(id, keys.gatePrefix(shard))).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
       }
     }
     return out;
   }
 
   public Future<Integer> reap(int shard, long now, int max) {
-    return scripts.run(LuaScript.REAP_LEASES,
+    return scripts.run(shard, LuaScript.REAP_LEASES,
         List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
             keys.runnable(shard)),
         List.of(now, max, keys.gatePrefix(shard))).map(Response::toInteger);
