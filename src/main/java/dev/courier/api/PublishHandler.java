@@ -11,8 +11,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code POST /v2/publish/<destination>} and {@code POST /v2/enqueue/<queue>/<destination>}. The destination is read from the raw request path: the
- * router's normalised path collapses the {@code //} of {@code https://} (qstash-api.md §4, §20.12).
+ * {@code POST /v2/publish/<destination>} and {@code POST /v2/enqueue/<queue>/<destination>}. The destination
+ * is read from the raw request path: the router's normalised path collapses the {@code //} of
+ * {@code https://} (qstash-api.md §4, §20.12).
  * Answers 200, or 202 with the original id when deduplicated, only after Redis stored the message.
  *
  * <p>Two ways in. {@link #handle(HttpServerRequest)} is the front door that {@link ApiVerticle} calls
@@ -108,8 +109,10 @@ final class PublishHandler {
     String path = req.path();
     String ip = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
     try {
+      // Whichever prefix comes first: a destination may itself contain the other one.
       int at = path.indexOf(PREFIX);
-      if (at >= 0) {
+      int enqueueAt = path.indexOf(ENQUEUE_PREFIX);
+      if (at >= 0 && (enqueueAt < 0 || at < enqueueAt)) {
         var message = parser.parse(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
             System.currentTimeMillis());
         ingest.publish(message)
@@ -118,8 +121,7 @@ final class PublishHandler {
         return;
       }
       // /v2/enqueue/<queue>/<destination>: the queue is the first segment, the rest is the destination
-      at = path.indexOf(ENQUEUE_PREFIX);
-      String rest = at < 0 ? "" : path.substring(at + ENQUEUE_PREFIX.length());
+      String rest = enqueueAt < 0 ? "" : path.substring(enqueueAt + ENQUEUE_PREFIX.length());
       int slash = rest.indexOf('/');
       String queue = QueuesHandler.name(slash < 0 ? rest : rest.substring(0, slash));
       var message = parser.parse(slash < 0 ? "" : rest.substring(slash + 1), req.query(), req.headers(), body, ip,

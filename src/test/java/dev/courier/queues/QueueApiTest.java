@@ -193,6 +193,10 @@ class QueueApiTest {
     JsonObject message = node.getJson("/v2/messages/" + first);
     assertEquals("held", message.getString("queueName"));
     assertEquals(sink.url("/p0"), message.getString("url"));
+    // a destination that itself holds /v2/publish/ is still enqueued, whole
+    String inner = enqueue("held", "/v2/publish/x", Map.of());
+    assertEquals(sink.url("/v2/publish/x"), node.getJson("/v2/messages/" + inner).getString("url"));
+    assertEquals(200, node.send("DELETE", "/v2/messages/" + inner, Map.of(), null).statusCode());
     assertEquals(3L, node.getJson("/v2/queues/held").getLong("lag"));
     // a plain message published meanwhile is delivered: the paused queue blocks nobody
     node.publish(sink.url("/plain"), Map.of(), "x".getBytes());
