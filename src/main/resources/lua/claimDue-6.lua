@@ -104,7 +104,9 @@ if #scored > 0 then
   end
 end
 
--- 2. Gates, round-robin: one message per gate per round.
+-- 2. Gates, round-robin: one message per gate per round. A served gate goes to the back of the set
+-- (scores counted on from the set's tail, read once) or, if it cannot start another, leaves it.
+local tail = nil
 while #out < max do
   local gates = redis.call('ZRANGE', KEYS[6], 0, max - #out - 1)
   if #gates == 0 then
@@ -116,20 +118,28 @@ while #out < max do
     end
     local gk = prefix .. g
     local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
+    local active = redis.call('SCARD', gk .. ':active')
     local id = false
-    if cfg[1] and cfg[2] ~= '1' and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
+    if cfg[1] and cfg[2] ~= '1' and active < tonumber(cfg[1]) then
       id = redis.call('LPOP', gk .. ':ready')
     end
     if id then
       local m = redis.call('HGET', KEYS[3], id)
       if m then
         redis.call('SADD', gk .. ':active', id)
+        active = active + 1
         lease(id, m, redis.call('HGET', KEYS[4], id), now)
       else
         redis.call('HDEL', KEYS[5], id) -- gone meanwhile (should not happen: cancel takes it off the list)
       end
     end
-    considerRunnable(prefix, KEYS[6], g, true)
+    if id and active < tonumber(cfg[1]) and redis.call('LLEN', gk .. ':ready') > 0 then
+      tail = tail or runnableTail(KEYS[6])
+      redis.call('ZADD', KEYS[6], tail, g)
+      tail = tail + 1
+    else
+      redis.call('ZREM', KEYS[6], g)
+    end
   end
 end
 chunked('ZADD', KEYS[2], leases, 2)

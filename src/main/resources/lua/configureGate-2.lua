@@ -29,5 +29,6 @@ if ARGV[4] ~= '' then
   redis.call('HSET', gk, 'paused', ARGV[4])
 end
 redis.call('HSET', gk, 'updated', ARGV[5])
-considerRunnable(ARGV[1], KEYS[2], ARGV[2], false)
+-- a full check (pausing or lowering the parallelism can take the gate out), to the back of the set
+considerRunnable(ARGV[1], KEYS[2], ARGV[2], true)
 return 1

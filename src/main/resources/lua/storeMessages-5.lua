@@ -36,7 +36,10 @@ end
 local out = {}
 local stored = {}
 local scheduled = {}
-local touched = {}
+local gatedPairs = {}
+local gateOrder = {}
+local readyOf = {}
+local countOf = {}
 for i = 6, #ARGV, 5 do
   local id, due, dedup, gate = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
   local result = nil
@@ -59,23 +62,22 @@ for i = 6, #ARGV, 5 do
     end
     stored[#stored + 1] = id
     stored[#stored + 1] = ARGV[i + 3]
-    if gate == '' then
+    if gate == '' or tonumber(due) > now then
       scheduled[#scheduled + 1] = due
       scheduled[#scheduled + 1] = id
-    else
-      local gk = prefix .. gate
-      if redis.call('HSETNX', gk, 'parallelism', 1) == 1 then
-        redis.call('HSET', gk, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
-        redis.call('SADD', KEYS[5], gate)
+    end
+    if gate ~= '' then
+      gatedPairs[#gatedPairs + 1] = id
+      gatedPairs[#gatedPairs + 1] = gate
+      if not countOf[gate] then
+        gateOrder[#gateOrder + 1] = gate
+        countOf[gate] = 0
+        readyOf[gate] = {}
       end
-      redis.call('HINCRBY', gk, 'pending', 1)
-      redis.call('HSET', KEYS[3], id, gate)
+      countOf[gate] = countOf[gate] + 1
       if tonumber(due) <= now then
-        redis.call('RPUSH', gk .. ':ready', id)
-        touched[gate] = true
-      else
-        scheduled[#scheduled + 1] = due
-        scheduled[#scheduled + 1] = id
+        local ready = readyOf[gate]
+        ready[#ready + 1] = id
       end
     end
     if backlog >= 0 then
@@ -91,7 +93,22 @@ end
 if #scheduled > 0 then
   redis.call('ZADD', KEYS[1], unpack(scheduled))
 end
-for gate in pairs(touched) do
-  considerRunnable(prefix, KEYS[4], gate, false)
+if #gatedPairs > 0 then
+  redis.call('HSET', KEYS[3], unpack(gatedPairs))
+end
+-- Per gate, once per batch: create it if unknown, count its new messages, append the due ones to its
+-- ready list in acceptance order, and make it runnable.
+for _, gate in ipairs(gateOrder) do
+  local gk = prefix .. gate
+  if redis.call('HSETNX', gk, 'parallelism', 1) == 1 then
+    redis.call('HSET', gk, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
+    redis.call('SADD', KEYS[5], gate)
+  end
+  redis.call('HINCRBY', gk, 'pending', countOf[gate])
+  local ready = readyOf[gate]
+  if #ready > 0 then
+    redis.call('RPUSH', gk .. ':ready', unpack(ready))
+    considerRunnable(prefix, KEYS[4], gate, false)
+  end
 end
 return out

@@ -14,18 +14,26 @@
                                      them in score order and moves a served gate to the back
 ]]
 
+-- The score that puts a gate at the back of `runnable`.
+local function runnableTail(runnable)
+  local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')
+  return last[2] and (tonumber(last[2]) + 1) or 0
+end
+
 -- The gate is in `runnable` if it can start something now, and leaves it otherwise. A gate already
 -- there keeps its place unless `toBack` (the claim just served it): a busy queue that keeps receiving
--- neither jumps ahead nor falls behind the others.
+-- neither jumps ahead nor falls behind the others. Without `toBack` the caller only ever adds work or
+-- frees a permit, which cannot make a runnable gate unable to start: a gate already in the set is left
+-- as it is at the cost of one ZSCORE (pause, a full gate and an empty list take it out where they happen).
 local function considerRunnable(prefix, runnable, g, toBack)
+  if not toBack and redis.call('ZSCORE', runnable, g) then
+    return 1
+  end
   local gk = prefix .. g
   local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
   if cfg[1] and cfg[2] ~= '1' and redis.call('LLEN', gk .. ':ready') > 0
       and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
-    if toBack or not redis.call('ZSCORE', runnable, g) then
-      local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')
-      redis.call('ZADD', runnable, last[2] and (tonumber(last[2]) + 1) or 0, g)
-    end
+    redis.call('ZADD', runnable, runnableTail(runnable), g)
     return 1
   end
   redis.call('ZREM', runnable, g)
@@ -50,6 +58,7 @@ local function leaveGate(gated, prefix, runnable, id)
   end
   redis.call('HDEL', gated, id)
   local gk = prefix .. g
+  -- HINCRBY would create the hash of a deleted gate; EXISTS is O(1)
   if redis.call('EXISTS', gk) == 1 then
     redis.call('HINCRBY', gk, 'pending', -1)
   end
