@@ -26,10 +26,15 @@ end
 -- frees a permit, which cannot make a runnable gate unable to start: a gate already in the set is left
 -- as it is at the cost of one ZSCORE (pause, a full gate and an empty list take it out where they happen).
 local function considerRunnable(prefix, runnable, g, toBack)
-  if not toBack and redis.call('ZSCORE', runnable, g) then
-    return 1
-  end
   local gk = prefix .. g
+  if not toBack then
+    if redis.call('ZSCORE', runnable, g) then
+      return 1
+    end
+    if redis.call('LLEN', gk .. ':ready') == 0 then
+      return 0 -- nothing to start, and not in the set: the common case of a permit freed in a drained queue
+    end
+  end
   local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
   if cfg[1] and cfg[2] ~= '1' and redis.call('LLEN', gk .. ':ready') > 0
       and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
