@@ -26,8 +26,12 @@ local g = redis.call('HGET', KEYS[4], id)
 if g then
   local gk = ARGV[2] .. g
   local ready = redis.call('LREM', gk .. ':ready', 1, id)
-  if ready == 0 and timer == 0 and redis.call('SISMEMBER', gk .. ':active', id) == 1 then
+  local holds = ready == 0 and redis.call('SISMEMBER', gk .. ':active', id) == 1
+  if holds and timer == 0 then
     return 1 -- in flight: its outcome releases the permit
+  end
+  if timer == 1 and not holds and redis.call('EXISTS', gk) == 1 then
+    redis.call('HINCRBY', gk, 'delayed', -1) -- it was waiting for its delay
   end
   leaveGate(KEYS[4], ARGV[2], KEYS[5], id)
 end

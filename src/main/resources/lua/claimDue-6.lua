@@ -93,6 +93,7 @@ if #scored > 0 then
         lease(id, m, retried[i], tonumber(scored[2 * i]))
       else
         redis.call('RPUSH', gk .. ':ready', id)
+        redis.call('HINCRBY', gk, 'delayed', -1)
         readied[g] = true
       end
     elseif m then

@@ -19,7 +19,7 @@ if redis.call('EXISTS', gk) == 0 then
   if ARGV[6] ~= '1' then
     return 0
   end
-  redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'pending', 0)
+  redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'delayed', 0)
   redis.call('SADD', KEYS[1], ARGV[2])
 end
 if ARGV[3] ~= '' then

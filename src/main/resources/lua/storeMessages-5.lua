@@ -96,19 +96,26 @@ end
 if #gatedPairs > 0 then
   redis.call('HSET', KEYS[3], unpack(gatedPairs))
 end
--- Per gate, once per batch: create it if unknown, count its new messages, append the due ones to its
--- ready list in acceptance order, and make it runnable.
+-- Per gate, once per batch: create it if unknown, count its delayed messages, append the due ones to its
+-- ready list in acceptance order, and make it runnable if it can start one.
 for _, gate in ipairs(gateOrder) do
   local gk = prefix .. gate
-  if redis.call('HSETNX', gk, 'parallelism', 1) == 1 then
-    redis.call('HSET', gk, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
+  local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
+  if not cfg[1] then
+    redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
     redis.call('SADD', KEYS[5], gate)
+    cfg = {'1', '0'}
   end
-  redis.call('HINCRBY', gk, 'pending', countOf[gate])
   local ready = readyOf[gate]
+  if countOf[gate] > #ready then
+    redis.call('HINCRBY', gk, 'delayed', countOf[gate] - #ready)
+  end
   if #ready > 0 then
     redis.call('RPUSH', gk .. ':ready', unpack(ready))
-    considerRunnable(prefix, KEYS[4], gate, false)
+    if cfg[2] ~= '1' and not redis.call('ZSCORE', KEYS[4], gate)
+        and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
+      redis.call('ZADD', KEYS[4], runnableTail(KEYS[4]), gate)
+    end
   end
 end
 return out

@@ -4,8 +4,8 @@
   "-- @include gates" line when it loads the scripts), never copied.
 
   A gate <g> of shard s lives in keys built from the gate prefix courier:{s}:gate: (same hash tag):
-    <prefix><g>          hash        parallelism, paused ('1'/'0'), created, updated, pending (messages not
-                                     yet terminal)
+    <prefix><g>          hash        parallelism, paused ('1'/'0'), created, updated, delayed (its
+                                     messages waiting on the wheel for their delay: lag = ready + delayed)
     <prefix><g>:ready    list        ids ready to start, oldest first (a reaped one goes back to the head)
     <prefix><g>:active   set         ids holding a permit: in flight, or waiting for a retry (FIFO keeps it)
   and in two keys of the shard:
@@ -62,10 +62,5 @@ local function leaveGate(gated, prefix, runnable, id)
     return 0
   end
   redis.call('HDEL', gated, id)
-  local gk = prefix .. g
-  -- HINCRBY would create the hash of a deleted gate; EXISTS is O(1)
-  if redis.call('EXISTS', gk) == 1 then
-    redis.call('HINCRBY', gk, 'pending', -1)
-  end
   return releasePermit(prefix, runnable, g, id)
 end

@@ -113,18 +113,18 @@ public final class QueueService {
     String gate = Gates.queue(name);
     int s = keys.shardOfGate(gate);
     Future<Response> config = scripts.redis().send(s, Request.cmd(Command.HMGET).arg(keys.gate(s, gate))
-        .arg("parallelism").arg("paused").arg("created").arg("updated").arg("pending"));
-    Future<Response> active = scripts.redis().send(s, Request.cmd(Command.SCARD).arg(keys.gateActive(s, gate)));
-    return Future.all(config, active).map(v -> {
+        .arg("parallelism").arg("paused").arg("created").arg("updated").arg("delayed"));
+    Future<Response> ready = scripts.redis().send(s, Request.cmd(Command.LLEN).arg(keys.gateReady(s, gate)));
+    return Future.all(config, ready).map(v -> {
       Response c = config.result();
       if (c.get(0) == null) {
         return null;
       }
-      long pending = c.get(4) == null ? 0 : c.get(4).toLong();
-      // lag: messages waiting, whether for their turn or their delay; those holding a permit (in flight,
-      // or waiting for a retry) are not counted. Never below 0 (a queue deleted and created again under
-      // an attempt of the old one still in flight).
-      long lag = Math.max(0, pending - active.result().toLong());
+      // lag: messages waiting, for their turn (the ready list) or for their delay (counted by the scripts);
+      // those holding a permit (in flight, or waiting for a retry) are not lag. The delayed count is never
+      // taken below 0 (a delayed message of a queue deleted and created again joins the new one).
+      long delayed = c.get(4) == null ? 0 : Math.max(0, c.get(4).toLong());
+      long lag = ready.result().toLong() + delayed;
       long created = c.get(2) == null ? 0 : c.get(2).toLong();
       return new Queue(name, c.get(0).toInteger(), "1".equals(c.get(1).toString()), lag, created,
           c.get(3) == null ? created : c.get(3).toLong());

@@ -27,7 +27,7 @@ import java.util.List;
  * courier:{sN}:gated            hash        id → gate, for every pending gated message (a queue's)
  * courier:{sN}:runnable         sorted set  gates that can start a message now, in round-robin order
  * courier:{sN}:gates            set         the shard's gates (queues)
- * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, pending count
+ * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, delayed count
  * courier:{sN}:gate:&lt;g&gt;:ready   list        its messages ready to start, oldest first
  * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
  * courier:keys                  hash        the signing keys shared by every node (current, next)

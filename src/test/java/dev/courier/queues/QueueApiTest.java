@@ -244,6 +244,7 @@ class QueueApiTest {
     String kept = enqueue("kept", "/k", Map.of());
     String plain = node.publish(sink.url("/plain"), Map.of("Upstash-Delay", "1h"), "p".getBytes())
         .getString("messageId");
+    assertEquals(4L, node.getJson("/v2/queues/gone").getLong("lag"), "three waiting their turn, one its delay");
     HttpResponse<byte[]> r = node.send("DELETE", "/v2/messages?queueName=gone", Map.of(), null);
     assertEquals(200, r.statusCode(), text(r));
     assertEquals(4, new JsonObject(Buffer.buffer(r.body())).getInteger("cancelled"), "waiting and delayed ones");

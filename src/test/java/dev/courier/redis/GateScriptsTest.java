@@ -188,8 +188,8 @@ class GateScriptsTest {
     assertEquals("m0", d.id());
     assertEquals(1L, ack(d));
     assertEquals(List.of(), claim(10), "m1 and m2 are gone");
-    assertEquals("0", cmd(Request.cmd(Command.HGET).arg(keys.gate(0, A)).arg("pending")).toString(),
-        "nothing pending is left counted");
+    assertEquals("0", cmd(Request.cmd(Command.HGET).arg(keys.gate(0, A)).arg("delayed")).toString(),
+        "the cancelled delayed message is no longer counted");
     assertEquals(0, cmd(Request.cmd(Command.HLEN).arg(keys.gated(0))).toInteger());
   }
 
@@ -213,10 +213,13 @@ class GateScriptsTest {
     long now = System.currentTimeMillis();
     store(A, "late", now + 200);
     store(A, "now", now);
+    assertEquals("1", cmd(Request.cmd(Command.HGET).arg(keys.gate(0, A)).arg("delayed")).toString());
     assertEquals(List.of("now"), claim(10));
     List<Delivery> later = get(wheel.claim(0, 10, now + 300, now + 300));
     assertEquals(List.of(), later, "due, but m 'now' holds the only permit: it joined the queue");
     assertEquals(1, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, A))).toInteger());
+    assertEquals("0", cmd(Request.cmd(Command.HGET).arg(keys.gate(0, A)).arg("delayed")).toString(),
+        "no longer counted as delayed: it waits its turn now");
   }
 
   @Test
