@@ -95,7 +95,8 @@ public final class Courier {
         .eventually(bootstrap::close)
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
-        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff, wakeup), dispatchers))
+        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
+            wakeup::gateReady), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
             () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final SigningKeyStore signingKeys;
   private final DispatchCredit credit;
   private final Handoff handoff;
-  private final Runnable wakeClaims;
+  private final IntConsumer wakeClaims;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
@@ -37,7 +38,7 @@ public final class DispatchVerticle extends VerticleBase {
 
   /** @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work */
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
-      Handoff handoff, Runnable wakeClaims) {
+      Handoff handoff, IntConsumer wakeClaims) {
     this.wakeClaims = wakeClaims;
     this.config = config;
     this.keys = keys;

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntConsumer;
 
 /**
  * Writes an attempt's outcome back to Redis, fenced by the lease token. The future carries
@@ -28,14 +29,15 @@ public final class OutcomeWriter {
   private final ScriptRunner scripts;
   private final Keys keys;
   private final long dlqRetentionMs;
-  private final Runnable wakeClaims;
+  private final IntConsumer wakeClaims;
   private final List<GroupCommit<Delivery, Boolean>> acks = new ArrayList<>();
 
   /**
-   * @param wakeClaims runs when an outcome gave a permit back to a gate with ready work: the node's wheel
+   * @param wakeClaims takes the shard of an outcome that gave a permit back to a gate with ready work: the wheel
    *     claims the next message now rather than at its next tick (a parallelism-1 queue is not paced by it)
    */
-  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs, Runnable wakeClaims) {
+  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
+      IntConsumer wakeClaims) {
     this.scripts = scripts;
     this.keys = keys;
     this.dlqRetentionMs = dlqRetentionMs;
@@ -69,7 +71,7 @@ public final class OutcomeWriter {
     return reply.map(r -> {
       long code = r.toLong();
       if (code >= 2) {
-        wakeClaims.run();
+        wakeClaims.accept(s);
       }
       return (code & 1) == 1;
     });
@@ -88,7 +90,7 @@ public final class OutcomeWriter {
         done.add(reply.get(i).toLong() == 1L);
       }
       if (reply.get(batch.size()).toLong() > 0) {
-        wakeClaims.run();
+        wakeClaims.accept(shard);
       }
       return done;
     });

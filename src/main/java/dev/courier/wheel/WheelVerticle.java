@@ -98,7 +98,8 @@ public final class WheelVerticle extends VerticleBase {
     // What falls due before the next tick is claimed at this one, and the dispatcher sends it on time:
     // otherwise a delayed message would wait for the tick after its due time, then for the claim.
     long until = System.currentTimeMillis() + Math.min(config.delivery().tickIntervalMs(), MAX_LOOKAHEAD_MS);
-    Future<Long> due = backlog[s] ? Future.succeededFuture((long) batchSize) : wheel.dueCount(s, until);
+    boolean skipCount = backlog[s] | wakeup.takeGateReady(s);
+    Future<Long> due = skipCount ? Future.succeededFuture((long) batchSize) : wheel.dueCount(s, until);
     return due.compose(n -> {
       if (n == 0) {
         return claimShards(s + 1, more);
