@@ -126,10 +126,11 @@ while #out < max do
     end
     if id then
       local m = redis.call('HGET', KEYS[3], id)
-      if m then
-        redis.call('SADD', gk .. ':active', id)
+      if m and redis.call('SADD', gk .. ':active', id) == 1 then
         active = active + 1
         lease(id, m, redis.call('HGET', KEYS[4], id), now)
+      elseif m then
+        -- already holds a permit, so it is leased or waits for its retry: never two attempts at once
       else
         redis.call('HDEL', KEYS[5], id) -- gone meanwhile (should not happen: cancel takes it off the list)
       end

@@ -53,6 +53,9 @@ for i = 6, #ARGV, 5 do
       result = {1, original}
     end
   end
+  if not result and gate ~= '' and redis.call('HEXISTS', KEYS[3], id) == 1 then
+    result = {0, id} -- stored by an earlier run of this very call: a second RPUSH would queue it twice
+  end
   if not result and limit > 0 and backlog >= limit then
     result = {2, tostring(backlog)}
   end

@@ -254,6 +254,16 @@ class GateScriptsTest {
   }
 
   @Test
+  void aRepeatedStoreCallQueuesItsMessagesOnce() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m0", now); // the same call again, as after a batch that failed whole once it had run
+    assertEquals(1, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, A))).toInteger());
+    assertEquals(List.of("m0"), claim(10));
+    assertEquals(List.of(), claim(10));
+  }
+
+  @Test
   void ungatedMessagesAreClaimedAsBeforeBesideGatedOnes() {
     long now = System.currentTimeMillis();
     store(null, "plain", now);
