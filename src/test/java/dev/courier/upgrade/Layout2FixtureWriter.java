@@ -13,21 +13,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 /**
  * Wrote {@code src/test/resources/upgrade/layout2-shards{1,4}.json} with the storage-layout-2 code (commit
- * 933d1a6): the keys a layout-2 deployment held, as DUMP payloads. Run by hand only, on the code whose data
- * it is to record: {@code mvn test -Dtest=Layout2FixtureWriter -Dfixture.write=true}.
+ * 933d1a6): the keys a layout-2 deployment held, as DUMP payloads. A tool, not a test: run by hand, from the
+ * project's root, on a checkout of the code whose data it is to record (it was then a JUnit method run with
+ * {@code mvn test -Dtest=Layout2FixtureWriter -Dfixture.write=true}):
+ * {@code mvn test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.courier.upgrade.Layout2FixtureWriter}.
  */
-class Layout2FixtureWriter {
+public final class Layout2FixtureWriter {
   static final int SINK_PORT = 38971;
 
-  @Test
-  void write() throws Exception {
-    if (!Boolean.getBoolean("fixture.write")) {
-      return; // not a test: a tool kept beside the fixture it made
-    }
+  private Layout2FixtureWriter() {}
+
+  public static void main(String[] args) throws Exception {
     for (int shards : new int[] {1, 4}) {
       Vertx vertx = Vertx.vertx();
       Sink sink = Sink.start(vertx, SINK_PORT);
