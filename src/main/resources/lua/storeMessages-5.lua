@@ -115,9 +115,8 @@ for _, gate in ipairs(gateOrder) do
   end
   if #ready > 0 then
     redis.call('RPUSH', gk .. ':ready', unpack(ready))
-    if cfg[2] ~= '1' and not redis.call('ZSCORE', KEYS[4], gate)
-        and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
-      redis.call('ZADD', KEYS[4], runnableTail(KEYS[4]), gate)
+    if not redis.call('ZSCORE', KEYS[4], gate) then
+      runnableIfFree(prefix, KEYS[4], gate, cfg)
     end
   end
 end

@@ -20,6 +20,16 @@ local function runnableTail(runnable)
   return last[2] and (tonumber(last[2]) + 1) or 0
 end
 
+-- With the gate's settings read (HMGET parallelism paused) and work in its ready list: it joins the back
+-- of `runnable` if it is not paused and has a free permit. 1 when it did.
+local function runnableIfFree(prefix, runnable, g, cfg)
+  if cfg[1] and cfg[2] ~= '1' and redis.call('SCARD', prefix .. g .. ':active') < tonumber(cfg[1]) then
+    redis.call('ZADD', runnable, runnableTail(runnable), g)
+    return 1
+  end
+  return 0
+end
+
 -- The gate is in `runnable` if it can start something now, and leaves it otherwise. A gate already
 -- there keeps its place unless `toBack` (the claim just served it): a busy queue that keeps receiving
 -- neither jumps ahead nor falls behind the others. Without `toBack` the caller only ever adds work or
@@ -27,21 +37,16 @@ end
 -- as it is at the cost of one ZSCORE (pause, a full gate and an empty list take it out where they happen).
 local function considerRunnable(prefix, runnable, g, toBack)
   local gk = prefix .. g
-  if not toBack then
-    if redis.call('ZSCORE', runnable, g) then
-      return 1
-    end
-    if redis.call('LLEN', gk .. ':ready') == 0 then
-      return 0 -- nothing to start, and not in the set: the common case of a permit freed in a drained queue
-    end
-  end
-  local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
-  if cfg[1] and cfg[2] ~= '1' and redis.call('LLEN', gk .. ':ready') > 0
-      and redis.call('SCARD', gk .. ':active') < tonumber(cfg[1]) then
-    redis.call('ZADD', runnable, runnableTail(runnable), g)
+  if not toBack and redis.call('ZSCORE', runnable, g) then
     return 1
   end
-  redis.call('ZREM', runnable, g)
+  if redis.call('LLEN', gk .. ':ready') > 0
+      and runnableIfFree(prefix, runnable, g, redis.call('HMGET', gk, 'parallelism', 'paused')) == 1 then
+    return 1
+  end
+  if toBack then
+    redis.call('ZREM', runnable, g) -- (without toBack the ZSCORE said it is not there)
+  end
   return 0
 end
 

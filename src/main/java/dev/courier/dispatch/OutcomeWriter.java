@@ -55,7 +55,8 @@ public final class OutcomeWriter {
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
-      reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
+      reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s),
+          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = keys.deadLetterId(s, now, ThreadLocalRandom.current().nextInt(1_000_000_000));

@@ -100,7 +100,8 @@ public final class DeadLetterService {
     // Those that failed at the cursor's very millisecond and sort below its id come first (ZRANGE … REV
     // orders equal scores by id, descending); a millisecond rarely holds more than a few.
     Future<Response> ties = after.isEmpty() ? Future.succeededFuture(null)
-        : scripts.redis().send(shard, Request.cmd(Command.ZRANGE).arg(key).arg(score).arg(score).arg("BYSCORE").arg("REV"));
+        : scripts.redis().send(shard,
+            Request.cmd(Command.ZRANGE).arg(key).arg(score).arg(score).arg("BYSCORE").arg("REV"));
     Future<Response> below = scripts.redis().send(shard, Request.cmd(Command.ZRANGE).arg(key).arg(top).arg("-inf")
         .arg("BYSCORE").arg("REV").arg("WITHSCORES").arg("LIMIT").arg(0).arg(wanted + 1));
     return Future.all(ties, below).compose(both -> {

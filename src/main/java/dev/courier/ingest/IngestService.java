@@ -21,7 +21,8 @@ import java.util.List;
 /**
  * The one way in for every message, plain, deduplicated, under a backlog limit, queued or handed over
  * directly. Stores accepted messages with the {@code storeMessages} script: dedup + backlog check + store +
- * schedule (or a place in its queue) in one atomic step; plain ones with one MULTI. The publishes waiting for one shard go in one script call or transaction
+ * schedule (or a place in its queue) in one atomic step; plain ones with one MULTI. The publishes waiting for
+ * one shard go in one script call or transaction
  * ({@link GroupCommit}: the next batch leaves when the previous one has returned).
  *
  * <p>The future fails with {@link BacklogFullException} when the shard is at its backlog limit, and with

@@ -115,7 +115,8 @@ public final class MessageService {
             ids.add(set.equals(keys.lease(shard)) ? Keys.leasedId(member) : member);
           }
           return cancelMatching(ids, shard, filter, limit, cancelled)
-              .compose(v -> "0".equals(next) ? Future.succeededFuture() : scan(set, next, shard, filter, limit, cancelled));
+              .compose(v -> "0".equals(next) ? Future.succeededFuture()
+                  : scan(set, next, shard, filter, limit, cancelled));
         });
   }
 

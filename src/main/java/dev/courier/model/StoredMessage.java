@@ -29,7 +29,7 @@ public record StoredMessage(
   /** A message in no queue. */
   public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
       long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body) {
-    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels, body,
-        null);
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
+        body, null);
   }
 }

@@ -53,7 +53,8 @@ public final class Layout2Migration {
               moves.add(move(key.toString(), keys.dedup(home, hash)).onSuccess(v -> moved[0]++));
             }
           }
-          return Future.all(moves).compose(all -> "0".equals(next) ? Future.succeededFuture() : scan(shard, next, moved));
+          return Future.all(moves).compose(all -> "0".equals(next) ? Future.succeededFuture()
+              : scan(shard, next, moved));
         });
   }
 

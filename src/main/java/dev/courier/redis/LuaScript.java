@@ -58,9 +58,10 @@ public enum LuaScript {
     Matcher m = Pattern.compile("(?m)^-- @include ([A-Za-z0-9_-]+)$").matcher(source);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream("lua/includes/" + m.group(1) + ".lua")) {
+      String include = "lua/includes/" + m.group(1) + ".lua";
+      try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(include)) {
         if (in == null) {
-          throw new IllegalStateException("missing Lua include lua/includes/" + m.group(1) + ".lua");
+          throw new IllegalStateException("missing Lua include " + include);
         }
         m.appendReplacement(out, Matcher.quoteReplacement(new String(in.readAllBytes(),
             StandardCharsets.UTF_8)));

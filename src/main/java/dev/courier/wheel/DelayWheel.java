@@ -76,7 +76,8 @@ public final class DelayWheel {
             (long) Double.parseDouble(f.get(3).toString())));
       } catch (RuntimeException e) {
         LOG.error("stored message {} cannot be read ({}); removing it", id, e.getMessage());
-        scripts.run(shard, LuaScript.CANCEL_MESSAGE, keys.cancelKeys(shard), List.of(id, keys.gatePrefix(shard))).onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
+        scripts.run(shard, LuaScript.CANCEL_MESSAGE, keys.cancelKeys(shard), List.of(id, keys.gatePrefix(shard)))
+            .onFailure(err -> LOG.error("could not remove stored message {}: {}", id, err.getMessage()));
       }
     }
     return out;
