@@ -41,6 +41,23 @@ public final class MessageView {
     if (m.queueName() != null) {
       json.put("queueName", m.queueName());
     }
+    if (m.topicName() != null) {
+      json.put("topicName", m.topicName());
+    }
+    if (m.endpointName() != null) {
+      json.put("endpointName", m.endpointName());
+    }
+    if (m.flowControl() != null) {
+      // limits not given are omitted; the period is in seconds (qstash-api.md §5.3)
+      var fc = m.flowControl();
+      json.put("flowControlKey", fc.key());
+      if (fc.parallelism() > 0) {
+        json.put("parallelism", fc.parallelism());
+      }
+      if (fc.rate() > 0) {
+        json.put("rate", fc.rate()).put("period", fc.periodMs() / 1000);
+      }
+    }
     if (!m.labels().isEmpty()) {
       json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
     }

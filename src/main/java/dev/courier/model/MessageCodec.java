@@ -27,6 +27,11 @@ public final class MessageCodec {
   /** Tags of the optional fields. Never reuse a number: data written with it may still be stored. */
   private static final int END = 0;
   private static final int QUEUE_NAME = 1;
+  private static final int TOPIC_NAME = 2;
+  private static final int ENDPOINT_NAME = 3;
+  private static final int FLOW_CONTROL_KEY = 4;
+  /** {@link FlowControl#limits()}; written only with the key. */
+  private static final int FLOW_CONTROL_LIMITS = 5;
 
   private MessageCodec() {}
 
@@ -44,6 +49,12 @@ public final class MessageCodec {
     varint(b, m.createdAt());
     varint(b, m.notBefore());
     tagged(b, QUEUE_NAME, m.queueName());
+    tagged(b, TOPIC_NAME, m.topicName());
+    tagged(b, ENDPOINT_NAME, m.endpointName());
+    if (m.flowControl() != null) {
+      tagged(b, FLOW_CONTROL_KEY, m.flowControl().key());
+      tagged(b, FLOW_CONTROL_LIMITS, m.flowControl().limits());
+    }
     varint(b, END);
     b.appendBuffer(m.body());
     return b;
@@ -73,17 +84,28 @@ public final class MessageCodec {
     long created = varint(b, pos);
     long notBefore = varint(b, pos);
     String queueName = null;
+    String topicName = null;
+    String endpointName = null;
+    String flowKey = null;
+    String flowLimits = null;
     if (version >= VERSION) {
       for (int tag = (int) varint(b, pos); tag != END; tag = (int) varint(b, pos)) {
         String value = string(b, pos);
-        if (tag == QUEUE_NAME) {
-          queueName = value;
-        } // else: a field of a newer version, skipped
+        switch (tag) {
+          case QUEUE_NAME -> queueName = value;
+          case TOPIC_NAME -> topicName = value;
+          case ENDPOINT_NAME -> endpointName = value;
+          case FLOW_CONTROL_KEY -> flowKey = value;
+          case FLOW_CONTROL_LIMITS -> flowLimits = value;
+          default -> { } // a field of a newer version, skipped
+        }
       }
     }
+    FlowControl flowControl = flowKey == null ? null : FlowControl.of(flowKey, flowLimits == null ? "0,0,0" : flowLimits);
     Buffer body = b.slice(pos[0], b.length());
     return new StoredMessage(url, method, headers == null ? "" : headers, maxRetries, expr, timeout, created, notBefore,
-        ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName);
+        ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName, topicName, endpointName,
+        flowControl);
   }
 
   /** An optional field: written only when present. */

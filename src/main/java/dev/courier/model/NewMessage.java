@@ -10,6 +10,9 @@ import java.util.List;
  * @param retryDelayExpression null for the default backoff
  * @param dedupHash sha256 hex of the dedup scope, null when the message is not deduplicated
  * @param queueName the queue it is enqueued to, null when none; its gate then decides when it starts
+ * @param topicName the URL group it was published to, null when none
+ * @param endpointName the name of its group's endpoint, null when none or unnamed
+ * @param flowControl its flow-control key and limits, null when none; the key's gate decides when it starts
  */
 public record NewMessage(
     String id,
@@ -25,7 +28,10 @@ public record NewMessage(
     String callerIp,
     List<String> labels,
     String dedupHash,
-    String queueName) {
+    String queueName,
+    String topicName,
+    String endpointName,
+    FlowControl flowControl) {
 
   /** A message in no queue. */
   public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
@@ -35,14 +41,22 @@ public record NewMessage(
         labels, dedupHash, null);
   }
 
+  /** A message in a queue or none, not from a URL group, without flow control. */
+  public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
+      String retryDelayExpression, long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels,
+      String dedupHash, String queueName) {
+    this(id, url, method, headers, body, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp,
+        labels, dedupHash, queueName, null, null, null);
+  }
+
   /** The part kept in Redis as one field. */
   public StoredMessage stored() {
     return new StoredMessage(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore,
-        callerIp, labels, body, queueName);
+        callerIp, labels, body, queueName, topicName, endpointName, flowControl);
   }
 
   /** The gate that decides when it starts, null when none. */
   public String gate() {
-    return queueName == null ? null : Gates.queue(queueName);
+    return queueName != null ? Gates.queue(queueName) : flowControl != null ? Gates.flowControl(flowControl.key()) : null;
   }
 }

@@ -11,6 +11,9 @@ import java.util.List;
  * @param retryDelayExpression null for the default backoff
  * @param callerIp null when unknown
  * @param queueName the queue it was enqueued to, null when none
+ * @param topicName the URL group it was published to, null when none
+ * @param endpointName the name of its group's endpoint, null when none or unnamed
+ * @param flowControl its flow-control key and limits, null when none
  */
 public record StoredMessage(
     String url,
@@ -24,12 +27,23 @@ public record StoredMessage(
     String callerIp,
     List<String> labels,
     Buffer body,
-    String queueName) {
+    String queueName,
+    String topicName,
+    String endpointName,
+    FlowControl flowControl) {
 
   /** A message in no queue. */
   public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
       long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body) {
     this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
         body, null);
+  }
+
+  /** A message in a queue or none, not from a URL group, without flow control. */
+  public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
+      long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body,
+      String queueName) {
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
+        body, queueName, null, null, null);
   }
 }

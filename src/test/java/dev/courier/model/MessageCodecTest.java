@@ -33,6 +33,18 @@ class MessageCodecTest {
   }
 
   @Test
+  void roundTripsTheTaggedFieldsOfGroupsAndFlowControl() {
+    StoredMessage m = new StoredMessage("https://a.example/hook", "POST", "", 3, null, 30_000, 1, 2, null, List.of(),
+        Buffer.buffer("{}"), null, "orders", "billing", new FlowControl("tenant-7", 4, 10, 60_000));
+    StoredMessage back = MessageCodec.decode(MessageCodec.encode(m));
+    assertEquals("orders", back.topicName());
+    assertEquals("billing", back.endpointName());
+    assertEquals(new FlowControl("tenant-7", 4, 10, 60_000), back.flowControl());
+    assertNull(back.queueName());
+    assertEquals("{}", back.body().toString());
+  }
+
+  @Test
   void absentOptionalsStayAbsent() {
     StoredMessage m = new StoredMessage("http://x", "POST", "", 0, null, 1, 0, 0, null, List.of(), Buffer.buffer());
     StoredMessage back = MessageCodec.decode(MessageCodec.encode(m));
@@ -41,6 +53,9 @@ class MessageCodecTest {
     assertEquals(List.of(), back.labels());
     assertEquals("", back.headers());
     assertEquals(0, back.body().length());
+    assertNull(back.topicName());
+    assertNull(back.endpointName());
+    assertNull(back.flowControl());
   }
 
   @Test
