@@ -17,6 +17,7 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.Layout2Migration;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.topics.TopicCache;
 import dev.courier.signing.KeyRefreshVerticle;
 import dev.courier.signing.SigningKeyStore;
 import dev.courier.signing.SigningKeys;
@@ -85,6 +86,7 @@ public final class Courier {
     // One budget for the node: every API event loop buffers bodies from the same heap.
     var bodies = new BodyBudget(cfg.limits().maxBodyBytesInFlight(), cfg.limits().maxBodySize());
     var connections = new ConnectionLimit(cfg.http().maxConnections(), cfg.limits().maxHeaderSize());
+    var topicCache = new TopicCache();
     List<String> ids = new ArrayList<>();
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
@@ -99,7 +101,7 @@ public final class Courier {
             wakeup::gateReady), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
-            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
+            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, topicCache), apis))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }

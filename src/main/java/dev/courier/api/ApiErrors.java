@@ -2,6 +2,8 @@ package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
 import dev.courier.queues.QueueService;
+import dev.courier.model.LimitExceededException;
+import dev.courier.topics.TopicService;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -60,6 +62,10 @@ public final class ApiErrors {
       send(request.response(), e.status(), e.getMessage(), e.retryAfterSeconds());
     } else if (failure instanceof QueueService.QuotaExceededException e) {
       send(request.response(), 412, e.getMessage(), null);
+    } else if (failure instanceof LimitExceededException e) {
+      send(request.response(), 412, e.getMessage(), null);
+    } else if (failure instanceof TopicService.InvalidEditException e) {
+      send(request.response(), 400, e.getMessage(), null);
     } else if (failure instanceof IngestService.BacklogFullException e) {
       send(request.response(), 429, e.getMessage(), 1L);
     } else if (failure instanceof HttpException e && e.getStatusCode() >= 400 && e.getStatusCode() < 500) {

@@ -10,6 +10,8 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.signing.SigningKeyStore;
+import dev.courier.topics.TopicCache;
+import dev.courier.topics.TopicService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
@@ -33,6 +35,7 @@ public final class ApiVerticle extends VerticleBase {
   private final DirectDispatch direct;
   private final BodyBudget bodies;
   private final ConnectionLimit connections;
+  private final TopicCache topicCache;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -40,9 +43,11 @@ public final class ApiVerticle extends VerticleBase {
    * @param direct null when immediate messages go through the wheel too
    * @param bodies shared by the node's API verticles
    * @param connections shared by the node's API verticles
+   * @param topicCache shared by the node's API verticles
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections) {
+      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache) {
+    this.topicCache = topicCache;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -59,9 +64,15 @@ public final class ApiVerticle extends VerticleBase {
     var limits = config.limits();
     var auth = new AuthHandler(config.auth().token());
     var queueService = new QueueService(scripts, keys, config.queues().maxQueues());
-    var publish = new PublishHandler(new PublishRequest(limits, keys),
-        new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel, direct),
-        queueService, auth, bodies, limits.maxBodySize());
+    var topicService = new TopicService(scripts, keys, topicCache, config.topics().maxTopics(),
+        config.topics().maxEndpoints());
+    var ingest = new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
+        direct);
+    var publish = new PublishHandler(new PublishRequest(limits, keys), ingest, queueService, topicService, auth, bodies,
+        limits.maxBodySize());
+    var topics = new TopicsHandler(topicService);
+    var batch = new BatchHandler(new PublishRequest(limits, keys), ingest, queueService, topicService,
+        config.topics().maxBatchSize(), config.topics().maxBatchBytes());
     var queues = new QueuesHandler(queueService, config.queues().maxParallelism());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
@@ -70,6 +81,11 @@ public final class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> health(ctx.request()));
     router.route("/v2/*").handler(auth);
+    // A batch has a body limit of its own (batch.max-bytes), so it is routed before the others' body handler.
+    router.post("/v2/batch").handler(batch::checkLength);
+    router.post("/v2/batch").handler(bodies.handler(config.topics().maxBatchBytes()));
+    router.post("/v2/batch").handler(BodyHandler.create(false).setBodyLimit(config.topics().maxBatchBytes()));
+    router.post("/v2/batch").handler(batch::handle);
     router.route("/v2/*").handler(bodies.handler());
     // No file uploads: BodyHandler.create() would otherwise write a file-uploads/ folder.
     router.route("/v2/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodySize()));
@@ -81,6 +97,11 @@ public final class ApiVerticle extends VerticleBase {
     router.delete("/v2/queues/:name").handler(queues::delete);
     router.post("/v2/queues/:name/pause").handler(queues::pause);
     router.post("/v2/queues/:name/resume").handler(queues::resume);
+    router.post("/v2/topics/:name/endpoints").handler(topics::addEndpoints);
+    router.delete("/v2/topics/:name/endpoints").handler(topics::removeEndpoints);
+    router.get("/v2/topics").handler(topics::list);
+    router.get("/v2/topics/:name").handler(topics::get);
+    router.delete("/v2/topics/:name").handler(topics::delete);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);

@@ -63,6 +63,10 @@ public final class BodyBudget {
    * body. The Content-Length was checked against the limit (and for syntax) before.
    */
   long bodyClaim(HttpServerRequest req) {
+    return bodyClaim(req, maxBodySize);
+  }
+
+  private static long bodyClaim(HttpServerRequest req, long maxBodySize) {
     String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       try {
@@ -111,8 +115,13 @@ public final class BodyBudget {
 
   /** The same for the routes behind the router, before their BodyHandler reads the body. */
   Handler<RoutingContext> handler() {
+    return handler(maxBodySize);
+  }
+
+  /** The same for a route whose body limit is {@code maxBody} (a batch's). */
+  Handler<RoutingContext> handler(long maxBody) {
     return ctx -> {
-      long bytes = claim(ctx.request(), bodyClaim(ctx.request()));
+      long bytes = claim(ctx.request(), bodyClaim(ctx.request(), maxBody));
       if (bytes == 0) {
         ctx.next();
       } else if (!tryAcquire(bytes)) {

@@ -10,4 +10,8 @@ final class Json {
   static void send(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
   }
+
+  static void send(RoutingContext ctx, int status, io.vertx.core.json.JsonArray body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
 }

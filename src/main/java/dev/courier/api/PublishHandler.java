@@ -1,14 +1,21 @@
 package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
+import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
 import dev.courier.queues.QueueService;
+import dev.courier.topics.TopicService;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code POST /v2/publish/<destination>} and {@code POST /v2/enqueue/<queue>/<destination>}. The destination
@@ -32,12 +39,14 @@ final class PublishHandler {
   private final PublishRequest parser;
   private final IngestService ingest;
   private final QueueService queues;
+  private final TopicService topics;
   private final AuthHandler auth;
   private final BodyBudget bodies;
   private final int maxBodySize;
 
-  PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, AuthHandler auth,
-      BodyBudget bodies, int maxBodySize) {
+  PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, TopicService topics,
+      AuthHandler auth, BodyBudget bodies, int maxBodySize) {
+    this.topics = topics;
     this.parser = parser;
     this.ingest = ingest;
     this.queues = queues;
@@ -113,28 +122,55 @@ final class PublishHandler {
       int at = path.indexOf(PREFIX);
       int enqueueAt = path.indexOf(ENQUEUE_PREFIX);
       if (at >= 0 && (enqueueAt < 0 || at < enqueueAt)) {
-        var message = parser.parse(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
-            System.currentTimeMillis());
-        ingest.publish(message)
-            .onSuccess(r -> respond(req.response(), r))
-            .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+        var parsed = parser.parsePublish(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
+            System.currentTimeMillis(), null);
+        if (parsed.group() == null) {
+          ingest.publish(parsed.message())
+              .onSuccess(r -> respond(req.response(), r))
+              .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+        } else {
+          fanOut(parsed).onSuccess(rs -> respond(req.response(), rs)).onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+        }
         return;
       }
       // /v2/enqueue/<queue>/<destination>: the queue is the first segment, the rest is the destination
       String rest = enqueueAt < 0 ? "" : path.substring(enqueueAt + ENQUEUE_PREFIX.length());
       int slash = rest.indexOf('/');
       String queue = QueuesHandler.name(slash < 0 ? rest : rest.substring(0, slash));
-      var message = parser.parse(slash < 0 ? "" : rest.substring(slash + 1), req.query(), req.headers(), body, ip,
-          System.currentTimeMillis(), queue);
-      queues.ensure(queue)
-          .compose(v -> ingest.publish(message))
-          .onSuccess(r -> respond(req.response(), r))
-          .onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
+      var parsed = parser.parsePublish(slash < 0 ? "" : rest.substring(slash + 1), req.query(), req.headers(), body,
+          ip, System.currentTimeMillis(), queue);
+      if (parsed.group() == null) {
+        queues.ensure(queue)
+            .compose(v -> ingest.publish(parsed.message()))
+            .onSuccess(r -> respond(req.response(), r))
+            .onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
+      } else {
+        queues.ensure(queue).compose(v -> fanOut(parsed))
+            .onSuccess(rs -> respond(req.response(), rs)).onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
+      }
     } catch (RuntimeException e) {
       // An ApiException is the client's 4xx; anything else is a bug, answered 503 and logged (without
       // the path) rather than leaving the request hanging, as the router's failure handler would.
       ApiErrors.fail(req, e, ROUTE);
     }
+  }
+
+  /**
+   * One message per endpoint of the group, each stored through the one ingest path (those of one shard in
+   * one round trip). Fails if any store failed: the others are stored and will be delivered, so a client
+   * that retries should use a deduplication id (api-decisions.md).
+   */
+  Future<List<PublishResult>> fanOut(ParsedPublish parsed) {
+    return topics.resolve(parsed.group()).compose(g -> {
+      if (g == null) {
+        return Future.failedFuture(TopicsHandler.notFound(parsed.group()));
+      }
+      List<Future<PublishResult>> stored = new ArrayList<>();
+      for (NewMessage m : parsed.toEndpoints(g.endpoints())) {
+        stored.add(ingest.publish(m));
+      }
+      return Future.all(stored).map(v -> stored.stream().map(Future::result).toList());
+    });
   }
 
   private ApiException declaredTooLarge(String contentLength) {
@@ -150,6 +186,23 @@ final class PublishHandler {
 
   private ApiException tooLarge() {
     return new ApiException(413, "message body too large, limit " + maxBodySize + " bytes");
+  }
+
+  /** A URL group's answer: an array, 200 unless every message was a duplicate (then 202, as for one). */
+  private static void respond(HttpServerResponse response, List<PublishResult> rs) {
+    JsonArray out = new JsonArray();
+    rs.forEach(r -> out.add(json(r)));
+    response.setStatusCode(rs.stream().allMatch(PublishResult::deduplicated) ? 202 : 200)
+        .putHeader(CONTENT_TYPE, APPLICATION_JSON).end(out.encode());
+  }
+
+  /** One message's entry in a group's or a batch's answer. */
+  static JsonObject json(PublishResult r) {
+    JsonObject json = new JsonObject().put("messageId", r.messageId()).put("url", r.url());
+    if (r.deduplicated()) {
+      json.put("deduplicated", true);
+    }
+    return json;
   }
 
   /** Written by hand: the hottest answer of the API, and a JSON object model per publish is waste. */

@@ -11,17 +11,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -70,25 +65,44 @@ public final class PublishRequest {
     this.keys = keys;
   }
 
-  /** A publish, to no queue. */
+  /** A publish to a URL, in no queue. */
   public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
       long now) {
     return parse(destination, rawQuery, headers, body, callerIp, now, null);
   }
 
+  /** A publish or enqueue to a URL; a URL group name answers 404 (see {@link #parsePublish} for groups). */
+  public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
+      long now, String queueName) {
+    ParsedPublish p = parsePublish(destination, rawQuery, headers, body, callerIp, now, queueName);
+    if (p.group() != null) {
+      throw TopicsHandler.notFound(p.group());
+    }
+    return p.message();
+  }
+
   /**
-   * @param destination the raw path after {@code /v2/publish/} (percent-encoding and {@code //} intact)
+   * @param destination the raw path after {@code /v2/publish/} (percent-encoding and {@code //} intact): a URL
+   *     or a URL group's name
    * @param rawQuery the raw query string, or null
    * @param queueName the queue to enqueue to (a valid name, see {@link #validQueueName}), null for none
    */
-  public NewMessage parse(String destination, String rawQuery, MultiMap headers, Buffer body, String callerIp,
-      long now, String queueName) {
+  public ParsedPublish parsePublish(String destination, String rawQuery, MultiMap headers, Buffer body,
+      String callerIp, long now, String queueName) {
     checkHeaderSize(headers);
     if (body.length() > limits.maxBodySize()) {
       throw new ApiException(413, "message body too large: " + body.length() + " bytes, limit " + limits.maxBodySize());
     }
     Options opts = new Options(headers);
-    String url = destinationUrl(destination, opts.query(rawQuery));
+    String keptQuery = opts.query(rawQuery);
+    String group = groupName(destination);
+    String url = null;
+    if (group == null) {
+      url = destinationUrl(destination, keptQuery);
+    } else if (keptQuery != null && !keptQuery.isEmpty()) {
+      throw ApiException.badRequest("a url group destination takes no query string (only upstash-* options):"
+          + " its endpoints' URLs are used as they are");
+    }
     refuseUnbuilt(opts);
 
     String method = opts.get("upstash-method");
@@ -109,14 +123,28 @@ public final class PublishRequest {
       }
     }
     List<String> labels = labels(opts.get("upstash-label"));
-    String dedupHash = dedupHash(url, forwarded, body, opts);
-    // The routing key: the queue, so that a queue is whole in one shard; else the dedup scope, so that two
-    // publishes with one deduplication id meet in one shard's store script; else any shard will do.
-    int shard = queueName != null ? keys.shardOfRoutingKey(queueName)
-        : dedupHash != null ? keys.shardOfRoutingKey(dedupHash)
-        : keys.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys.shards());
-    return new NewMessage(Keys.messageId(shard), url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr,
-        timeoutMs, now, due, callerIp, labels, dedupHash, queueName);
+    String dedupId = opts.get("upstash-deduplication-id");
+    if (dedupId != null && (dedupId.isEmpty() || dedupId.length() > MAX_DEDUP_ID_LENGTH)) {
+      throw ApiException.badRequest("invalid Upstash-Deduplication-Id: 1 to " + MAX_DEDUP_ID_LENGTH + " characters");
+    }
+    boolean contentBased = "true".equalsIgnoreCase(opts.get("upstash-content-based-deduplication"));
+    return new ParsedPublish(keys, url, group, method, HeaderCodec.encode(forwarded), forwarded, body, maxRetries,
+        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, null);
+  }
+
+  /** The URL group a destination names, null when it is a URL; 400 when it is neither. */
+  private static String groupName(String raw) {
+    if (startsWithIgnoreCase(raw, "http:/") || startsWithIgnoreCase(raw, "https:/")) {
+      return null;
+    }
+    if (SCHEME.matcher(raw).matches()) {
+      throw ApiException.badRequest("invalid destination url: endpoint has invalid scheme, add http:// or https://");
+    }
+    if (raw.isEmpty() || raw.length() > 128 || !GROUP_NAME.matcher(raw).matches()) {
+      throw ApiException.badRequest("invalid destination: expected an http(s) URL or a url group name"
+          + " (1 to 128 of the characters A-Z a-z 0-9 . _ -)");
+    }
+    return raw;
   }
 
   /**
@@ -190,12 +218,8 @@ public final class PublishRequest {
       // Some proxies merge the double slash; qstash-api.md §4 asks to accept it.
       int colon = raw.indexOf(':');
       url = raw.substring(0, colon) + "://" + raw.substring(colon + 2);
-    } else if (SCHEME.matcher(raw).matches()) {
-      throw ApiException.badRequest("invalid destination url: endpoint has invalid scheme, add http:// or https://");
-    } else if (!raw.isEmpty() && GROUP_NAME.matcher(raw).matches()) {
-      throw ApiException.notFound("url group " + raw + " not found");
     } else {
-      throw ApiException.badRequest("invalid destination: expected an http(s) URL or a url group name");
+      throw new IllegalStateException("not a URL: groupName() said otherwise"); // unreachable
     }
     if (keptQuery != null && !keptQuery.isEmpty()) {
       url = url + "?" + keptQuery;
@@ -207,7 +231,8 @@ public final class PublishRequest {
     return url;
   }
 
-  private static void checkUrl(String url) {
+  /** A destination URL Courier can send to: a host, a valid port; else 400. */
+  static void checkUrl(String url) {
     try {
       URI uri = new URI(Urls.lenientForParsing(url));
       if (Urls.host(uri) == null) {
@@ -348,41 +373,6 @@ public final class PublishRequest {
       throw ApiException.badRequest("invalid Upstash-Label: at most " + MAX_LABELS + " labels");
     }
     return labels;
-  }
-
-  /** Scope: the destination plus the id, or plus the content (qstash-api.md §17). */
-  private static String dedupHash(String url, Map<String, List<String>> forwarded, Buffer body, Options opts) {
-    String id = opts.get("upstash-deduplication-id");
-    boolean contentBased = "true".equalsIgnoreCase(opts.get("upstash-content-based-deduplication"));
-    if (id == null && !contentBased) {
-      return null;
-    }
-    MessageDigest sha = sha256();
-    sha.update(url.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) 0);
-    if (id != null) {
-      if (id.isEmpty() || id.length() > MAX_DEDUP_ID_LENGTH) {
-        throw ApiException.badRequest("invalid Upstash-Deduplication-Id: 1 to " + MAX_DEDUP_ID_LENGTH + " characters");
-      }
-      sha.update("id:".getBytes(StandardCharsets.UTF_8));
-      sha.update(id.getBytes(StandardCharsets.UTF_8));
-    } else {
-      // Sorted, so that the hash does not depend on the order headers arrived in.
-      for (var e : new TreeMap<>(forwarded).entrySet()) {
-        sha.update((e.getKey() + ":" + String.join("\n", e.getValue()) + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-      sha.update((byte) 0);
-      sha.update(body.getBytes());
-    }
-    return HexFormat.of().formatHex(sha.digest());
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /**

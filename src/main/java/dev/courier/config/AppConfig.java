@@ -16,6 +16,7 @@ public record AppConfig(
     DeliveryConfig delivery,
     DlqConfig dlq,
     QueuesConfig queues,
+    TopicsConfig topics,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -60,18 +61,21 @@ public record AppConfig(
 
   public record QueuesConfig(int maxQueues, int maxParallelism) {}
 
+  /** URL groups: how many, and how many endpoints each; a batch publish: how many items and bytes. */
+  public record TopicsConfig(int maxTopics, int maxEndpoints, int maxBatchSize, int maxBatchBytes) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, topics, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, topics, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, topics, devProfile);
   }
 }

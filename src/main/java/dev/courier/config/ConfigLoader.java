@@ -142,7 +142,9 @@ public final class ConfigLoader {
     var dlq = new AppConfig.DlqConfig(duration("dlq.retention"));
     var queues = new AppConfig.QueuesConfig(intIn("queues.max-queues", 0, 10_000_000),
         intIn("queues.max-parallelism", 1, 1_000_000));
-    Path dataDir = Path.of(string("data-dir"));
+    var topics = new AppConfig.TopicsConfig(intIn("url-groups.max-groups", 0, 1_000_000),
+        intIn("url-groups.max-endpoints", 1, 10_000), intIn("batch.max-messages", 1, 100_000),
+        intIn("batch.max-bytes", 1024, Integer.MAX_VALUE));    Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
       if (!isLoopback(http.host())) {
@@ -151,7 +153,7 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, dev);
   }
 
   private static boolean isLoopback(String host) {

@@ -31,6 +31,7 @@ public final class Dispatcher {
   private static final CharSequence RETRIED = HttpHeaders.createOptimized("Upstash-Retried");
   private static final CharSequence SIGNATURE = HttpHeaders.createOptimized("Upstash-Signature");
   private static final CharSequence CALLER_IP = HttpHeaders.createOptimized("Upstash-Caller-Ip");
+  private static final CharSequence TOPIC_NAME = HttpHeaders.createOptimized("Upstash-Topic-Name");
   private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
   private static final AttemptResult LOST_ATTEMPTS =
       AttemptResult.network("retries used up: the last attempts were lost with nodes that stopped during them");
@@ -108,6 +109,9 @@ public final class Dispatcher {
         .putHeader(SIGNATURE, JwtSigner.sign(signingKeys.keys().current(), m.url(), m.body().getBytes()));
     if (m.callerIp() != null) {
       options.putHeader(CALLER_IP, m.callerIp());
+    }
+    if (m.topicName() != null) {
+      options.putHeader(TOPIC_NAME, m.topicName());
     }
 
     return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs());

@@ -11,11 +11,17 @@ import java.util.Set;
 
 /**
  * The filter of a bulk cancel (qstash-api.md §6): values of one filter are ORed, filters are ANDed;
- * unknown parameters are rejected. Filters on features a message cannot have yet (URL groups,
- * schedules, flow control) match no message.
+ * unknown parameters are rejected. A filter on a feature a message cannot have yet (schedules) matches
+ * no message.
  */
 public record MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
-    List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames) {
+    List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames,
+    List<String> topicNames, List<String> flowControlKeys) {
+
+  public MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
+      List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames) {
+    this(urls, labels, hosts, paths, callerIps, fromDate, toDate, matchesNothing, queueNames, List.of(), List.of());
+  }
 
   public MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
       List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing) {
@@ -32,13 +38,14 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
         throw ApiException.badRequest("unknown filter parameter: " + name);
       }
     }
-    boolean nothing = !params.getAll("topicName").isEmpty() || !params.getAll("urlGroup").isEmpty()
-        || !params.getAll("scheduleId").isEmpty() || !params.getAll("flowControlKey").isEmpty();
+    boolean nothing = !params.getAll("scheduleId").isEmpty();
+    List<String> topics = new ArrayList<>(params.getAll("topicName"));
+    topics.addAll(params.getAll("urlGroup"));
     List<String> ips = new ArrayList<>(params.getAll("callerIp"));
     ips.addAll(params.getAll("callerIP"));
     return new MessageFilter(params.getAll("url"), commaSplit(params.getAll("label")), params.getAll("host"),
         params.getAll("path"), ips, date(params.get("fromDate"), "fromDate"), date(params.get("toDate"), "toDate"),
-        nothing, params.getAll("queueName"));
+        nothing, params.getAll("queueName"), topics, params.getAll("flowControlKey"));
   }
 
   private static List<String> commaSplit(List<String> values) {
@@ -66,6 +73,12 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
 
   public boolean matches(StoredMessage m) {
     if (!queueNames.isEmpty() && !queueNames.contains(m.queueName())) {
+      return false;
+    }
+    if (!topicNames.isEmpty() && !topicNames.contains(m.topicName())) {
+      return false;
+    }
+    if (!flowControlKeys.isEmpty() && (m.flowControl() == null || !flowControlKeys.contains(m.flowControl().key()))) {
       return false;
     }
     return matches(m.url(), String.join(",", m.labels()), m.callerIp(), m.createdAt());

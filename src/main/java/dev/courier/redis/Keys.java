@@ -30,6 +30,8 @@ import java.util.List;
  * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, delayed count
  * courier:{sN}:gate:&lt;g&gt;:ready   list        its messages ready to start, oldest first
  * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
+ * courier:{topics}:topic:&lt;name&gt;  hash  a URL group: v (version, for compare-and-set), json (its endpoints)
+ * courier:{topics}:names        set         the names of the URL groups
  * courier:keys                  hash        the signing keys shared by every node (current, next)
  * courier:shards                string      the deployment's shard count and storage layout
  * </pre>
@@ -226,6 +228,16 @@ public final class Keys {
 
   public String deadLetter(int shard, String dlqId) {
     return deadLetterPrefix(shard) + dlqId;
+  }
+
+  /** A URL group: one hash tag for all groups, so a script can change a group and the set of names together. */
+  public String topic(String name) {
+    return prefix + ":{topics}:topic:" + name;
+  }
+
+  /** The set of URL group names. */
+  public String topicNames() {
+    return prefix + ":{topics}:names";
   }
 
   public String signingKeys() {

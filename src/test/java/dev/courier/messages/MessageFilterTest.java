@@ -171,7 +171,7 @@ class MessageFilterTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"topicName", "urlGroup", "scheduleId", "flowControlKey"})
+  @ValueSource(strings = {"scheduleId"})
   void filtersOnAbsentFeaturesMatchNothing(String name) {
     MessageFilter f = filter(name, "g");
     assertTrue(f.matchesNothing());
@@ -188,6 +188,30 @@ class MessageFilterTest {
     assertFalse(f.matches(inB));
     assertFalse(f.matches(none));
     assertTrue(filter("url", URL).matches(none), "no queue filter: queued or not");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"topicName", "urlGroup"})
+  void topicNameMatchesTheMessagesOfThoseGroups(String name) {
+    MessageFilter f = filter(name, "g");
+    StoredMessage inG = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(), null,
+        "g", "e1", null);
+    StoredMessage inH = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(), null,
+        "h", null, null);
+    StoredMessage none = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer());
+    assertTrue(f.matches(inG));
+    assertFalse(f.matches(inH));
+    assertFalse(f.matches(none));
+  }
+
+  @Test
+  void flowControlKeyMatchesTheMessagesOfThoseKeys() {
+    MessageFilter f = filter("flowControlKey", "k");
+    StoredMessage underK = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(),
+        null, null, null, new dev.courier.model.FlowControl("k", 2, 0, 0));
+    StoredMessage none = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer());
+    assertTrue(f.matches(underK));
+    assertFalse(f.matches(none));
   }
 
   @ParameterizedTest
