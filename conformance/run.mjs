@@ -544,10 +544,100 @@ if (devMode) {
       "the keys the Receiver holds");
   });
 
+  // URL groups (issue #16): the group's shape is exactly {name,url} / {url} per endpoint.
+  await check("url-groups", async () => {
+    const name = `conf-${runId}-grp-${++seq}`;
+    const a = sinkBase + path("grp-a");
+    const b = sinkBase + path("grp-b");
+    try {
+      await client.urlGroups.addEndpoints({ name, endpoints: [{ name: "a", url: a }, { url: b }] });
+      const g = await client.urlGroups.get(name);
+      eq(g.name, name, "name");
+      eq(g.endpoints, [{ name: "a", url: a }, { url: b }], "endpoints");
+      assert(typeof g.createdAt === "number" && typeof g.updatedAt === "number", "times");
+      assert((await client.urlGroups.list()).some((x) => x.name === name), "in the list");
+      await client.urlGroups.removeEndpoints({ name, endpoints: [{ url: b }] });
+      eq((await client.urlGroups.get(name)).endpoints, [{ name: "a", url: a }], "after removing by url");
+      await client.urlGroups.removeEndpoints({ name, endpoints: [{ name: "a" }] });
+      await rejects(client.urlGroups.get(name), 404, "removing the last endpoint deletes the group");
+      await client.urlGroups.addEndpoints({ name, endpoints: [{ url: a }] });
+      await client.urlGroups.delete(name);
+      await rejects(client.urlGroups.get(name), 404, "get after delete");
+    } finally {
+      await client.urlGroups.delete(name).catch(() => {});
+    }
+  });
+
+  await check("publish.url-group", async () => {
+    const name = `conf-${runId}-fan-${++seq}`;
+    const pa = path("fan-a");
+    const pb = path("fan-b");
+    try {
+      await client.urlGroups.addEndpoints({ name, endpoints: [{ name: "ea", url: sinkBase + pa }, { url: sinkBase + pb }] });
+      const res = await client.publishJSON({ urlGroup: name, body: { fan: true }, delay: 1 });
+      assert(Array.isArray(res) && res.length === 2, `an array of 2: ${JSON.stringify(res)}`);
+      eq(res.map((r) => r.url), [sinkBase + pa, sinkBase + pb], "urls");
+      assert(res[0].messageId !== res[1].messageId, "one id per endpoint");
+      const m = await client.messages.get(res[0].messageId);
+      eq([m.topicName, m.endpointName, m.url], [name, "ea", sinkBase + pa], "messages.get: group fields");
+      const [da] = await delivered(pa);
+      const [db] = await delivered(pb);
+      for (const [d, r] of [[da, res[0]], [db, res[1]]]) {
+        eq(d.headers["upstash-topic-name"], name, "Upstash-Topic-Name");
+        eq(d.headers["upstash-message-id"], r.messageId, "Upstash-Message-Id");
+        eq(d.verified, "ok", "signature (sub = the endpoint's URL)");
+        eq(JSON.parse(d.body.toString()), { fan: true }, "body");
+      }
+    } finally {
+      await client.urlGroups.delete(name).catch(() => {});
+    }
+  });
+
+  await check("batchJSON", async () => {
+    const group = `conf-${runId}-bgrp-${++seq}`;
+    const queue = queueName("batch");
+    const p1 = path("batch-1");
+    const pg = path("batch-g");
+    const pq = path("batch-q");
+    try {
+      await client.urlGroups.addEndpoints({ name: group, endpoints: [{ url: sinkBase + pg }] });
+      const res = await client.batchJSON([
+        { url: sinkBase + p1, body: { i: 1 }, headers: { "x-batch": "one" } },
+        { urlGroup: group, body: { i: 2 } },
+        { url: sinkBase + pq, body: { i: 3 }, queueName: queue },
+      ]);
+      eq(res.length, 3, "one answer per item");
+      eq(res[0].url, sinkBase + p1, "item 1 url");
+      assert(Array.isArray(res[1]) && res[1][0].url === sinkBase + pg, `a group item is a nested array: ${JSON.stringify(res[1])}`);
+      const [d1] = await delivered(p1);
+      eq(d1.headers["x-batch"], "one", "forwarded header");
+      eq(JSON.parse(d1.body.toString()), { i: 1 }, "body");
+      eq(d1.verified, "ok", "signature");
+      const [dg] = await delivered(pg);
+      eq(dg.headers["upstash-topic-name"], group, "Upstash-Topic-Name");
+      const [dq] = await delivered(pq);
+      eq(JSON.parse(dq.body.toString()), { i: 3 }, "queued body");
+      eq((await client.queue({ queueName: queue }).get()).name, queue, "the queue item created its queue");
+    } finally {
+      await client.urlGroups.delete(group).catch(() => {});
+      await dropQueue(queue);
+    }
+  });
+
+  await check("batch", async () => {
+    const p1 = path("batch-text");
+    const res = await client.batch([{ url: sinkBase + p1, body: "plain text", headers: { "content-type": "text/plain" } }]);
+    eq(res.length, 1, "an array even for one item");
+    assert(res[0].messageId.startsWith("msg_"), "messageId");
+    const [d] = await delivered(p1);
+    eq(d.body.toString(), "plain text", "body");
+    eq(d.headers["content-type"], "text/plain", "content-type");
+  });
+
   // Surfaces of the official client that Courier does not offer yet: listed, never silently absent.
   for (const name of [
-    "publish.url-group", "batch", "batchJSON", "logs", "dlq.retry", "dlq.filters",
-    "schedules", "url-groups", "flow-control", "callbacks",
+    "logs", "dlq.retry", "dlq.filters",
+    "schedules", "flow-control", "callbacks",
   ]) {
     pending(name);
   }
