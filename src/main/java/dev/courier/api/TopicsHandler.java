@@ -1,7 +1,6 @@
 package dev.courier.api;
 
 import dev.courier.topics.TopicService;
-import dev.courier.topics.UrlGroup;
 import dev.courier.topics.UrlGroup.Endpoint;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -10,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /** {@code /v2/topics}: URL groups and their endpoints (qstash-api.md §2 rows 20-24, §5.7, §15). */
@@ -141,7 +141,7 @@ final class TopicsHandler {
   }
 
   private static void checkUrl(int i, String url) {
-    String lower = url.toLowerCase(java.util.Locale.ROOT);
+    String lower = url.toLowerCase(Locale.ROOT);
     if (url.length() > MAX_URL_LENGTH || !(lower.startsWith("http://") || lower.startsWith("https://"))) {
       throw ApiException.badRequest("endpoints[" + i + "]: invalid url: an http:// or https:// URL of at most "
           + MAX_URL_LENGTH + " characters is required");
@@ -151,12 +151,5 @@ final class TopicsHandler {
     } catch (ApiException e) {
       throw ApiException.badRequest("endpoints[" + i + "]: " + e.getMessage());
     }
-  }
-
-  static UrlGroup requireEndpoints(UrlGroup g, String name) {
-    if (g == null) {
-      throw notFound(name);
-    }
-    return g;
   }
 }

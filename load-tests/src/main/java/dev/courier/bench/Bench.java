@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs, "queues" and "fifo" the queue scenarios of {@link QueueBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs, "queues" and "fifo" the queue scenarios of {@link QueueBench}, "fanout" the URL-group one of {@link FanoutBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
@@ -141,6 +141,9 @@ public final class Bench {
     }
     if (ONLY.contains("fifo")) {
       new QueueBench(this).fifo();
+    }
+    if (ONLY.contains("fanout")) {
+      new FanoutBench(this).run();
     }
     if (ONLY.contains("3")) {
       publishPath();
@@ -538,6 +541,11 @@ public final class Bench {
     RequestOptions options = courierRequest(HttpMethod.POST, uri);
     return post(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON)
         .putHeader(X_SEQ, Long.toString(seq++)).putHeader(X_SENT_AT, Long.toString(System.currentTimeMillis())));
+  }
+
+  /** An immediate message to {@code uri} without the bench's sequence headers (one publish, many deliveries). */
+  Future<Integer> unsequenced(String uri) {
+    return post(courierRequest(HttpMethod.POST, uri).putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON));
   }
 
   /** A JSON request to the API ({@code POST /v2/queues}). */
