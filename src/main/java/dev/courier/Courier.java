@@ -17,6 +17,7 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.Layout2Migration;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.dlq.DeadLetterTrimVerticle;
 import dev.courier.topics.TopicCache;
 import dev.courier.signing.KeyRefreshVerticle;
 import dev.courier.signing.SigningKeyStore;
@@ -100,6 +101,8 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
             wakeup::gateReady), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
+        .compose(v -> deploy(vertx, ids,
+            () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))
         .compose(v -> deploy(vertx, ids,
             () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, topicCache), apis))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))

@@ -110,6 +110,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v2/dlq").handler(dlq::list);
     router.get("/v2/dlq/:dlqId").handler(dlq::get);
     router.delete("/v2/dlq/:dlqId").handler(dlq::delete);
+    router.delete("/v2/dlq").handler(dlq::deleteMany);
     router.route().handler(ctx -> ctx.fail(ApiException.notFound("no such endpoint")));
     router.route().failureHandler(ApiErrors::handle);
 

@@ -29,6 +29,11 @@ public final class DeadLetterService {
   static final long PAGE_BYTES = 8L * 1024 * 1024;
   /** Dead letters read per round trip, so that a page is cut before much more than PAGE_BYTES is read. */
   private static final int CHUNK = 10;
+  /**
+   * Most dead letters a filtered page reads: a filter that matches few of many cannot make one request
+   * read the whole DLQ. A page that reaches it ends with a cursor, with fewer items than asked or none.
+   */
+  static final int SCAN_BUDGET = 1000;
 
   /** The fields a dead letter is read with, in this order: the message, then what the failure added. */
   private static final List<String> FIELDS = List.of(MessageFields.MESSAGE, MessageFields.MESSAGE_ID,
@@ -56,6 +61,11 @@ public final class DeadLetterService {
    * next one skip as many.
    */
   public Future<JsonObject> list(String cursor, int count) {
+    return list(cursor, count, DeadLetterFilter.NONE);
+  }
+
+  /** A page of the dead letters that match {@code filter}; see {@link #list(String, int)}. */
+  public Future<JsonObject> list(String cursor, int count, DeadLetterFilter filter) {
     int shard = 0;
     long score = TOP;
     String after = "";
@@ -76,7 +86,7 @@ public final class DeadLetterService {
       }
     }
     JsonArray messages = new JsonArray();
-    return page(shard, score, after, count, messages, new long[1]).map(next -> {
+    return page(new Page(count, filter, messages), shard, score, after).map(next -> {
       JsonObject out = new JsonObject().put("messages", messages);
       if (next != null) {
         out.put("cursor", next);
@@ -85,16 +95,36 @@ public final class DeadLetterService {
     });
   }
 
+  /** What one page gathers: {@code count} items of {@code filter} at most, their bodies' size, what it read. */
+  private static final class Page {
+    final int count;
+    final DeadLetterFilter filter;
+    final JsonArray out;
+    long bytes;
+    int scanned;
+
+    Page(int count, DeadLetterFilter filter, JsonArray out) {
+      this.count = count;
+      this.filter = filter;
+      this.out = out;
+    }
+
+    boolean full() {
+      return out.size() >= count || bytes >= PAGE_BYTES || scanned >= SCAN_BUDGET;
+    }
+  }
+
   /**
-   * Fills {@code out} from the position ({@code shard}, {@code score}, {@code after}; {@code after} empty:
-   * from {@code score} inclusive) onwards, a chunk at a time, until it holds {@code count} or
-   * {@link #PAGE_BYTES} of bodies ({@code bytes[0]}); the future carries the next cursor or null.
+   * Fills the page from the position ({@code shard}, {@code score}, {@code after}; {@code after} empty: from
+   * {@code score} inclusive) onwards, a chunk at a time, until it is {@link Page#full}; the future carries the
+   * next cursor or null.
    */
-  private Future<String> page(int shard, long score, String after, int count, JsonArray out, long[] bytes) {
+  private Future<String> page(Page p, int shard, long score, String after) {
     if (shard >= keys.shards()) {
       return Future.succeededFuture(null);
     }
-    int wanted = Math.min(count - out.size(), CHUNK);
+    int wanted = p.filter.isEmpty() ? Math.min(p.count - p.out.size(), CHUNK)
+        : Math.min(SCAN_BUDGET - p.scanned, 5 * CHUNK);
     String key = keys.dlq(shard);
     String top = score == TOP ? "+inf" : after.isEmpty() ? Long.toString(score) : "(" + score;
     // Those that failed at the cursor's very millisecond and sort below its id come first (ZRANGE … REV
@@ -121,19 +151,30 @@ public final class DeadLetterService {
       return getAll(shard, ids.subList(0, taken)).compose(items -> {
         for (int i = 0; i < items.size(); i++) {
           JsonObject item = items.get(i); // null: deleted since the range was read
-          if (item != null) {
-            out.add(item);
-            bytes[0] += size(item);
+          p.scanned++;
+          if (item != null && p.filter.matches(item, scores.get(i))) {
+            p.out.add(item);
+            p.bytes += size(item);
           }
-          if (out.size() >= count || bytes[0] >= PAGE_BYTES) {
+          if (p.full()) {
             // The position is that of the last id read, listed or deleted meanwhile.
             return i + 1 < items.size() || more ? Future.succeededFuture(shard + "-" + scores.get(i) + "-" + ids.get(i))
                 : nextNonEmpty(shard + 1);
           }
         }
-        return more ? page(shard, scores.get(taken - 1), ids.get(taken - 1), count, out, bytes)
-            : page(shard + 1, TOP, "", count, out, bytes);
+        return more ? page(p, shard, scores.get(taken - 1), ids.get(taken - 1)) : page(p, shard + 1, TOP, "");
       });
+    });
+  }
+
+  /** The dead letters of these ids that exist, in the order given (a missing one is left out). */
+  public Future<JsonArray> byIds(List<String> dlqIds) {
+    List<Future<JsonObject>> all = new ArrayList<>();
+    dlqIds.forEach(id -> all.add(get(id)));
+    return Future.all(all).map(cf -> {
+      JsonArray out = new JsonArray();
+      all.stream().map(Future::result).filter(j -> j != null).forEach(out::add);
+      return out;
     });
   }
 
@@ -232,6 +273,28 @@ public final class DeadLetterService {
     }
     json.put("retried", f.get(n + 6).toInteger());
     return json;
+  }
+
+  /** Most dead letters one trim call deletes: a call stays short however many expired at once. */
+  static final int TRIM_BATCH = 1000;
+
+  /**
+   * Deletes the dead letters that failed before {@code cutoff} (unix ms), in every shard, in calls of at most
+   * {@link #TRIM_BATCH}, until none is left; the number deleted.
+   */
+  public Future<Long> trim(long cutoff) {
+    Future<Long> all = Future.succeededFuture(0L);
+    for (int s = 0; s < keys.shards(); s++) {
+      int shard = s;
+      all = all.compose(n -> trim(shard, cutoff, n));
+    }
+    return all;
+  }
+
+  private Future<Long> trim(int shard, long cutoff, long sofar) {
+    return scripts.run(shard, LuaScript.TRIM_DEAD_LETTERS, List.of(keys.dlq(shard)),
+        List.of(cutoff, keys.deadLetterPrefix(shard), TRIM_BATCH)).compose(r -> r.toLong() < TRIM_BATCH
+            ? Future.succeededFuture(sofar + r.toLong()) : trim(shard, cutoff, sofar + r.toLong()));
   }
 
   public Future<Boolean> delete(String dlqId) {
