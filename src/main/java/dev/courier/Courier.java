@@ -99,7 +99,7 @@ public final class Courier {
             wakeup::gateReady), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
-            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections), apis))
+            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, credit), apis))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }

@@ -2,6 +2,8 @@ package dev.courier.api;
 
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DirectDispatch;
+import dev.courier.dispatch.DispatchCredit;
+import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.dlq.DeadLetterService;
 import dev.courier.ingest.IngestService;
 import dev.courier.messages.MessageService;
@@ -33,6 +35,7 @@ public final class ApiVerticle extends VerticleBase {
   private final DirectDispatch direct;
   private final BodyBudget bodies;
   private final ConnectionLimit connections;
+  private final DispatchCredit credit;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -40,9 +43,10 @@ public final class ApiVerticle extends VerticleBase {
    * @param direct null when immediate messages go through the wheel too
    * @param bodies shared by the node's API verticles
    * @param connections shared by the node's API verticles
+   * @param credit the node's delivery credit (what {@code GET /v2/globalParallelism} reports)
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections) {
+      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, DispatchCredit credit) {
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -50,6 +54,7 @@ public final class ApiVerticle extends VerticleBase {
     this.direct = direct;
     this.bodies = bodies;
     this.connections = connections;
+    this.credit = credit;
   }
 
   @Override
@@ -59,9 +64,11 @@ public final class ApiVerticle extends VerticleBase {
     var limits = config.limits();
     var auth = new AuthHandler(config.auth().token());
     var queueService = new QueueService(scripts, keys, config.queues().maxQueues());
+    var flowService = new FlowControlService(scripts, keys, config.flowControl().maxKeys());
     var publish = new PublishHandler(new PublishRequest(limits, keys),
         new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel, direct),
-        queueService, auth, bodies, limits.maxBodySize());
+        queueService, flowService, auth, bodies, limits.maxBodySize());
+    var flows = new FlowControlHandler(flowService, credit, config.delivery().maxInFlight());
     var queues = new QueuesHandler(queueService, config.queues().maxParallelism());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
@@ -81,6 +88,14 @@ public final class ApiVerticle extends VerticleBase {
     router.delete("/v2/queues/:name").handler(queues::delete);
     router.post("/v2/queues/:name/pause").handler(queues::pause);
     router.post("/v2/queues/:name/resume").handler(queues::resume);
+    router.get("/v2/flowControl").handler(flows::list);
+    router.get("/v2/flowControl/:key").handler(flows::get);
+    router.post("/v2/flowControl/:key/pause").handler(flows::pause);
+    router.post("/v2/flowControl/:key/resume").handler(flows::resume);
+    router.post("/v2/flowControl/:key/pin").handler(flows::pin);
+    router.post("/v2/flowControl/:key/unpin").handler(flows::unpin);
+    router.post("/v2/flowControl/:key/resetRate").handler(flows::resetRate);
+    router.get("/v2/globalParallelism").handler(flows::globalParallelism);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);

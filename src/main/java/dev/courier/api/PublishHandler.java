@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.ingest.IngestService;
 import dev.courier.model.PublishResult;
 import dev.courier.queues.QueueService;
@@ -32,15 +33,17 @@ final class PublishHandler {
   private final PublishRequest parser;
   private final IngestService ingest;
   private final QueueService queues;
+  private final FlowControlService flows;
   private final AuthHandler auth;
   private final BodyBudget bodies;
   private final int maxBodySize;
 
-  PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, AuthHandler auth,
-      BodyBudget bodies, int maxBodySize) {
+  PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, FlowControlService flows,
+      AuthHandler auth, BodyBudget bodies, int maxBodySize) {
     this.parser = parser;
     this.ingest = ingest;
     this.queues = queues;
+    this.flows = flows;
     this.auth = auth;
     this.bodies = bodies;
     this.maxBodySize = maxBodySize;
@@ -115,7 +118,9 @@ final class PublishHandler {
       if (at >= 0 && (enqueueAt < 0 || at < enqueueAt)) {
         var message = parser.parse(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
             System.currentTimeMillis());
-        ingest.publish(message)
+        // a flow-control key new to the deployment must fit under flow-control.max-keys first
+        (message.flowControl() == null ? ingest.publish(message)
+            : flows.ensure(message.flowControl().key()).compose(v -> ingest.publish(message)))
             .onSuccess(r -> respond(req.response(), r))
             .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
         return;

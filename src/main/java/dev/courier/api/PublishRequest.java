@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.config.AppConfig.LimitsConfig;
+import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
@@ -110,25 +111,32 @@ public final class PublishRequest {
     }
     List<String> labels = labels(opts.get("upstash-label"));
     String dedupHash = dedupHash(url, forwarded, body, opts);
-    // The routing key: the queue, so that a queue is whole in one shard; else the dedup scope, so that two
-    // publishes with one deduplication id meet in one shard's store script; else any shard will do.
+    FlowControl flowControl = FlowControlHeader.parse(opts.get("upstash-flow-control-key"),
+        opts.get("upstash-flow-control-value"));
+    if (flowControl != null && queueName != null) {
+      throw ApiException.badRequest("Upstash-Flow-Control-Key cannot be used when enqueueing (queue " + queueName
+          + "): a message passes one gate, its queue or its flow-control key; publish it with the key, or enqueue"
+          + " it without; the message was not stored (docs/api-decisions.md)");
+    }
+    // The routing key: the gate (queue or flow-control key), so that a gate is whole in one shard; else the
+    // dedup scope, so that two publishes with one deduplication id meet in one shard's store script; else any
+    // shard will do.
     int shard = queueName != null ? keys.shardOfRoutingKey(queueName)
+        : flowControl != null ? keys.shardOfRoutingKey(flowControl.key())
         : dedupHash != null ? keys.shardOfRoutingKey(dedupHash)
         : keys.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys.shards());
     return new NewMessage(Keys.messageId(shard), url, method, HeaderCodec.encode(forwarded), body, maxRetries, expr,
-        timeoutMs, now, due, callerIp, labels, dedupHash, queueName);
+        timeoutMs, now, due, callerIp, labels, dedupHash, queueName, null, null, flowControl);
   }
 
   /**
    * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
-   * application believe it is protected (a failure callback, a flow-control limit, redaction) when it is
+   * application believe it is protected (a failure callback, redaction) when it is
    * not: such a publish is refused, naming the option, and nothing is stored.
    */
   private static final Map<String, String> UNBUILT = Map.of(
       "upstash-callback", "Upstash-Callback",
       "upstash-failure-callback", "Upstash-Failure-Callback",
-      "upstash-flow-control-key", "Upstash-Flow-Control-Key",
-      "upstash-flow-control-value", "Upstash-Flow-Control-Value",
       "upstash-redact-fields", "Upstash-Redact-Fields",
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");

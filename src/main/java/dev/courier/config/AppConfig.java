@@ -16,6 +16,7 @@ public record AppConfig(
     DeliveryConfig delivery,
     DlqConfig dlq,
     QueuesConfig queues,
+    FlowControlConfig flowControl,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -60,18 +61,21 @@ public record AppConfig(
 
   public record QueuesConfig(int maxQueues, int maxParallelism) {}
 
+  /** @param maxKeys most flow-control keys the deployment keeps; a message with one more answers 412 */
+  public record FlowControlConfig(int maxKeys) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, flowControl, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, flowControl, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, devProfile);
+        limits, delivery, dlq, queues, flowControl, devProfile);
   }
 }

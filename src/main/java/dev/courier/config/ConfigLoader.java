@@ -142,6 +142,7 @@ public final class ConfigLoader {
     var dlq = new AppConfig.DlqConfig(duration("dlq.retention"));
     var queues = new AppConfig.QueuesConfig(intIn("queues.max-queues", 0, 10_000_000),
         intIn("queues.max-parallelism", 1, 1_000_000));
+    var flowControl = new AppConfig.FlowControlConfig(intIn("flow-control.max-keys", 0, 10_000_000));
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
@@ -151,7 +152,7 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, flowControl, dev);
   }
 
   private static boolean isLoopback(String host) {
