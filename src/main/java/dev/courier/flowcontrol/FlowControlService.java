@@ -170,6 +170,27 @@ public final class FlowControlService {
     return change(key, "resetRate", "", "", "");
   }
 
+  /** How long a key must have been idle before {@link #expireIdle} removes it. */
+  public static final long IDLE_MS = 60_000;
+  private static final int EXPIRE_PAGE = 200;
+
+  /**
+   * Removes the shard's idle keys (nothing waiting, in flight or delayed, window ended, not paused or pinned,
+   * unchanged for {@code idleMs}): one pass over its registry, a page per script call. The count removed.
+   */
+  public Future<Long> expireIdle(int shard, long now, long idleMs) {
+    return expirePage(shard, now, idleMs, "0", 0);
+  }
+
+  private Future<Long> expirePage(int s, long now, long idleMs, String cursor, long removed) {
+    return scripts.run(s, LuaScript.EXPIRE_FLOW_CONTROL, List.of(keys.flows(s), keys.runnable(s), keys.due(s)),
+        List.of(keys.gatePrefix(s), now, idleMs, cursor, EXPIRE_PAGE)).compose(r -> {
+          long total = removed + r.get(1).toLong();
+          String next = r.get(0).toString();
+          return "0".equals(next) ? Future.succeededFuture(total) : expirePage(s, now, idleMs, next, total);
+        });
+  }
+
   private Future<Boolean> change(String key, String op, String a, String b, String c) {
     String gate = Gates.flowControl(key);
     int s = keys.shardOfGate(gate);

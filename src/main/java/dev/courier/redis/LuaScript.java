@@ -29,6 +29,7 @@ public enum LuaScript {
   CONFIGURE_GATE("configureGate-2.lua"),
   DELETE_GATE("deleteGate-5.lua"),
   CHANGE_FLOW_CONTROL("changeFlowControl-1.lua"),
+  EXPIRE_FLOW_CONTROL("expireFlowControl-3.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   SEED_KEYS("seedKeys-1.lua"),
   ROTATE_KEYS("rotateKeys-1.lua");

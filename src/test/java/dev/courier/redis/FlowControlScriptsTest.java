@@ -176,6 +176,35 @@ class FlowControlScriptsTest {
     assertEquals(Long.parseLong(f.field(F, "windowStart")) + 60_000, timer(), 1e-3);
   }
 
+  private long expire(long now, long idleMs) {
+    Response r = get(f.scripts.run(LuaScript.EXPIRE_FLOW_CONTROL, List.of(f.keys.flows(0), f.keys.runnable(0),
+        f.keys.due(0)), List.of(f.keys.gatePrefix(0), now, idleMs, "0", 100)));
+    assertEquals("0", r.get(0).toString(), "one page holds the test's keys");
+    return r.get(1).toLong();
+  }
+
+  @Test
+  void idleKeysAreRemovedButNotWhileAnythingOfThemIsPendingPausedOrPinned() {
+    long now = System.currentTimeMillis();
+    f.store(limits(0, 1, 1_000), "a", now);
+    f.store(limits(0, 1, 1_000), "b", now + 60_000); // delayed
+    Delivery a = f.claimDeliveries(10).get(0);
+    assertEquals(0, expire(now + 5_000, 0), "b is delayed and a in flight");
+    assertEquals(1L, f.ack(a));
+    assertEquals(1L, f.cancel("b"));
+    assertEquals(0, expire(now + 10, 0), "its rate window has not ended");
+    assertEquals(0, expire(now + 5_000, 60_000), "not idle for long enough");
+    assertEquals(1L, change("pin", "1", "", ""));
+    assertEquals(0, expire(now + 120_000, 0), "pinned: kept");
+    assertEquals(1L, change("unpin", "1", "0", ""));
+    assertEquals(1, expire(now + 120_000, 0));
+    assertNull(f.field(F, "created"));
+    assertEquals(0L, f.cmd(Request.cmd(Command.SCARD).arg(f.keys.flows(0))).toLong());
+    assertNull(timer(), "its rate timer is gone too");
+    f.store(limits(2, 0, 0), "c", now);
+    assertEquals("2", f.field(F, "parallelism"), "its next message creates it again");
+  }
+
   @Test
   void aPausedKeyKeepsItsWaitlistAndItsWindowRuns() {
     long now = System.currentTimeMillis();
