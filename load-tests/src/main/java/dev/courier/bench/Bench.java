@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs, "queues" and "fifo" the queue scenarios of {@link QueueBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs, "queues", "fifo" and "flows" the gate scenarios of {@link QueueBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
@@ -141,6 +141,9 @@ public final class Bench {
     }
     if (ONLY.contains("fifo")) {
       new QueueBench(this).fifo();
+    }
+    if (ONLY.contains("flows")) {
+      new QueueBench(this).flows();
     }
     if (ONLY.contains("3")) {
       publishPath();
@@ -536,6 +539,14 @@ public final class Bench {
   /** An immediate message to {@code uri} (a publish or an enqueue path) with the bench's headers, as target 1's. */
   Future<Integer> immediate(String uri) {
     RequestOptions options = courierRequest(HttpMethod.POST, uri);
+    return post(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON)
+        .putHeader(X_SEQ, Long.toString(seq++)).putHeader(X_SENT_AT, Long.toString(System.currentTimeMillis())));
+  }
+
+  /** As {@link #immediate(String)}, with headers of its own (a flow-control key). */
+  Future<Integer> immediate(String uri, java.util.Map<String, String> headers) {
+    RequestOptions options = courierRequest(HttpMethod.POST, uri);
+    headers.forEach(options::putHeader);
     return post(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON)
         .putHeader(X_SEQ, Long.toString(seq++)).putHeader(X_SENT_AT, Long.toString(System.currentTimeMillis())));
   }
