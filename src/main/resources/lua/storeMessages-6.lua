@@ -31,6 +31,9 @@
     {2, backlog}     the shard's backlog is at its limit; nothing stored
 ]]
 -- @include gates
+if (#ARGV - 5) % 6 ~= 0 then
+  return redis.error_reply('storeMessages: 6 values per message (id, due, dedup, message, gate, limits)')
+end
 local limit = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local now = tonumber(ARGV[5])

@@ -215,6 +215,14 @@ class FlowControlApiTest {
         sink.received().stream().map(Sink.Received::uri).toList());
     Sink.waitFor(() -> flow("held").getInteger("waitListSize") == 0, 5_000, "an empty waitlist");
     assertFalse(flow("held").getBoolean("isPaused"));
+
+    // a bulk cancel finds the messages waiting in a key's waitlist too
+    post("/v2/flowControl/held/pause");
+    publish("/gone0", "held", "parallelism=1", Map.of());
+    publish("/gone1", "held", "parallelism=1", Map.of());
+    HttpResponse<byte[]> cancelled = node.send("DELETE", "/v2/messages", Map.of(), null);
+    assertEquals(2, new JsonObject(Buffer.buffer(cancelled.body())).getInteger("cancelled"), text(cancelled));
+    assertEquals(0, flow("held").getInteger("waitListSize"));
   }
 
   @ParameterizedTest
