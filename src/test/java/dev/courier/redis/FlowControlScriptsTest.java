@@ -123,6 +123,22 @@ class FlowControlScriptsTest {
   }
 
   @Test
+  void aRetryCountsInTheRateWindowLikeAFirstAttempt() {
+    long now = System.currentTimeMillis();
+    f.store(limits(0, 2, 1_000), "x", now);
+    f.store(limits(0, 2, 1_000), "y", now);
+    f.store(limits(0, 2, 1_000), "z", now);
+    List<Delivery> two = f.claimAt(10, now);
+    long windowStart = Long.parseLong(f.field(F, "windowStart"));
+    assertEquals(1L, f.retry(two.get(0), now), "x failed; its retry is due at once");
+    assertEquals(List.of(), ids(f.claimAt(10, now + 10)), "but the window's two attempts are spent");
+    List<Delivery> next = f.claimAt(10, windowStart + 1_000);
+    assertEquals(List.of("z", "x"), ids(next), "the next window: z waited longer than x's retry");
+    assertEquals(1, next.get(1).retried());
+    assertEquals("2", f.field(F, "windowCount"), "the retry counted");
+  }
+
+  @Test
   void everyStoredMessageSetsTheLimitsUnlessPinned() {
     long now = System.currentTimeMillis();
     f.store(limits(3, 10, 60_000), "a", now + 60_000);
