@@ -4,11 +4,16 @@
   1. Timers: takes the ids due by ARGV[5] off the wheel, earliest first. An ungated one is leased (lease
      deadline = its due time, or now if later, + the message's timeout + grace). A gated one that holds
      its gate's permit (it waited for a retry: FIFO keeps the permit) is leased too; one that does not
-     (it was delayed) moves to the tail of its gate's ready list; one whose gate was deleted is dropped.
+     (it was delayed, or it is flow-controlled and waited for its retry) moves to the tail of its gate's
+     ready list; one whose gate was deleted is dropped. A flow-control key's rate timer ("~f:<key>") makes
+     its gate runnable again instead.
   2. Gates: visits the runnable gates in order, taking one ready message from each (a permit and a lease
      in this script, so a limit holds across nodes: design.md invariant 4) and moving it to the back, in
      rounds, until the batch is full or no gate can start anything. A gate left full, paused or empty
-     leaves the runnable set, so it costs nothing per tick and blocks nobody behind it.
+     leaves the runnable set, so it costs nothing per tick and blocks nobody behind it. A flow-control key
+     also counts the attempts it starts in its rate window: a window that ended rolls over (to the end of
+     the last one if that falls by ARGV[5], so a busy key's windows follow each other; else to now), and
+     a spent one takes the gate out of the runnable set with a timer for its end (gates.lua).
   ARGV[5] may lie a little ahead of now (the wheel's next tick): the dispatcher then holds the message
   until its due time.
 
@@ -25,7 +30,9 @@
   ARGV[5] claim timers due by this time, unix ms (>= now)
   ARGV[6] gate key prefix     courier:{s}:gate:
   Returns
-    { {id, message, retried, due}, ... }   (message: the stored bytes; due: when to send it, unix ms)
+    { {id, message, retried, due}, ... }   (message: the stored bytes; due: when to send it, unix ms: a
+                                            flow-controlled one may wait for its window, which starts by
+                                            ARGV[5])
     Ids whose message is gone (cancelled meanwhile) are dropped silently.
 
   Lua's unpack takes about 8000 values, and a script that fails halfway keeps what it wrote: every
@@ -55,6 +62,7 @@ local now = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
 local grace = tonumber(ARGV[3])
 local token = ARGV[4]
+local horizon = tonumber(ARGV[5])
 local prefix = ARGV[6]
 local out = {}
 local leases = {}
@@ -82,7 +90,10 @@ if #scored > 0 then
   for i, id in ipairs(ids) do
     local m = messages[i]
     local g = gates[i]
-    if m and g then
+    if string.byte(id, 1) == 126 then
+      -- "~<gate>": a flow-control key's rate window ends (by ARGV[5], as the claim's windows do below)
+      readied[string.sub(id, 2)] = true
+    elseif m and g then
       local gk = prefix .. g
       if redis.call('EXISTS', gk) == 0 then
         -- its queue was deleted while it waited (api-decisions.md): dropped like the queue's ready ones
@@ -101,7 +112,7 @@ if #scored > 0 then
     end
   end
   for g in pairs(readied) do
-    considerRunnable(prefix, KEYS[6], g, false)
+    considerRunnable(prefix, KEYS[6], g, false, horizon)
   end
 end
 
@@ -118,24 +129,52 @@ while #out < max do
       break
     end
     local gk = prefix .. g
-    local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
-    local active = redis.call('SCARD', gk .. ':active')
+    local cfg = gateSettings(gk)
+    local p = tonumber(cfg[1])
+    local active = 0
+    if p and p > 0 then
+      active = redis.call('SCARD', gk .. ':active')
+    end
+    -- A flow-control key's rate window (none for a queue, or for a key without a rate).
+    local rate = tonumber(cfg[3]) or 0
+    local period, windowStart, windowCount, spent = 0, 0, 0, false
+    if rate > 0 then
+      period = tonumber(cfg[4])
+      windowStart = tonumber(cfg[5])
+      windowCount = tonumber(cfg[6]) or 0
+      if not windowStart or horizon >= windowStart + period then
+        -- ended: the next window starts where it ended if that is by ARGV[5], else now
+        windowStart = (windowStart and now < windowStart + period) and (windowStart + period) or now
+        windowCount = 0
+      end
+      spent = windowCount >= rate
+    end
     local id = false
-    if cfg[1] and cfg[2] ~= '1' and active < tonumber(cfg[1]) then
+    if p and cfg[2] ~= '1' and (p == 0 or active < p) and not spent then
       id = redis.call('LPOP', gk .. ':ready')
     end
     if id then
       local m = redis.call('HGET', KEYS[3], id)
       if m and redis.call('SADD', gk .. ':active', id) == 1 then
         active = active + 1
-        lease(id, m, redis.call('HGET', KEYS[4], id), now)
+        local due = now
+        if rate > 0 then
+          windowCount = windowCount + 1
+          spent = windowCount >= rate
+          redis.call('HSET', gk, 'windowStart', windowStart, 'windowCount', windowCount)
+          due = math.max(now, windowStart)
+        end
+        lease(id, m, redis.call('HGET', KEYS[4], id), due)
       elseif m then
         -- already holds a permit, so it is leased or waits for its retry: never two attempts at once
       else
         redis.call('HDEL', KEYS[5], id) -- gone meanwhile (should not happen: cancel takes it off the list)
       end
     end
-    if id and active < tonumber(cfg[1]) and redis.call('LLEN', gk .. ':ready') > 0 then
+    if spent then
+      redis.call('ZADD', KEYS[1], windowStart + period, rateTimer(g)) -- runnable again when it ends
+    end
+    if id and (p == 0 or active < p) and not spent and redis.call('LLEN', gk .. ':ready') > 0 then
       tail = tail or runnableTail(KEYS[6])
       redis.call('ZADD', KEYS[6], tail, g)
       tail = tail + 1

@@ -1,7 +1,9 @@
 --[[
   Puts a failed message back on the wheel for its next attempt. Fenced by the lease (see ackDelivered).
-  A gated message keeps its permit while it waits (a parallelism-1 queue stays FIFO through retries);
-  a gated message cancelled during its attempt leaves its gate here.
+  A queued message keeps its permit while it waits (a parallelism-1 queue stays FIFO through retries).
+  A flow-controlled one (ARGV[6] = '1') gives it back, as a key's parallelism counts attempts in flight,
+  and is counted as delayed until it falls due, when the claim puts it at the tail of its key's ready
+  list (api-decisions.md). A gated message cancelled during its attempt leaves its gate here.
 
   KEYS[1] lease sorted set    courier:{s}:lease
   KEYS[2] due sorted set      courier:{s}:due
@@ -14,8 +16,9 @@
   ARGV[3] next due time, unix ms
   ARGV[4] attempts made so far (the new Upstash-Retried)
   ARGV[5] gate key prefix     courier:{s}:gate:
-  Returns 1 done, 0 the lease is no longer ours (or the message was cancelled; 2 if that freed a permit
-  on a gate with ready work)
+  ARGV[6] '1' when the message is flow-controlled (absent or '0': not)
+  Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours (or
+  the message was cancelled; 2 if that freed such a permit)
 ]]
 -- @include gates
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
@@ -27,4 +30,11 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if ARGV[6] == '1' then
+  local g = redis.call('HGET', KEYS[5], ARGV[1])
+  if g then
+    redis.call('HINCRBY', ARGV[5] .. g, 'delayed', 1)
+    return 1 + 2 * releasePermit(ARGV[5], KEYS[6], g, ARGV[1])
+  end
+end
 return 1

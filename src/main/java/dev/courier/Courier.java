@@ -104,7 +104,7 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids,
             () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))
         .compose(v -> deploy(vertx, ids,
-            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, topicCache), apis))
+            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, topicCache, credit), apis))
         .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
   }

@@ -3,16 +3,58 @@
   Included by every script that ends, pauses or re-queues a gated message (LuaScript expands the
   "-- @include gates" line when it loads the scripts), never copied.
 
-  A gate <g> of shard s lives in keys built from the gate prefix courier:{s}:gate: (same hash tag):
-    <prefix><g>          hash        parallelism, paused ('1'/'0'), created, updated, delayed (its
-                                     messages waiting on the wheel for their delay: lag = ready + delayed)
+  A gate <g> of shard s is a queue (q:<name>) or a flow-control key (f:<key>), and lives in keys built
+  from the gate prefix courier:{s}:gate: (same hash tag):
+    <prefix><g>          hash        parallelism (0 = unlimited, flow control only), paused ('1'/'0'),
+                                     created, updated, delayed (its messages waiting on the wheel for
+                                     their delay, or a flow-controlled one for its retry: lag = ready +
+                                     delayed); a flow-control key also rate, period (ms), windowStart (ms),
+                                     windowCount (attempts started in the window), pinnedParallelism,
+                                     pinnedRate ('1' = set by pin, not by messages)
     <prefix><g>:ready    list        ids ready to start, oldest first (a reaped one goes back to the head)
-    <prefix><g>:active   set         ids holding a permit: in flight, or waiting for a retry (FIFO keeps it)
+    <prefix><g>:active   set         ids holding a permit: in flight, or (a queue's) waiting for a retry
   and in two keys of the shard:
     gated                hash        id -> gate, for every pending gated message
-    runnable             sorted set  gates with ready work, a free permit and not paused; the claim visits
-                                     them in score order and moves a served gate to the back
+    runnable             sorted set  gates with ready work, a free permit, room in their rate window and not
+                                     paused; the claim visits them in score order and moves a served gate to
+                                     the back
+  A flow-control key whose rate window is spent has a timer in the shard's due set, member "~<g>" (no
+  message id starts with "~"), at the window's end; the claim makes the gate runnable again when it falls
+  due. Every script that spends a window or lowers a rate sets that timer, so a spent gate can stay out of
+  `runnable` (nothing spins on it) and still never be forgotten.
 ]]
+
+-- The fields of a gate's hash the functions below read, in this order (HMGET).
+local GATE_FIELDS = {'parallelism', 'paused', 'rate', 'period', 'windowStart', 'windowCount'}
+
+local function gateSettings(gk)
+  return redis.call('HMGET', gk, unpack(GATE_FIELDS))
+end
+
+-- Now, unix ms, from the server's clock: only read where a rate window must be compared with it.
+local function clockMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The end of a flow-control key's rate window (ms) if the window has no room left at `at` (nil: the
+-- server's clock), else nil. A queue has no rate: nil.
+local function rateSpentUntil(cfg, at)
+  local rate = tonumber(cfg[3])
+  if not rate or rate <= 0 or not cfg[5] or (tonumber(cfg[6]) or 0) < rate then
+    return nil
+  end
+  local ends = tonumber(cfg[5]) + tonumber(cfg[4])
+  if (at or clockMs()) < ends then
+    return ends
+  end
+  return nil
+end
+
+-- The due-set member of a gate's rate timer.
+local function rateTimer(g)
+  return '~' .. g
+end
 
 -- The score that puts a gate at the back of `runnable`.
 local function runnableTail(runnable)
@@ -20,10 +62,13 @@ local function runnableTail(runnable)
   return last[2] and (tonumber(last[2]) + 1) or 0
 end
 
--- With the gate's settings read (HMGET parallelism paused) and work in its ready list: it joins the back
--- of `runnable` if it is not paused and has a free permit. 1 when it did.
-local function runnableIfFree(prefix, runnable, g, cfg)
-  if cfg[1] and cfg[2] ~= '1' and redis.call('SCARD', prefix .. g .. ':active') < tonumber(cfg[1]) then
+-- With the gate's settings read (gateSettings) and work in its ready list: it joins the back of `runnable`
+-- if it is not paused, has a free permit and room in its rate window at `at` (nil: now; a spent window has
+-- its timer already). 1 when it did.
+local function runnableIfFree(prefix, runnable, g, cfg, at)
+  local p = tonumber(cfg[1])
+  if p and cfg[2] ~= '1' and (p == 0 or redis.call('SCARD', prefix .. g .. ':active') < p)
+      and not rateSpentUntil(cfg, at) then
     redis.call('ZADD', runnable, runnableTail(runnable), g)
     return 1
   end
@@ -35,13 +80,13 @@ end
 -- neither jumps ahead nor falls behind the others. Without `toBack` the caller only ever adds work or
 -- frees a permit, which cannot make a runnable gate unable to start: a gate already in the set is left
 -- as it is at the cost of one ZSCORE (pause, a full gate and an empty list take it out where they happen).
-local function considerRunnable(prefix, runnable, g, toBack)
+local function considerRunnable(prefix, runnable, g, toBack, at)
   local gk = prefix .. g
   if not toBack and redis.call('ZSCORE', runnable, g) then
     return 1
   end
   if redis.call('LLEN', gk .. ':ready') > 0
-      and runnableIfFree(prefix, runnable, g, redis.call('HMGET', gk, 'parallelism', 'paused')) == 1 then
+      and runnableIfFree(prefix, runnable, g, gateSettings(gk), at) == 1 then
     return 1
   end
   if toBack then

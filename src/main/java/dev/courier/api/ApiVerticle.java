@@ -2,6 +2,8 @@ package dev.courier.api;
 
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DirectDispatch;
+import dev.courier.dispatch.DispatchCredit;
+import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.dlq.DeadLetterService;
 import dev.courier.ingest.IngestService;
 import dev.courier.messages.MessageService;
@@ -36,6 +38,7 @@ public final class ApiVerticle extends VerticleBase {
   private final BodyBudget bodies;
   private final ConnectionLimit connections;
   private final TopicCache topicCache;
+  private final DispatchCredit credit;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -44,10 +47,13 @@ public final class ApiVerticle extends VerticleBase {
    * @param bodies shared by the node's API verticles
    * @param connections shared by the node's API verticles
    * @param topicCache shared by the node's API verticles
+   * @param credit the node's delivery credit (what {@code GET /v2/globalParallelism} reports)
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache) {
+      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
+      DispatchCredit credit) {
     this.topicCache = topicCache;
+    this.credit = credit;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -68,11 +74,13 @@ public final class ApiVerticle extends VerticleBase {
         config.topics().maxEndpoints());
     var ingest = new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
         direct);
-    var publish = new PublishHandler(new PublishRequest(limits, keys), ingest, queueService, topicService, auth, bodies,
-        limits.maxBodySize());
+    var flowService = new FlowControlService(scripts, keys, config.flowControl().maxKeys());
+    var publish = new PublishHandler(new PublishRequest(limits, keys), ingest, queueService, topicService, flowService,
+        auth, bodies, limits.maxBodySize());
     var topics = new TopicsHandler(topicService);
-    var batch = new BatchHandler(new PublishRequest(limits, keys), ingest, queueService, topicService,
+    var batch = new BatchHandler(new PublishRequest(limits, keys), ingest, publish, topicService,
         config.topics().maxBatchSize(), config.topics().maxBatchBytes());
+    var flows = new FlowControlHandler(flowService, credit, config.delivery().maxInFlight());
     var queues = new QueuesHandler(queueService, config.queues().maxParallelism());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
@@ -102,6 +110,14 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v2/topics").handler(topics::list);
     router.get("/v2/topics/:name").handler(topics::get);
     router.delete("/v2/topics/:name").handler(topics::delete);
+    router.get("/v2/flowControl").handler(flows::list);
+    router.get("/v2/flowControl/:key").handler(flows::get);
+    router.post("/v2/flowControl/:key/pause").handler(flows::pause);
+    router.post("/v2/flowControl/:key/resume").handler(flows::resume);
+    router.post("/v2/flowControl/:key/pin").handler(flows::pin);
+    router.post("/v2/flowControl/:key/unpin").handler(flows::unpin);
+    router.post("/v2/flowControl/:key/resetRate").handler(flows::resetRate);
+    router.get("/v2/globalParallelism").handler(flows::globalParallelism);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);

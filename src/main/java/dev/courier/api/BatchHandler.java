@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.ingest.IngestService;
+import dev.courier.model.Gates;
 import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
 import dev.courier.queues.QueueService;
@@ -34,17 +35,18 @@ final class BatchHandler {
 
   private final PublishRequest parser;
   private final IngestService ingest;
-  private final QueueService queues;
+  private final PublishHandler publish;
   private final TopicService topics;
   private final int maxMessages;
   private final int maxBytes;
 
-  BatchHandler(PublishRequest parser, IngestService ingest, QueueService queues, TopicService topics, int maxMessages,
-      int maxBytes) {
+  /** @param publish its quota checks ({@link PublishHandler#admit}) are the batch items' too */
+  BatchHandler(PublishRequest parser, IngestService ingest, PublishHandler publish, TopicService topics,
+      int maxMessages, int maxBytes) {
     this.maxBytes = maxBytes;
     this.parser = parser;
     this.ingest = ingest;
-    this.queues = queues;
+    this.publish = publish;
     this.topics = topics;
     this.maxMessages = maxMessages;
   }
@@ -74,29 +76,35 @@ final class BatchHandler {
     long now = System.currentTimeMillis();
     List<Item> parsed = new ArrayList<>(items.size());
     Set<String> groups = new LinkedHashSet<>();
-    Set<String> queueNames = new LinkedHashSet<>();
+    Map<String, ParsedPublish> gates = new HashMap<>(); // one item per queue or flow-control key, for its check
     for (int i = 0; i < items.size(); i++) {
       Item item = parse(i, items.getJsonObject(i), ip, now);
       parsed.add(item);
       if (item.parsed() != null && item.parsed().group() != null) {
         groups.add(item.parsed().group());
       }
-      if (item.parsed() != null && item.parsed().queueName() != null) {
-        queueNames.add(item.parsed().queueName());
+      if (item.parsed() != null && gateOf(item.parsed()) != null) {
+        gates.putIfAbsent(gateOf(item.parsed()), item.parsed());
       }
     }
-    // What the items need looked up, each once: their groups and (for the quota) their queues.
+    // What the items need looked up, each once: their groups, and (for the quotas) their queues and keys.
     Map<String, Future<UrlGroup>> groupOf = new HashMap<>();
     groups.forEach(g -> groupOf.put(g, topics.resolve(g)));
-    Map<String, Future<Void>> queueOf = new HashMap<>();
-    queueNames.forEach(q -> queueOf.put(q, queues.ensure(q)));
+    Map<String, Future<Void>> admitted = new HashMap<>();
+    gates.forEach((gate, p) -> admitted.put(gate, publish.admit(p)));
     List<Future<?>> lookups = new ArrayList<>(groupOf.values());
-    lookups.addAll(queueOf.values());
-    Future.join(lookups).onComplete(done -> store(ctx, parsed, groupOf, queueOf));
+    lookups.addAll(admitted.values());
+    Future.join(lookups).onComplete(done -> store(ctx, parsed, groupOf, admitted));
+  }
+
+  /** The gate of an item's messages (its queue or flow-control key), null when none. */
+  private static String gateOf(ParsedPublish p) {
+    return p.queueName() != null ? Gates.queue(p.queueName())
+        : p.flowControl() != null ? Gates.flowControl(p.flowControl().key()) : null;
   }
 
   private void store(RoutingContext ctx, List<Item> items, Map<String, Future<UrlGroup>> groupOf,
-      Map<String, Future<Void>> queueOf) {
+      Map<String, Future<Void>> admitted) {
     // Submitted in one turn: the ingest path puts the messages of one shard into one script call.
     List<Object> answers = new ArrayList<>(items.size());
     for (Item item : items) {
@@ -105,9 +113,9 @@ final class BatchHandler {
         answers.add(item.error());
         continue;
       }
-      Future<Void> queue = p.queueName() == null ? Future.succeededFuture() : queueOf.get(p.queueName());
-      if (queue.failed()) {
-        answers.add(queue.cause());
+      Future<Void> gate = gateOf(p) == null ? Future.succeededFuture() : admitted.get(gateOf(p));
+      if (gate.failed()) {
+        answers.add(gate.cause());
       } else if (p.group() == null) {
         answers.add(ingest.publish(p.message()));
       } else {

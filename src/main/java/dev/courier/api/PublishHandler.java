@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.ingest.IngestService;
 import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
@@ -40,13 +41,15 @@ final class PublishHandler {
   private final IngestService ingest;
   private final QueueService queues;
   private final TopicService topics;
+  private final FlowControlService flows;
   private final AuthHandler auth;
   private final BodyBudget bodies;
   private final int maxBodySize;
 
   PublishHandler(PublishRequest parser, IngestService ingest, QueueService queues, TopicService topics,
-      AuthHandler auth, BodyBudget bodies, int maxBodySize) {
+      FlowControlService flows, AuthHandler auth, BodyBudget bodies, int maxBodySize) {
     this.topics = topics;
+    this.flows = flows;
     this.parser = parser;
     this.ingest = ingest;
     this.queues = queues;
@@ -124,12 +127,17 @@ final class PublishHandler {
       if (at >= 0 && (enqueueAt < 0 || at < enqueueAt)) {
         var parsed = parser.parsePublish(path.substring(at + PREFIX.length()), req.query(), req.headers(), body, ip,
             System.currentTimeMillis(), null);
-        if (parsed.group() == null) {
-          ingest.publish(parsed.message())
+        if (parsed.group() == null && parsed.flowControl() == null) {
+          ingest.publish(parsed.message()) // the hot path: nothing to look up first
+              .onSuccess(r -> respond(req.response(), r))
+              .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+        } else if (parsed.group() == null) {
+          admit(parsed).compose(v -> ingest.publish(parsed.message()))
               .onSuccess(r -> respond(req.response(), r))
               .onFailure(err -> ApiErrors.fail(req, err, ROUTE));
         } else {
-          fanOut(parsed).onSuccess(rs -> respond(req.response(), rs)).onFailure(err -> ApiErrors.fail(req, err, ROUTE));
+          admit(parsed).compose(v -> fanOut(parsed))
+              .onSuccess(rs -> respond(req.response(), rs)).onFailure(err -> ApiErrors.fail(req, err, ROUTE));
         }
         return;
       }
@@ -140,12 +148,12 @@ final class PublishHandler {
       var parsed = parser.parsePublish(slash < 0 ? "" : rest.substring(slash + 1), req.query(), req.headers(), body,
           ip, System.currentTimeMillis(), queue);
       if (parsed.group() == null) {
-        queues.ensure(queue)
+        admit(parsed)
             .compose(v -> ingest.publish(parsed.message()))
             .onSuccess(r -> respond(req.response(), r))
             .onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
       } else {
-        queues.ensure(queue).compose(v -> fanOut(parsed))
+        admit(parsed).compose(v -> fanOut(parsed))
             .onSuccess(rs -> respond(req.response(), rs)).onFailure(err -> ApiErrors.fail(req, err, ENQUEUE_ROUTE));
       }
     } catch (RuntimeException e) {
@@ -153,6 +161,18 @@ final class PublishHandler {
       // the path) rather than leaving the request hanging, as the router's failure handler would.
       ApiErrors.fail(req, e, ROUTE);
     }
+  }
+
+  /**
+   * The quota checks a message's gate needs before it is stored: a queue new to the deployment must fit under
+   * {@code queues.max-queues}, a flow-control key under {@code flow-control.max-keys} (the store script
+   * creates either).
+   */
+  Future<Void> admit(ParsedPublish parsed) {
+    if (parsed.queueName() != null) {
+      return queues.ensure(parsed.queueName());
+    }
+    return parsed.flowControl() != null ? flows.ensure(parsed.flowControl().key()) : Future.succeededFuture();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.config.AppConfig.LimitsConfig;
+import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
@@ -128,8 +129,15 @@ public final class PublishRequest {
       throw ApiException.badRequest("invalid Upstash-Deduplication-Id: 1 to " + MAX_DEDUP_ID_LENGTH + " characters");
     }
     boolean contentBased = "true".equalsIgnoreCase(opts.get("upstash-content-based-deduplication"));
+    FlowControl flowControl = FlowControlHeader.parse(opts.get("upstash-flow-control-key"),
+        opts.get("upstash-flow-control-value"));
+    if (flowControl != null && queueName != null) {
+      throw ApiException.badRequest("Upstash-Flow-Control-Key cannot be used when enqueueing (queue " + queueName
+          + "): a message passes one gate, its queue or its flow-control key; publish it with the key, or enqueue"
+          + " it without; the message was not stored (docs/api-decisions.md)");
+    }
     return new ParsedPublish(keys, url, group, method, HeaderCodec.encode(forwarded), forwarded, body, maxRetries,
-        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, null);
+        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, flowControl);
   }
 
   /** The URL group a destination names, null when it is a URL; 400 when it is neither. */
@@ -149,14 +157,12 @@ public final class PublishRequest {
 
   /**
    * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
-   * application believe it is protected (a failure callback, a flow-control limit, redaction) when it is
+   * application believe it is protected (a failure callback, redaction) when it is
    * not: such a publish is refused, naming the option, and nothing is stored.
    */
   private static final Map<String, String> UNBUILT = Map.of(
       "upstash-callback", "Upstash-Callback",
       "upstash-failure-callback", "Upstash-Failure-Callback",
-      "upstash-flow-control-key", "Upstash-Flow-Control-Key",
-      "upstash-flow-control-value", "Upstash-Flow-Control-Value",
       "upstash-redact-fields", "Upstash-Redact-Fields",
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");

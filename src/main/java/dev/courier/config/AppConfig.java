@@ -17,6 +17,7 @@ public record AppConfig(
     DlqConfig dlq,
     QueuesConfig queues,
     TopicsConfig topics,
+    FlowControlConfig flowControl,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -64,18 +65,21 @@ public record AppConfig(
   /** URL groups: how many, and how many endpoints each; a batch publish: how many items and bytes. */
   public record TopicsConfig(int maxTopics, int maxEndpoints, int maxBatchSize, int maxBatchBytes) {}
 
+  /** @param maxKeys most flow-control keys the deployment keeps; a message with one more answers 412 */
+  public record FlowControlConfig(int maxKeys) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, devProfile);
   }
 }

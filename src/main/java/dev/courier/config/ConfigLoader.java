@@ -144,7 +144,9 @@ public final class ConfigLoader {
         intIn("queues.max-parallelism", 1, 1_000_000));
     var topics = new AppConfig.TopicsConfig(intIn("url-groups.max-groups", 0, 1_000_000),
         intIn("url-groups.max-endpoints", 1, 10_000), intIn("batch.max-messages", 1, 100_000),
-        intIn("batch.max-bytes", 1024, Integer.MAX_VALUE));    Path dataDir = Path.of(string("data-dir"));
+        intIn("batch.max-bytes", 1024, Integer.MAX_VALUE));
+    var flowControl = new AppConfig.FlowControlConfig(intIn("flow-control.max-keys", 0, 10_000_000));
+    Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
       if (!isLoopback(http.host())) {
@@ -153,7 +155,7 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, dev);
   }
 
   private static boolean isLoopback(String host) {

@@ -56,7 +56,8 @@ public final class OutcomeWriter {
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
       reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s),
-          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s)));
+          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s),
+              flowControlled(d) ? "1" : "0"));
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = keys.deadLetterId(s, now, ThreadLocalRandom.current().nextInt(1_000_000_000));
@@ -76,6 +77,11 @@ public final class OutcomeWriter {
       }
       return (code & 1) == 1;
     });
+  }
+
+  /** Its gate is a flow-control key's: a retry gives the permit back while it waits (scheduleRetry). */
+  private static boolean flowControlled(Delivery d) {
+    return d.message().queueName() == null && d.message().flowControl() != null;
   }
 
   private Future<List<Boolean>> ack(int shard, List<Delivery> batch) {

@@ -68,7 +68,7 @@ public final class IngestService {
   }
 
   private Future<List<PublishResult>> store(int shard, List<NewMessage> batch) {
-    if (maxBacklog == 0 && batch.stream().allMatch(m -> m.dedupHash() == null && m.queueName() == null)) {
+    if (maxBacklog == 0 && batch.stream().allMatch(m -> m.dedupHash() == null && m.gate() == null)) {
       return storePlain(shard, batch);
     }
     List<Object> args = storeArgs(keys, shard, dedupWindowMs, maxBacklog, batch, System.currentTimeMillis());
@@ -88,15 +88,16 @@ public final class IngestService {
     });
   }
 
-  /** The KEYS of {@code storeMessages-5.lua} for a shard. */
+  /** The KEYS of {@code storeMessages-6.lua} for a shard. */
   public static List<String> storeKeys(Keys keys, int shard) {
-    return List.of(keys.due(shard), keys.messages(shard), keys.gated(shard), keys.runnable(shard), keys.gates(shard));
+    return List.of(keys.due(shard), keys.messages(shard), keys.gated(shard), keys.runnable(shard), keys.gates(shard),
+        keys.flows(shard));
   }
 
-  /** The ARGV of {@code storeMessages-5.lua} for a batch (public for the JMH benchmark of this hot spot). */
+  /** The ARGV of {@code storeMessages-6.lua} for a batch (public for the JMH benchmark of this hot spot). */
   public static List<Object> storeArgs(Keys keys, int shard, long dedupWindowMs, long maxBacklog,
       List<NewMessage> batch, long now) {
-    List<Object> args = new ArrayList<>(5 + 5 * batch.size());
+    List<Object> args = new ArrayList<>(5 + 6 * batch.size());
     args.add(keys.dedupPrefix(shard));
     args.add(dedupWindowMs);
     args.add(maxBacklog);
@@ -108,6 +109,7 @@ public final class IngestService {
       args.add(m.dedupHash() == null ? "" : m.dedupHash());
       args.add(MessageCodec.encode(m.stored()));
       args.add(m.gate() == null ? "" : m.gate());
+      args.add(m.queueName() == null && m.flowControl() != null ? m.flowControl().limits() : "");
     }
     return args;
   }

@@ -62,7 +62,8 @@ public final class MessageService {
 
   /**
    * Cancels pending and in-flight messages matching {@code filter}, at most {@code limit} of them.
-   * Scans every shard's wheel, lease set and queues page by page: an admin operation, off the hot path.
+   * Scans every shard's wheel, lease set, queues and flow-control waitlists page by page: an admin operation, off
+   * the hot path.
    */
   public Future<Integer> cancel(MessageFilter filter, int limit) {
     int[] cancelled = {0};
@@ -71,7 +72,8 @@ public final class MessageService {
       int shard = s;
       chain = chain.compose(v -> scan(keys.due(shard), "0", shard, filter, limit, cancelled))
           .compose(v -> scan(keys.lease(shard), "0", shard, filter, limit, cancelled))
-          .compose(v -> scripts.redis().send(shard, Request.cmd(Command.SMEMBERS).arg(keys.gates(shard))))
+          .compose(v -> scripts.redis().send(shard, Request.cmd(Command.SUNION).arg(keys.gates(shard))
+              .arg(keys.flows(shard))))
           .compose(gates -> {
             Future<Void> lists = Future.succeededFuture();
             for (Response gate : gates) {

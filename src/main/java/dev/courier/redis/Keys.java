@@ -14,7 +14,9 @@ import java.util.List;
  * ({@code msg_<random>}) is in the shard of its hash. A new message's shard is that of its routing key:
  * its queue, so a queue lives whole in one shard and one script sees it whole; otherwise any shard.
  *
- * <p>A gate is named by its kind and name ({@code q:<queue>}); its keys are in the shard of its name.
+ * <p>A gate is named by its kind and name ({@code q:<queue>}, {@code f:<flow-control key>}); its keys are in
+ * the shard of its name. A flow-control key whose rate window is spent has a timer in {@code due} whose member
+ * is {@code ~f:<key>} (see {@link #rateTimer}).
  *
  * <pre>
  * courier:{sN}:msgs             hash        pending and in-flight messages: id → MessageCodec bytes
@@ -26,8 +28,10 @@ import java.util.List;
  * courier:{sN}:dlq:&lt;dlqId&gt;     hash        the dead message plus its last response
  * courier:{sN}:gated            hash        id → gate, for every pending gated message (a queue's)
  * courier:{sN}:runnable         sorted set  gates that can start a message now, in round-robin order
- * courier:{sN}:gates            set         the shard's gates (queues)
- * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, delayed count
+ * courier:{sN}:gates            set         the shard's queues (q:&lt;name&gt;)
+ * courier:{sN}:flows            set         the shard's flow-control keys (f:&lt;key&gt;)
+ * courier:{sN}:gate:&lt;g&gt;         hash        a gate's parallelism, paused flag, times, delayed count; a
+ *                                           flow-control key's rate, period, rate window and pins
  * courier:{sN}:gate:&lt;g&gt;:ready   list        its messages ready to start, oldest first
  * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
  * courier:{topics}:topic:&lt;name&gt;  hash  a URL group: v (version, for compare-and-set), json (its endpoints)
@@ -116,9 +120,22 @@ public final class Keys {
     return shard(shard) + "runnable";
   }
 
-  /** The shard's gates. */
+  /** The shard's queues (gates {@code q:<name>}); {@code queues.max-queues} counts these. */
   public String gates(int shard) {
     return shard(shard) + "gates";
+  }
+
+  /** The shard's flow-control keys (gates {@code f:<key>}); {@code flow-control.max-keys} counts these. */
+  public String flows(int shard) {
+    return shard(shard) + "flows";
+  }
+
+  /**
+   * The {@code due} member of a gate's rate timer: its gate after a {@code ~}, which no message id starts
+   * with (the Lua scripts build it the same way, {@code rateTimer} in {@code lua/includes/gates.lua}).
+   */
+  public static String rateTimer(String gate) {
+    return "~" + gate;
   }
 
   /** The prefix of the shard's gate keys (scripts append the gate, and ":ready" or ":active"). */

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * model). Redis runs each script in a scope of its own, so the shared functions stay {@code local}.
  */
 public enum LuaScript {
-  STORE_MESSAGES("storeMessages-5.lua"),
+  STORE_MESSAGES("storeMessages-6.lua"),
   CLAIM_DUE("claimDue-6.lua"),
   ACK_DELIVERED("ackDelivered-5.lua"),
   SCHEDULE_RETRY("scheduleRetry-6.lua"),
@@ -28,6 +28,8 @@ public enum LuaScript {
   CANCEL_MESSAGE("cancelMessage-5.lua"),
   CONFIGURE_GATE("configureGate-2.lua"),
   DELETE_GATE("deleteGate-5.lua"),
+  CHANGE_FLOW_CONTROL("changeFlowControl-1.lua"),
+  EXPIRE_FLOW_CONTROL("expireFlowControl-3.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   TRIM_DEAD_LETTERS("trimDeadLetters-1.lua"),
   PUT_TOPIC("putTopic-2.lua"),

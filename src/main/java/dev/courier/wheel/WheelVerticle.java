@@ -4,6 +4,7 @@ import dev.courier.config.AppConfig;
 import dev.courier.dispatch.Handoff;
 import dev.courier.dispatch.LeaseTokens;
 import dev.courier.dispatch.DispatchCredit;
+import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * The node's delay wheel (one instance per node): every tick, or when woken, claims the messages of each
  * shard that are due or fall due before the next tick, in batches no larger than the free delivery credit,
  * and hands them to the dispatchers (which hold an early one until its due time); a second timer reaps
- * expired leases. A full batch triggers another claim at once, so a backlog drains at the dispatchers'
+ * expired leases, and a third removes idle flow-control keys. A full batch triggers another claim at once, so a backlog drains at the dispatchers'
  * pace, not the tick's.
  */
 public final class WheelVerticle extends VerticleBase {
@@ -33,6 +34,7 @@ public final class WheelVerticle extends VerticleBase {
   private final Handoff handoff;
   private RedisConnector redis;
   private DelayWheel wheel;
+  private FlowControlService flows;
   /** Per shard: its last claim was full, or lacked credit, so more is probably due. */
   private boolean[] backlog;
   private boolean claiming;
@@ -58,6 +60,8 @@ public final class WheelVerticle extends VerticleBase {
     credit.onFreed(wakeup);
     vertx.setPeriodic(config.delivery().tickIntervalMs(), id -> tick());
     vertx.setPeriodic(config.delivery().reaperIntervalMs(), id -> reap());
+    flows = new FlowControlService(new ScriptRunner(redis), keys, config.flowControl().maxKeys());
+    vertx.setPeriodic(FlowControlService.IDLE_MS / 2, id -> expireIdleFlowKeys());
     return Future.succeededFuture();
   }
 
@@ -140,6 +144,15 @@ public final class WheelVerticle extends VerticleBase {
         }
       }
     });
+  }
+
+  /** Free-form keys must not pile up until flow-control.max-keys refuses new ones (FlowControlService). */
+  private void expireIdleFlowKeys() {
+    long now = System.currentTimeMillis();
+    for (int s = 0; s < keys.shards(); s++) {
+      flows.expireIdle(s, now, FlowControlService.IDLE_MS)
+          .onFailure(err -> logThrottled("removing idle flow-control keys failed: " + err.getMessage()));
+    }
   }
 
   /** Redis being down is logged once every few seconds, not once per tick. */

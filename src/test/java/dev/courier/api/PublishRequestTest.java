@@ -10,11 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.config.AppConfig.LimitsConfig;
 import dev.courier.config.ConfigLoader;
+import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -97,8 +99,7 @@ class PublishRequestTest {
   @Test
   void documentedOptionsNotBuiltYetAreRefusedByNameNotIgnored() {
     for (String header : List.of("Upstash-Callback", "Upstash-Failure-Callback", "Upstash-Callback-Retries",
-        "Upstash-Failure-Callback-Forward-X", "Upstash-Flow-Control-Key", "Upstash-Flow-Control-Value",
-        "Upstash-Redact-Fields", "Upstash-Cron", "Upstash-Schedule-Id", "upstash-callback")) {
+        "Upstash-Failure-Callback-Forward-X", "Upstash-Redact-Fields", "Upstash-Cron", "Upstash-Schedule-Id", "upstash-callback")) {
       ApiException e = assertThrows(ApiException.class, () -> parse(URL, null, headers(header, "https://x.io/cb"), "b"),
           header);
       assertEquals(400, e.status());
@@ -109,6 +110,67 @@ class PublishRequestTest {
     assertTrue(q.getMessage().startsWith("Upstash-Callback is not supported"), q.getMessage());
     ApiException queue = assertThrows(ApiException.class, () -> parse(URL, null, headers("Upstash-Queue-Name", "q"), "b"));
     assertTrue(queue.getMessage().contains("/v2/enqueue/{queue}/{destination}"), queue.getMessage());
+  }
+
+  @Test
+  void flowControlIsReadLenientlyAndRoutedByItsKey() {
+    Keys keys = new Keys("courier", 8);
+    PublishRequest sharded = new PublishRequest(DEFAULTS, keys);
+    record Case(String value, FlowControl expected) {}
+    for (Case c : List.of(
+        new Case("parallelism=2, rate=5, period=1m", new FlowControl("k", 2, 5, 60_000)),
+        new Case("rate=10,parallelism=5,period=60", new FlowControl("k", 5, 10, 60_000)),
+        new Case("  ratePerSecond = 3 ", new FlowControl("k", 0, 3, 1_000)),
+        new Case("parallelism=1", new FlowControl("k", 1, 0, 0)),
+        new Case("Parallelism=4,,PERIOD=1h30m,rate=1", new FlowControl("k", 4, 1, 5_400_000)),
+        new Case("rate=2, period=7d", new FlowControl("k", 0, 2, 604_800_000)))) {
+      NewMessage m = sharded.parse(URL, null, headers("Upstash-Flow-Control-Key", "k", "Upstash-Flow-Control-Value",
+          c.value()), Buffer.buffer("b"), null, NOW);
+      assertEquals(c.expected(), m.flowControl(), c.value());
+      assertEquals("f:k", m.gate());
+      assertEquals(keys.shardOfRoutingKey("k"), keys.shardOf(m.id()), "in the shard of its key");
+    }
+    NewMessage webhook = parse(URL, "upstash-flow-control-key=t%3A1%40x&upstash-flow-control-value=rate%3D1",
+        headers(), "b");
+    assertEquals(new FlowControl("t:1@x", 0, 1, 1_000), webhook.flowControl(), "as query parameters too");
+  }
+
+  @Test
+  void badFlowControlIsA400NamingTheProblem() {
+    record Case(String key, String value, String says) {}
+    for (Case c : List.of(
+        new Case("k", null, "Upstash-Flow-Control-Key needs an Upstash-Flow-Control-Value"),
+        new Case(null, "rate=1", "Upstash-Flow-Control-Value needs an Upstash-Flow-Control-Key"),
+        new Case("k", "period=1m", "give parallelism and/or rate"),
+        new Case("k", "", "give parallelism and/or rate"),
+        new Case("k", "parallelism=0", "parallelism must be a whole number of at least 1"),
+        new Case("k", "rate=-1", "rate must be a whole number of at least 1"),
+        new Case("k", "rate=1.5", "rate must be a whole number"),
+        new Case("k", "parallelism=x", "parallelism must be a whole number"),
+        new Case("k", "rate=1,burst=3", "unknown parameter 'burst'"),
+        new Case("k", "rate=1,period=8d", "period must be from 1s to 1 week"),
+        new Case("k", "rate=1,period=0", "period must be from 1s to 1 week"),
+        new Case("k", "rate=1,period=soon", "period must be seconds or a duration"),
+        new Case("k", "rate=1,ratePerSecond=2", "rate is given twice"),
+        new Case("k", "parallelism", "'parallelism' is not name=value"),
+        new Case("a b", "rate=1", "invalid Upstash-Flow-Control-Key"),
+        new Case("x".repeat(129), "rate=1", "invalid Upstash-Flow-Control-Key"))) {
+      List<String> h = new ArrayList<>();
+      if (c.key() != null) {
+        h.addAll(List.of("Upstash-Flow-Control-Key", c.key()));
+      }
+      if (c.value() != null) {
+        h.addAll(List.of("Upstash-Flow-Control-Value", c.value()));
+      }
+      ApiException e = assertThrows(ApiException.class, () -> parse(URL, null, headers(h.toArray(String[]::new)), "b"),
+          c.toString());
+      assertEquals(400, e.status());
+      assertTrue(e.getMessage().contains(c.says()), c + ": " + e.getMessage());
+    }
+    ApiException both = assertThrows(ApiException.class, () -> parser.parse(URL, null, headers(
+        "Upstash-Flow-Control-Key", "k", "Upstash-Flow-Control-Value", "rate=1"), Buffer.buffer("b"), null, NOW, "q"));
+    assertTrue(both.getMessage().contains("Upstash-Flow-Control-Key cannot be used when enqueueing (queue q)"),
+        both.getMessage());
   }
 
   @Test

@@ -78,7 +78,7 @@ class QueueScaleTest {
       for (int i = from; i < Math.min(n, from + 1000); i++) {
         StoredMessage m = new StoredMessage(sink.url(path + i), "POST", "", 3, null, 5_000, now, now, null, List.of(),
             Buffer.buffer("x"), queue);
-        args.addAll(List.of(Keys.messageId(shard), now, "", MessageCodec.encode(m), gate));
+        args.addAll(List.of(Keys.messageId(shard), now, "", MessageCodec.encode(m), gate, ""));
       }
       TestNode.get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, shard), args));
     }
@@ -118,7 +118,8 @@ class QueueScaleTest {
       StoredMessage m = new StoredMessage(sink.url("/small/" + q), "POST", "", 3, null, 5_000, now, now, null,
           List.of(), Buffer.buffer("x"), "small" + q);
       byShard.computeIfAbsent(shard, x -> new ArrayList<>(List.of(keys.dedupPrefix(x), 60_000L, 0L,
-          keys.gatePrefix(x), now))).addAll(List.of(Keys.messageId(shard), now, "", MessageCodec.encode(m), gate));
+          keys.gatePrefix(x), now))).addAll(List.of(Keys.messageId(shard), now, "", MessageCodec.encode(m), gate,
+              ""));
     }
     byShard.forEach((shard, args) ->
         TestNode.get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, shard), args)));

@@ -6,21 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.dispatch.Delivery;
-import dev.courier.dispatch.LeaseTokens;
-import dev.courier.ingest.IngestService;
-import dev.courier.model.MessageCodec;
-import dev.courier.model.StoredMessage;
-import dev.courier.support.TestRedis;
 import dev.courier.wheel.DelayWheel;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,74 +27,62 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class GateScriptsTest {
   private static final String A = "q:a";
   private static final String B = "q:b";
-  private RedisConnector redis;
-  private ScriptRunner scripts;
+  private GateFixture f;
   private Keys keys;
   private DelayWheel wheel;
+  private ScriptRunner scripts;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    redis = new RedisConnector(vertx, TestRedis.url());
-    scripts = new ScriptRunner(redis);
-    keys = new Keys("gate" + UUID.randomUUID().toString().substring(0, 8), 1);
-    wheel = new DelayWheel(scripts, keys, 1_000, new LeaseTokens("node-a"));
-    get(scripts.loadAll());
+    f = new GateFixture(vertx, "gate");
+    keys = f.keys;
+    wheel = f.wheel;
+    scripts = f.scripts;
   }
 
   @AfterEach
   void tearDown() {
-    get(redis.close());
+    f.close();
   }
 
   private void store(String gate, String id, long due) {
-    StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
-        Buffer.buffer("b"), gate == null ? null : gate.substring(2));
-    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L, keys.gatePrefix(0),
-        System.currentTimeMillis(), id, due, "", MessageCodec.encode(m), gate == null ? "" : gate));
-    assertEquals(0L, get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0), args)).get(0).get(0)
-        .toLong());
+    f.store(gate, id, due);
   }
 
   private void configure(String gate, String parallelism, String paused) {
-    assertEquals(1L, get(scripts.run(LuaScript.CONFIGURE_GATE, List.of(keys.gates(0), keys.runnable(0)),
-        List.of(keys.gatePrefix(0), gate, parallelism, paused, System.currentTimeMillis(), "1"))).toLong());
+    f.configure(gate, parallelism, paused);
   }
 
   private List<String> claim(int max) {
-    long now = System.currentTimeMillis();
-    return get(wheel.claim(0, max, now)).stream().map(Delivery::id).toList();
+    return f.claim(max);
   }
 
   private List<Delivery> claimDeliveries(int max) {
-    long now = System.currentTimeMillis();
-    return get(wheel.claim(0, max, now));
+    return f.claimDeliveries(max);
   }
 
   private Response cmd(Request r) {
-    return get(redis.send(r));
+    return f.cmd(r);
   }
 
   private long ack(Delivery d) {
-    Response r = get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0), List.of(keys.gatePrefix(0), d.id(),
-        d.leaseToken())));
-    return r.get(0).toLong();
+    return f.ack(d);
   }
 
   private long retry(Delivery d, long dueAt) {
-    return get(scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(0),
-        List.of(d.id(), d.leaseToken(), dueAt, d.retried() + 1L, keys.gatePrefix(0)))).toLong();
+    return f.retry(d, dueAt);
   }
 
   private long cancel(String id) {
-    return get(scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(0), List.of(id, keys.gatePrefix(0)))).toLong();
+    return f.cancel(id);
   }
 
   private long active(String gate) {
-    return cmd(Request.cmd(Command.SCARD).arg(keys.gateActive(0, gate))).toLong();
+    return f.active(gate);
   }
 
   private boolean runnable(String gate) {
-    return cmd(Request.cmd(Command.ZSCORE).arg(keys.runnable(0)).arg(gate)) != null;
+    return f.runnable(gate);
   }
 
   @Test

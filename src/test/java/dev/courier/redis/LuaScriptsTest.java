@@ -53,7 +53,7 @@ class LuaScriptsTest {
     StoredMessage m = new StoredMessage("http://x/" + id, "POST", "", 3, null, 5_000, due, due, null, List.of(),
         Buffer.buffer(new byte[] {0, (byte) 0xff}));
     List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L, keys.gatePrefix(0),
-        System.currentTimeMillis(), id, due, dedup == null ? "" : dedup, MessageCodec.encode(m), ""));
+        System.currentTimeMillis(), id, due, dedup == null ? "" : dedup, MessageCodec.encode(m), "", ""));
     Response r = get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0), args));
     return r.get(0).get(0).toLong();
   }
@@ -251,7 +251,7 @@ class LuaScriptsTest {
     long now = System.currentTimeMillis();
     store("a", now + 60_000, null);
     Response r = get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0),
-        List.of(keys.dedupPrefix(0), 0L, 1L, keys.gatePrefix(0), now, "b", now, "", "x", "", "c", now, "", "y", "")));
+        List.of(keys.dedupPrefix(0), 0L, 1L, keys.gatePrefix(0), now, "b", now, "", "x", "", "", "c", now, "", "y", "", "")));
     assertEquals(2L, r.get(0).get(0).toLong());
     assertEquals(2L, r.get(1).get(0).toLong(), "each message of a batch is checked");
     assertFalse(stored("b"));

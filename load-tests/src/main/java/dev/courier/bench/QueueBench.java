@@ -27,6 +27,10 @@ import java.util.function.LongFunction;
  *       Courier and the outcome's write too, and the next request's way to the sink; it bounds it from above.
  *       A round of {@code bench.fifoWarmup} (5000) messages goes first, unmeasured: the claim path of gated
  *       messages is new code to the JIT.
+ *   <li><b>flows</b>: as <b>queues</b>, but every message of the gated rounds is published with an
+ *       {@code Upstash-Flow-Control-Key} (the next of {@code bench.flowKeys} (100) keys in turn) and generous
+ *       limits ({@code parallelism=1000}, or {@code bench.flowValue}): what a flow-controlled message costs
+ *       against a plain one. Target &ge; 0.6.
  * </ul>
  */
 final class QueueBench {
@@ -40,6 +44,8 @@ final class QueueBench {
   private static final int FIFO_WARMUP = Integer.getInteger("bench.fifoWarmup", 5_000);
   private static final String FIFO_QUEUE = "bench-fifo";
   private static final int TOP_COMMANDS = 6;
+  private static final int FLOW_KEYS = Integer.getInteger("bench.flowKeys", 100);
+  private static final String FLOW_VALUE = System.getProperty("bench.flowValue", "parallelism=1000");
 
   private final Bench b;
 
@@ -117,6 +123,38 @@ final class QueueBench {
     long lost = plain.lost + queued.lost;
     long duplicates = plain.duplicates + queued.duplicates;
     b.line("queues. lost / duplicated (both kinds)", "%d / %d  %s", lost, duplicates,
+        lost == 0 && duplicates == 0 ? "PASS" : "FAIL");
+  }
+
+  /** Plain and flow-controlled rounds alternate, as in {@link #queues}. */
+  void flows() throws Exception {
+    String publish = "/v2/publish/" + b.sinkUrl();
+    String[] keys = new String[FLOW_KEYS];
+    for (int i = 0; i < FLOW_KEYS; i++) {
+      keys[i] = "bench-f" + i;
+    }
+    LongFunction<Future<Integer>> flowed = n -> b.immediate(publish, Map.of("Upstash-Flow-Control-Key",
+        keys[(int) (n % FLOW_KEYS)], "Upstash-Flow-Control-Value", FLOW_VALUE));
+    Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, QUEUE_WARMUP_SECONDS * 1000L, flowed));
+    b.drain(300_000);
+    Side plain = new Side();
+    Side gated = new Side();
+    List<String> rounds = new ArrayList<>();
+    for (int i = 0; i < QUEUE_ROUNDS; i++) {
+      round(plain, n -> b.immediate(publish));
+      round(gated, flowed);
+      rounds.add(String.format(Locale.ROOT, "%.0f (%.0f) / %.0f (%.0f) = %.2f", gated.rates.get(i),
+          gated.accepted.get(i), plain.rates.get(i), plain.accepted.get(i), gated.rates.get(i) / plain.rates.get(i)));
+    }
+    b.line("flows. rounds: flow-controlled / plain, msg/s delivered (accepted)", "%s", String.join(", ", rounds));
+    b.line("flows. CPU per delivered message, plain", "%s", cpu(plain));
+    b.line("flows. CPU per delivered message, flow-controlled", "%s", cpu(gated));
+    b.line("flows. redis time per delivery: flow-controlled", "%s", costliest(gated.commands, gated.delivered));
+    b.verdict("flows. end-to-end delivered, " + FLOW_KEYS + " keys, " + FLOW_VALUE + " (best of " + QUEUE_ROUNDS
+        + ")", gated.best, plain.best, 0.60, "msg/s");
+    long lost = plain.lost + gated.lost;
+    long duplicates = plain.duplicates + gated.duplicates;
+    b.line("flows. lost / duplicated (both kinds)", "%d / %d  %s", lost, duplicates,
         lost == 0 && duplicates == 0 ? "PASS" : "FAIL");
   }
 

@@ -3,8 +3,11 @@
   the dedup window and the backlog; the accepted ones are stored with one HSET into the shard's message
   hash. An ungated message, or a gated one that is delayed, goes on the delay wheel (one ZADD for the
   batch); a gated one that is due goes to the tail of its gate's ready list (acceptance order is FIFO
-  order), and the gate becomes runnable if it has a free permit. An unknown gate is created with
-  parallelism 1 (enqueue auto-creates its queue). Atomic, so a 2xx always means "stored" (design.md
+  order), and the gate becomes runnable if it has a free permit. An unknown queue is created with
+  parallelism 1 (enqueue auto-creates its queue). A flow-control key (f:<key>) is created with the limits
+  of its messages, and every batch sets them to those of its last message for the key, but a limit pinned
+  by the API (pinnedParallelism, pinnedRate) stays: a limit the message does not give is lifted (0), as
+  the key's configuration is the latest message's (api-decisions.md). Atomic, so a 2xx always means "stored" (design.md
   invariant 1) and two publishes with one dedup id can never both be stored (invariant 3). Dedup and
   gate keys are built from prefixes: they share the shard's hash tag, so the script stays in one slot.
 
@@ -12,20 +15,25 @@
   KEYS[2] message hash        courier:{s}:msgs
   KEYS[3] gated hash          courier:{s}:gated      id -> gate
   KEYS[4] runnable set        courier:{s}:runnable
-  KEYS[5] gate registry       courier:{s}:gates      set of the shard's gates
+  KEYS[5] queue registry      courier:{s}:gates      set of the shard's queues (q:<name>)
+  KEYS[6] flow-control keys   courier:{s}:flows      set of the shard's flow-control keys (f:<key>)
   ARGV[1] dedup key prefix    courier:{s}:dedup:
   ARGV[2] dedup window, ms
   ARGV[3] backlog limit of the shard (messages pending or in flight); '0' = none
   ARGV[4] gate key prefix     courier:{s}:gate:
   ARGV[5] now, unix ms
-  ARGV[6..] per message, 5 values: id, due time (unix ms), dedup hash ('' = none), stored message,
-            gate ('' = none)
+  ARGV[6..] per message, 6 values: id, due time (unix ms), dedup hash ('' = none), stored message,
+            gate ('' = none), flow-control limits "parallelism,rate,periodMs" (0 = not given; '' = no
+            flow control)
   Returns one {code, id} per message, in order:
     {0, id}          stored
     {1, originalId}  duplicate inside the window; nothing stored
     {2, backlog}     the shard's backlog is at its limit; nothing stored
 ]]
 -- @include gates
+if (#ARGV - 5) % 6 ~= 0 then
+  return redis.error_reply('storeMessages: 6 values per message (id, due, dedup, message, gate, limits)')
+end
 local limit = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local now = tonumber(ARGV[5])
@@ -40,7 +48,8 @@ local gatedPairs = {}
 local gateOrder = {}
 local readyOf = {}
 local countOf = {}
-for i = 6, #ARGV, 5 do
+local limitsOf = {}
+for i = 6, #ARGV, 6 do
   local id, due, dedup, gate = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
   local result = nil
   local dedupKey = nil
@@ -78,6 +87,9 @@ for i = 6, #ARGV, 5 do
         readyOf[gate] = {}
       end
       countOf[gate] = countOf[gate] + 1
+      if ARGV[i + 5] ~= '' then
+        limitsOf[gate] = ARGV[i + 5] -- the batch's last message for the key wins, as if stored one by one
+      end
       if tonumber(due) <= now then
         local ready = readyOf[gate]
         ready[#ready + 1] = id
@@ -99,15 +111,49 @@ end
 if #gatedPairs > 0 then
   redis.call('HSET', KEYS[3], unpack(gatedPairs))
 end
+-- A flow-control key's limits from its latest message, unless pinned; created if unknown. A window the new
+-- rate leaves spent gets its timer (gates.lua).
+local function setLimits(gk, gate, limits)
+  local p, r, period = string.match(limits, '^(%d+),(%d+),(%d+)$')
+  local state = redis.call('HMGET', gk, 'created', 'pinnedParallelism', 'pinnedRate')
+  local set = {'updated', ARGV[5]}
+  if not state[1] then
+    redis.call('SADD', KEYS[6], gate)
+    set = {'updated', ARGV[5], 'created', ARGV[5], 'paused', '0', 'delayed', 0}
+  end
+  if state[2] ~= '1' then
+    set[#set + 1] = 'parallelism'
+    set[#set + 1] = p
+  end
+  if state[3] ~= '1' then
+    set[#set + 1] = 'rate'
+    set[#set + 1] = r
+    set[#set + 1] = 'period'
+    set[#set + 1] = period == '0' and '1000' or period
+  end
+  redis.call('HSET', gk, unpack(set))
+  local cfg = gateSettings(gk)
+  local ends = rateSpentUntil(cfg, now)
+  if ends then
+    redis.call('ZADD', KEYS[1], ends, rateTimer(gate))
+  end
+  return cfg
+end
+
 -- Per gate, once per batch: create it if unknown, count its delayed messages, append the due ones to its
 -- ready list in acceptance order, and make it runnable if it can start one.
 for _, gate in ipairs(gateOrder) do
   local gk = prefix .. gate
-  local cfg = redis.call('HMGET', gk, 'parallelism', 'paused')
-  if not cfg[1] then
-    redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
-    redis.call('SADD', KEYS[5], gate)
-    cfg = {'1', '0'}
+  local cfg
+  if limitsOf[gate] then
+    cfg = setLimits(gk, gate, limitsOf[gate])
+  else
+    cfg = gateSettings(gk)
+    if not cfg[1] then
+      redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
+      redis.call('SADD', KEYS[5], gate)
+      cfg = {'1', '0'}
+    end
   end
   local ready = readyOf[gate]
   if countOf[gate] > #ready then
@@ -115,9 +161,11 @@ for _, gate in ipairs(gateOrder) do
   end
   if #ready > 0 then
     redis.call('RPUSH', gk .. ':ready', unpack(ready))
-    if not redis.call('ZSCORE', KEYS[4], gate) then
-      runnableIfFree(prefix, KEYS[4], gate, cfg)
-    end
+  end
+  -- (a flow-control key's new limits may let it start work it already had)
+  if (#ready > 0 or (limitsOf[gate] and redis.call('LLEN', gk .. ':ready') > 0))
+      and not redis.call('ZSCORE', KEYS[4], gate) then
+    runnableIfFree(prefix, KEYS[4], gate, cfg, now)
   end
 end
 return out
