@@ -111,49 +111,15 @@ end
 if #gatedPairs > 0 then
   redis.call('HSET', KEYS[3], unpack(gatedPairs))
 end
--- A flow-control key's limits from its latest message, unless pinned; created if unknown. A window the new
--- rate leaves spent gets its timer (gates.lua).
-local function setLimits(gk, gate, limits)
-  local p, r, period = string.match(limits, '^(%d+),(%d+),(%d+)$')
-  local state = redis.call('HMGET', gk, 'created', 'pinnedParallelism', 'pinnedRate')
-  local set = {'updated', ARGV[5]}
-  if not state[1] then
-    redis.call('SADD', KEYS[6], gate)
-    set = {'updated', ARGV[5], 'created', ARGV[5], 'paused', '0', 'delayed', 0}
-  end
-  if state[2] ~= '1' then
-    set[#set + 1] = 'parallelism'
-    set[#set + 1] = p
-  end
-  if state[3] ~= '1' then
-    set[#set + 1] = 'rate'
-    set[#set + 1] = r
-    set[#set + 1] = 'period'
-    set[#set + 1] = period == '0' and '1000' or period
-  end
-  redis.call('HSET', gk, unpack(set))
-  local cfg = gateSettings(gk)
-  local ends = rateSpentUntil(cfg, now)
-  if ends then
-    redis.call('ZADD', KEYS[1], ends, rateTimer(gate))
-  end
-  return cfg
-end
-
 -- Per gate, once per batch: create it if unknown, count its delayed messages, append the due ones to its
 -- ready list in acceptance order, and make it runnable if it can start one.
 for _, gate in ipairs(gateOrder) do
   local gk = prefix .. gate
   local cfg
   if limitsOf[gate] then
-    cfg = setLimits(gk, gate, limitsOf[gate])
+    cfg = setFlowLimits(gk, gate, limitsOf[gate], KEYS[6], KEYS[1], now)
   else
-    cfg = gateSettings(gk)
-    if not cfg[1] then
-      redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', ARGV[5], 'updated', ARGV[5])
-      redis.call('SADD', KEYS[5], gate)
-      cfg = {'1', '0'}
-    end
+    cfg = ensureQueue(gk, gate, KEYS[5], now)
   end
   local ready = readyOf[gate]
   if countOf[gate] > #ready then

@@ -56,6 +56,48 @@ local function rateTimer(g)
   return '~' .. g
 end
 
+-- A queue's settings, the queue created with parallelism 1 if unknown (an enqueue auto-creates its queue)
+-- and added to the shard's queue registry.
+local function ensureQueue(gk, gate, registry, now)
+  local cfg = gateSettings(gk)
+  if not cfg[1] then
+    redis.call('HSET', gk, 'parallelism', 1, 'paused', '0', 'created', now, 'updated', now)
+    redis.call('SADD', registry, gate)
+    cfg = {'1', '0'}
+  end
+  return cfg
+end
+
+-- A flow-control key's limits set from a message's ("parallelism,rate,periodMs"), unless pinned; the key
+-- created (and added to the shard's registry of keys) if unknown. A window the new rate leaves spent gets
+-- its timer in the due set. Returns the key's settings.
+local function setFlowLimits(gk, gate, limits, registry, due, now)
+  local p, r, period = string.match(limits, '^(%d+),(%d+),(%d+)$')
+  local state = redis.call('HMGET', gk, 'created', 'pinnedParallelism', 'pinnedRate')
+  local set = {'updated', now}
+  if not state[1] then
+    redis.call('SADD', registry, gate)
+    set = {'updated', now, 'created', now, 'paused', '0', 'delayed', 0}
+  end
+  if state[2] ~= '1' then
+    set[#set + 1] = 'parallelism'
+    set[#set + 1] = p
+  end
+  if state[3] ~= '1' then
+    set[#set + 1] = 'rate'
+    set[#set + 1] = r
+    set[#set + 1] = 'period'
+    set[#set + 1] = period == '0' and '1000' or period
+  end
+  redis.call('HSET', gk, unpack(set))
+  local cfg = gateSettings(gk)
+  local ends = rateSpentUntil(cfg, now)
+  if ends then
+    redis.call('ZADD', due, ends, rateTimer(gate))
+  end
+  return cfg
+end
+
 -- The score that puts a gate at the back of `runnable`.
 local function runnableTail(runnable)
   local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')

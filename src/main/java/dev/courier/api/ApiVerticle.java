@@ -83,7 +83,7 @@ public final class ApiVerticle extends VerticleBase {
     var flows = new FlowControlHandler(flowService, credit, config.delivery().maxInFlight());
     var queues = new QueuesHandler(queueService, config.queues().maxParallelism());
     var messages = new MessagesHandler(new MessageService(scripts, keys));
-    var dlq = new DlqHandler(new DeadLetterService(scripts, keys));
+    var dlq = new DlqHandler(new DeadLetterService(scripts, keys), new PublishRequest(limits, keys), wakeWheel);
     var signing = new KeysHandler(signingKeys, scripts);
 
     Router router = Router.router(vertx);
@@ -127,6 +127,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v2/dlq/:dlqId").handler(dlq::get);
     router.delete("/v2/dlq/:dlqId").handler(dlq::delete);
     router.delete("/v2/dlq").handler(dlq::deleteMany);
+    router.post("/v2/dlq/retry/:dlqId").handler(dlq::retry);
+    router.post("/v2/dlq/retry").handler(dlq::retryMany);
     router.route().handler(ctx -> ctx.fail(ApiException.notFound("no such endpoint")));
     router.route().failureHandler(ApiErrors::handle);
 

@@ -23,9 +23,63 @@ final class DlqHandler {
   private static final int MAX_IDS = 1000;
 
   private final DeadLetterService dlq;
+  private final PublishRequest parser;
+  private final Runnable wakeWheel;
 
-  DlqHandler(DeadLetterService dlq) {
+  /** @param parser reads a retry's override headers; @param wakeWheel a retried message is due at once */
+  DlqHandler(DeadLetterService dlq, PublishRequest parser, Runnable wakeWheel) {
     this.dlq = dlq;
+    this.parser = parser;
+    this.wakeWheel = wakeWheel;
+  }
+
+  /** {@code POST /v2/dlq/retry/{dlqId}}: 201 {@code {"messageId"}}, 404 when there is no such dead letter. */
+  void retry(RoutingContext ctx) {
+    String id = ctx.pathParam("dlqId");
+    long now = System.currentTimeMillis();
+    var overrides = parser.retryOverrides(ctx.request().headers(), now);
+    dlq.retry(id, overrides, now).onSuccess(messageId -> {
+      if (messageId == null) {
+        ctx.fail(ApiException.notFound("dlq message " + id + " not found"));
+      } else {
+        wakeWheel.run();
+        Json.send(ctx, 201, new JsonObject().put("messageId", messageId));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code POST /v2/dlq/retry?dlqIds=…} (or a filter, {@code count}, {@code cursor}): retries each, in one
+   * step with the new message's store; {@code {"responses":[{"messageId"}…],"cursor"?}}, no cursor when ids
+   * were given. A dead letter gone meanwhile is left out.
+   */
+  void retryMany(RoutingContext ctx) {
+    MultiMap params = ctx.queryParams();
+    DeadLetterFilter filter = filter(params);
+    int count = count(params);
+    long now = System.currentTimeMillis();
+    var overrides = parser.retryOverrides(ctx.request().headers(), now);
+    List<String> ids = ids(params, ctx.body().buffer());
+    Future<JsonObject> page = !ids.isEmpty() ? Future.succeededFuture(new JsonObject()
+        .put("messages", new JsonArray(ids.stream().map(id -> (Object) new JsonObject().put("dlqId", id)).toList())))
+        : dlq.list(params.get("cursor"), count, filter);
+    page.compose(p -> {
+      List<Future<String>> each = new ArrayList<>();
+      p.getJsonArray("messages").forEach(m -> each.add(dlq.retry(((JsonObject) m).getString("dlqId"), overrides, now)));
+      return Future.all(each).map(cf -> {
+        JsonArray responses = new JsonArray();
+        each.stream().map(Future::result).filter(id -> id != null)
+            .forEach(id -> responses.add(new JsonObject().put("messageId", id)));
+        JsonObject out = new JsonObject().put("responses", responses);
+        if (p.getString("cursor") != null) {
+          out.put("cursor", p.getString("cursor"));
+        }
+        return out;
+      });
+    }).onSuccess(out -> {
+      wakeWheel.run();
+      Json.send(ctx, 201, out);
+    }).onFailure(ctx::fail);
   }
 
   void list(RoutingContext ctx) {

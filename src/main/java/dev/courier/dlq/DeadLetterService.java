@@ -1,7 +1,10 @@
 package dev.courier.dlq;
 
 import dev.courier.messages.MessageView;
+import dev.courier.model.Gates;
 import dev.courier.model.HeaderCodec;
+import dev.courier.model.MessageCodec;
+import dev.courier.model.StoredMessage;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
 import dev.courier.redis.MessageFields;
@@ -42,10 +45,17 @@ public final class DeadLetterService {
 
   private final ScriptRunner scripts;
   private final Keys keys;
+  private final int scanBudget;
 
   public DeadLetterService(ScriptRunner scripts, Keys keys) {
+    this(scripts, keys, SCAN_BUDGET);
+  }
+
+  /** @param scanBudget most dead letters a filtered page reads (tests use a small one) */
+  public DeadLetterService(ScriptRunner scripts, Keys keys, int scanBudget) {
     this.scripts = scripts;
     this.keys = keys;
+    this.scanBudget = scanBudget;
   }
 
   /** A cursor's start of a shard: every score lies below. */
@@ -96,7 +106,7 @@ public final class DeadLetterService {
   }
 
   /** What one page gathers: {@code count} items of {@code filter} at most, their bodies' size, what it read. */
-  private static final class Page {
+  private final class Page {
     final int count;
     final DeadLetterFilter filter;
     final JsonArray out;
@@ -110,7 +120,7 @@ public final class DeadLetterService {
     }
 
     boolean full() {
-      return out.size() >= count || bytes >= PAGE_BYTES || scanned >= SCAN_BUDGET;
+      return out.size() >= count || bytes >= PAGE_BYTES || scanned >= scanBudget;
     }
   }
 
@@ -124,7 +134,7 @@ public final class DeadLetterService {
       return Future.succeededFuture(null);
     }
     int wanted = p.filter.isEmpty() ? Math.min(p.count - p.out.size(), CHUNK)
-        : Math.min(SCAN_BUDGET - p.scanned, 5 * CHUNK);
+        : Math.min(scanBudget - p.scanned, 5 * CHUNK);
     String key = keys.dlq(shard);
     String top = score == TOP ? "+inf" : after.isEmpty() ? Long.toString(score) : "(" + score;
     // Those that failed at the cursor's very millisecond and sort below its id come first (ZRANGE … REV
@@ -295,6 +305,35 @@ public final class DeadLetterService {
     return scripts.run(shard, LuaScript.TRIM_DEAD_LETTERS, List.of(keys.dlq(shard)),
         List.of(cutoff, keys.deadLetterPrefix(shard), TRIM_BATCH)).compose(r -> r.toLong() < TRIM_BATCH
             ? Future.succeededFuture(sofar + r.toLong()) : trim(shard, cutoff, sofar + r.toLong()));
+  }
+
+  /**
+   * Retries a dead letter: a new message (a new id, in the dead letter's shard, so in its queue's or key's)
+   * with the dead one's body, headers and options and the {@code overrides}, stored in the same script that
+   * takes the dead letter out of the DLQ. The new id, or null when there is no such dead letter (or it was
+   * retried or deleted meanwhile).
+   */
+  public Future<String> retry(String dlqId, RetryOverrides overrides, long now) {
+    return find(dlqId).compose(shard -> {
+      if (shard < 0) {
+        return Future.succeededFuture(null);
+      }
+      String key = keys.deadLetter(shard, dlqId);
+      return scripts.redis().send(shard, Request.cmd(Command.HGET).arg(key).arg(MessageFields.MESSAGE)).compose(m -> {
+        if (m == null) {
+          return Future.succeededFuture(null);
+        }
+        StoredMessage next = overrides.apply(MessageCodec.decode(m.toBuffer()), now);
+        String id = Keys.messageId(shard);
+        String gate = next.queueName() != null ? Gates.queue(next.queueName())
+            : next.flowControl() != null ? Gates.flowControl(next.flowControl().key()) : "";
+        String limits = next.queueName() == null && next.flowControl() != null ? next.flowControl().limits() : "";
+        return scripts.run(shard, LuaScript.RETRY_DEAD_LETTER, List.of(keys.dlq(shard), key, keys.messages(shard),
+                keys.due(shard), keys.gated(shard), keys.gates(shard), keys.flows(shard)),
+            List.of(dlqId, id, MessageCodec.encode(next), next.notBefore(), gate, limits, keys.gatePrefix(shard), now))
+            .map(r -> r.toLong() == 1L ? id : null);
+      });
+    });
   }
 
   public Future<Boolean> delete(String dlqId) {

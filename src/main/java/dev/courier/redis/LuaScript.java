@@ -32,6 +32,7 @@ public enum LuaScript {
   EXPIRE_FLOW_CONTROL("expireFlowControl-3.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   TRIM_DEAD_LETTERS("trimDeadLetters-1.lua"),
+  RETRY_DEAD_LETTER("retryDeadLetter-7.lua"),
   PUT_TOPIC("putTopic-2.lua"),
   SEED_KEYS("seedKeys-1.lua"),
   ROTATE_KEYS("rotateKeys-1.lua");
