@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.model.Callbacks;
 import dev.courier.model.FlowControl;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
@@ -43,7 +44,8 @@ public record ParsedPublish(
     String dedupId,
     boolean contentBased,
     String queueName,
-    FlowControl flowControl) {
+    FlowControl flowControl,
+    Callbacks callbacks) {
 
   /** The message to the URL destination. */
   public NewMessage message() {
@@ -69,7 +71,8 @@ public record ParsedPublish(
     String routing = queueName != null ? queueName : flowControl != null ? flowControl.key() : dedupHash;
     int shard = routing != null ? keys.shardOfRoutingKey(routing) : anyShard;
     return new NewMessage(Keys.messageId(shard), address, method, headers, body, maxRetries, retryDelayExpression,
-        timeoutMs, createdAt, notBefore, callerIp, labels, dedupHash, queueName, topicName, endpointName, flowControl);
+        timeoutMs, createdAt, notBefore, callerIp, labels, dedupHash, queueName, topicName, endpointName, flowControl,
+        callbacks);
   }
 
   private static int anyShard(Keys keys) {

@@ -2,6 +2,7 @@ package dev.courier.api;
 
 import dev.courier.config.AppConfig.LimitsConfig;
 import dev.courier.dlq.RetryOverrides;
+import dev.courier.model.Callbacks;
 import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
@@ -137,8 +138,9 @@ public final class PublishRequest {
           + "): a message passes one gate, its queue or its flow-control key; publish it with the key, or enqueue"
           + " it without; the message was not stored (docs/api-decisions.md)");
     }
+    Callbacks callbacks = CallbackHeaders.parse(opts::get, opts.names(), limits);
     return new ParsedPublish(keys, url, group, method, HeaderCodec.encode(forwarded), forwarded, body, maxRetries,
-        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, flowControl);
+        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, flowControl, callbacks);
   }
 
   /** What a DLQ retry may change, by the headers of a publish (qstash-api.md §11). */
@@ -198,16 +200,14 @@ public final class PublishRequest {
 
   /**
    * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
-   * application believe it is protected (a failure callback, redaction) when it is
+   * application believe it is protected (redaction) when it is
    * not: such a publish is refused, naming the option, and nothing is stored.
    */
   private static final Map<String, String> UNBUILT = Map.of(
-      "upstash-callback", "Upstash-Callback",
-      "upstash-failure-callback", "Upstash-Failure-Callback",
       "upstash-redact-fields", "Upstash-Redact-Fields",
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");
-  private static final List<String> UNBUILT_PREFIXES = List.of("upstash-callback-", "upstash-failure-callback-");
+  private static final List<String> UNBUILT_PREFIXES = List.of();
 
   private static void refuseUnbuilt(Options opts) {
     for (String name : opts.names()) {

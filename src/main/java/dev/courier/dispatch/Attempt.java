@@ -66,10 +66,23 @@ final class Attempt {
     this.timer = vertx.setTimer(timeoutMs, t -> expire());
   }
 
+  /** Whether a 2xx answer's body is kept (a callback reports it), not drained unread. */
+  private boolean keepSuccessBody;
+
   /** Never fails: every transport error becomes a network {@link AttemptResult}. */
   static Future<AttemptResult> run(Vertx vertx, HttpClient client, String url, RequestOptions first, Buffer body,
       int maxBody, long timeoutMs) {
+    return run(vertx, client, url, first, body, maxBody, timeoutMs, false);
+  }
+
+  /**
+   * @param keepSuccessBody keep a 2xx answer's body too (up to {@code maxBody}), for a callback to report; the
+   *     attempt still counts as delivered on its status line
+   */
+  static Future<AttemptResult> run(Vertx vertx, HttpClient client, String url, RequestOptions first, Buffer body,
+      int maxBody, long timeoutMs, boolean keepSuccessBody) {
     Attempt a = new Attempt(vertx, client, maxBody, timeoutMs, first.getHost());
+    a.keepSuccessBody = keepSuccessBody;
     a.send(url, first, body, 0);
     return a.result.future();
   }
@@ -141,7 +154,7 @@ final class Attempt {
       send(nextUrl, next, keepBody ? body : null, redirects + 1);
       return;
     }
-    if (status < 300) {
+    if (status < 300 && !keepSuccessBody) {
       finish(new AttemptResult(status, resp.headers(), null, null));
       drain(req, resp);
       return;

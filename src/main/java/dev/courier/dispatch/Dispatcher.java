@@ -114,7 +114,8 @@ public final class Dispatcher {
       options.putHeader(TOPIC_NAME, m.topicName());
     }
 
-    return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs());
+    boolean reported = m.callbacks() != null && m.callbacks().callback() != null; // its callback reports the body
+    return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs(), reported);
   }
 
   /**

@@ -30,7 +30,10 @@ public final class OutcomeWriter {
   private final Keys keys;
   private final long dlqRetentionMs;
   private final IntConsumer wakeClaims;
-  private final List<GroupCommit<Delivery, Boolean>> acks = new ArrayList<>();
+  private final List<GroupCommit<Ack, Boolean>> acks = new ArrayList<>();
+
+  /** A delivered message and the callback messages its attempt fires. */
+  private record Ack(Delivery d, List<CallbackMessages.Made> callbacks) {}
 
   /**
    * @param wakeClaims takes the shard of an outcome that gave a permit back to a gate with ready work: the wheel
@@ -50,14 +53,20 @@ public final class OutcomeWriter {
 
   public Future<Boolean> write(Delivery d, Outcome outcome, long now) {
     int s = d.shard();
-    if (outcome instanceof Outcome.Delivered) {
-      return acks.get(s).submit(d);
+    if (outcome instanceof Outcome.Delivered delivered) {
+      return acks.get(s).submit(new Ack(d, CallbackMessages.of(d, delivered.response(), null, now)));
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
-      reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s),
-          List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L, keys.gatePrefix(s),
-              flowControlled(d) ? "1" : "0"));
+      List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L,
+          keys.gatePrefix(s), flowControlled(d) ? "1" : "0"));
+      List<CallbackMessages.Made> callbacks = CallbackMessages.of(d, retry.last(), null, now);
+      callbacks.forEach(c -> c.addTo(args));
+      reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), args);
+      if (!callbacks.isEmpty()) {
+        // a callback stored with the retry is due soon: the wheel claims the shard now, not at its next tick
+        reply = reply.onSuccess(r -> wakeClaims.accept(s));
+      }
     } else {
       Outcome.Dead dead = (Outcome.Dead) outcome;
       String dlqId = keys.deadLetterId(s, now, ThreadLocalRandom.current().nextInt(1_000_000_000));
@@ -66,6 +75,9 @@ public final class OutcomeWriter {
       long retried = Math.min(d.retried(), d.message().maxRetries());
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, retried,
           now - dlqRetentionMs, keys.deadLetterPrefix(s), keys.gatePrefix(s)));
+      List<CallbackMessages.Made> callbacks = CallbackMessages.of(d, dead.last(), dlqId, now);
+      args.add((long) callbacks.size());
+      callbacks.forEach(c -> c.addTo(args));
       addResponse(args, dead.last());
       reply = scripts.run(s, LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(s, dlqId), args);
     }
@@ -84,12 +96,21 @@ public final class OutcomeWriter {
     return d.message().queueName() == null && d.message().flowControl() != null;
   }
 
-  private Future<List<Boolean>> ack(int shard, List<Delivery> batch) {
-    List<Object> args = new ArrayList<>(1 + 2 * batch.size());
+  private Future<List<Boolean>> ack(int shard, List<Ack> batch) {
+    List<Object> args = new ArrayList<>(2 + 2 * batch.size());
     args.add(keys.gatePrefix(shard));
-    for (Delivery d : batch) {
-      args.add(d.id());
-      args.add(d.leaseToken());
+    args.add((long) batch.size());
+    for (Ack a : batch) {
+      args.add(a.d().id());
+      args.add(a.d().leaseToken());
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      List<CallbackMessages.Made> callbacks = batch.get(i).callbacks();
+      if (!callbacks.isEmpty()) {
+        args.add(i + 1L);
+        args.add((long) callbacks.size());
+        callbacks.forEach(c -> c.addTo(args));
+      }
     }
     return scripts.run(shard, LuaScript.ACK_DELIVERED, keys.ackKeys(shard), args).map(reply -> {
       List<Boolean> done = new ArrayList<>(batch.size());

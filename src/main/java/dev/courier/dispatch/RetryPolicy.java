@@ -25,7 +25,7 @@ public final class RetryPolicy {
 
   public static Outcome decide(Delivery d, AttemptResult r, long now) {
     if (r.success()) {
-      return new Outcome.Delivered();
+      return new Outcome.Delivered(r);
     }
     if (r.status() == 489 && "true".equalsIgnoreCase(r.headers().get("Upstash-NonRetryable-Error"))) {
       return new Outcome.Dead(r);

@@ -18,6 +18,7 @@ public record RetryOverrides(Integer maxRetries, String retryDelayExpression, Lo
         maxRetries != null ? maxRetries : dead.maxRetries(),
         retryDelayExpression != null ? retryDelayExpression : dead.retryDelayExpression(),
         timeoutMs != null ? timeoutMs : dead.timeoutMs(), now, notBefore != null ? notBefore : now, dead.callerIp(),
-        dead.labels(), dead.body(), dead.queueName(), dead.topicName(), dead.endpointName(), dead.flowControl());
+        dead.labels(), dead.body(), dead.queueName(), dead.topicName(), dead.endpointName(), dead.flowControl(),
+        dead.callbacks());
   }
 }

@@ -58,6 +58,19 @@ public final class MessageView {
         json.put("rate", fc.rate()).put("period", fc.periodMs() / 1000);
       }
     }
+    if (m.callbacks() != null) {
+      var cb = m.callbacks();
+      if (cb.callback() != null) {
+        json.put("callback", cb.callback().url());
+      }
+      if (cb.failureCallback() != null) {
+        json.put("failureCallback", cb.failureCallback().url());
+      }
+      if (cb.sourceMessageId() != null) {
+        // a callback message: which message's, and which of its callbacks (Courier's own fields)
+        json.put("callbackType", cb.kind()).put("sourceMessageId", cb.sourceMessageId());
+      }
+    }
     if (!m.labels().isEmpty()) {
       json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
     }

@@ -32,6 +32,11 @@ public final class MessageCodec {
   private static final int FLOW_CONTROL_KEY = 4;
   /** {@link FlowControl#limits()}; written only with the key. */
   private static final int FLOW_CONTROL_LIMITS = 5;
+  /** {@link CallbackSpec#encode()}. */
+  private static final int CALLBACK = 6;
+  private static final int FAILURE_CALLBACK = 7;
+  /** A callback message's source: "<kind> <message id>". */
+  private static final int CALLBACK_OF = 8;
 
   private MessageCodec() {}
 
@@ -54,6 +59,12 @@ public final class MessageCodec {
     if (m.flowControl() != null) {
       tagged(b, FLOW_CONTROL_KEY, m.flowControl().key());
       tagged(b, FLOW_CONTROL_LIMITS, m.flowControl().limits());
+    }
+    Callbacks cb = m.callbacks();
+    if (cb != null) {
+      tagged(b, CALLBACK, cb.callback() == null ? null : cb.callback().encode());
+      tagged(b, FAILURE_CALLBACK, cb.failureCallback() == null ? null : cb.failureCallback().encode());
+      tagged(b, CALLBACK_OF, cb.sourceMessageId() == null ? null : cb.kind() + " " + cb.sourceMessageId());
     }
     varint(b, END);
     b.appendBuffer(m.body());
@@ -88,6 +99,9 @@ public final class MessageCodec {
     String endpointName = null;
     String flowKey = null;
     String flowLimits = null;
+    CallbackSpec callback = null;
+    CallbackSpec failureCallback = null;
+    String callbackOf = null;
     if (version >= VERSION) {
       for (int tag = (int) varint(b, pos); tag != END; tag = (int) varint(b, pos)) {
         String value = string(b, pos);
@@ -97,6 +111,9 @@ public final class MessageCodec {
           case ENDPOINT_NAME -> endpointName = value;
           case FLOW_CONTROL_KEY -> flowKey = value;
           case FLOW_CONTROL_LIMITS -> flowLimits = value;
+          case CALLBACK -> callback = CallbackSpec.decode(value);
+          case FAILURE_CALLBACK -> failureCallback = CallbackSpec.decode(value);
+          case CALLBACK_OF -> callbackOf = value;
           default -> { } // a field of a newer version, skipped
         }
       }
@@ -105,7 +122,16 @@ public final class MessageCodec {
     Buffer body = b.slice(pos[0], b.length());
     return new StoredMessage(url, method, headers == null ? "" : headers, maxRetries, expr, timeout, created, notBefore,
         ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName, topicName, endpointName,
-        flowControl);
+        flowControl, callbacks(callback, failureCallback, callbackOf));
+  }
+
+  private static Callbacks callbacks(CallbackSpec callback, CallbackSpec failureCallback, String callbackOf) {
+    if (callback == null && failureCallback == null && callbackOf == null) {
+      return null;
+    }
+    int space = callbackOf == null ? -1 : callbackOf.indexOf(' ');
+    return new Callbacks(callback, failureCallback, space < 0 ? null : callbackOf.substring(space + 1),
+        space < 0 ? null : callbackOf.substring(0, space));
   }
 
   /** An optional field: written only when present. */

@@ -13,6 +13,7 @@ import java.util.List;
  * @param topicName the URL group it was published to, null when none
  * @param endpointName the name of its group's endpoint, null when none or unnamed
  * @param flowControl its flow-control key and limits, null when none; the key's gate decides when it starts
+ * @param callbacks its callbacks, null when none
  */
 public record NewMessage(
     String id,
@@ -31,7 +32,16 @@ public record NewMessage(
     String queueName,
     String topicName,
     String endpointName,
-    FlowControl flowControl) {
+    FlowControl flowControl,
+    Callbacks callbacks) {
+
+  /** A message without callbacks. */
+  public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
+      String retryDelayExpression, long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels,
+      String dedupHash, String queueName, String topicName, String endpointName, FlowControl flowControl) {
+    this(id, url, method, headers, body, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp,
+        labels, dedupHash, queueName, topicName, endpointName, flowControl, null);
+  }
 
   /** A message in no queue. */
   public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
@@ -52,7 +62,7 @@ public record NewMessage(
   /** The part kept in Redis as one field. */
   public StoredMessage stored() {
     return new StoredMessage(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore,
-        callerIp, labels, body, queueName, topicName, endpointName, flowControl);
+        callerIp, labels, body, queueName, topicName, endpointName, flowControl, callbacks);
   }
 
   /** The gate that decides when it starts, null when none. */

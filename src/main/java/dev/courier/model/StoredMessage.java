@@ -14,6 +14,7 @@ import java.util.List;
  * @param topicName the URL group it was published to, null when none
  * @param endpointName the name of its group's endpoint, null when none or unnamed
  * @param flowControl its flow-control key and limits, null when none
+ * @param callbacks its callbacks, or what it is the callback of; null when neither
  */
 public record StoredMessage(
     String url,
@@ -30,7 +31,16 @@ public record StoredMessage(
     String queueName,
     String topicName,
     String endpointName,
-    FlowControl flowControl) {
+    FlowControl flowControl,
+    Callbacks callbacks) {
+
+  /** A message without callbacks. */
+  public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
+      long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body,
+      String queueName, String topicName, String endpointName, FlowControl flowControl) {
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
+        body, queueName, topicName, endpointName, flowControl, null);
+  }
 
   /** A message in no queue. */
   public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,

@@ -147,9 +147,9 @@ public final class Keys {
     return gatePrefix(shard) + gate;
   }
 
-  /** The KEYS of {@code ackDelivered-5.lua} (its ARGV: {@link #gatePrefix}, then id and token pairs). */
+  /** The KEYS of {@code ackDelivered-6.lua} (its ARGV: {@link #gatePrefix}, then id and token pairs). */
   public List<String> ackKeys(int shard) {
-    return List.of(lease(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+    return List.of(lease(shard), messages(shard), retried(shard), gated(shard), runnable(shard), due(shard));
   }
 
   /** The KEYS of {@code scheduleRetry-6.lua}. */
@@ -157,10 +157,10 @@ public final class Keys {
     return List.of(lease(shard), due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
   }
 
-  /** The KEYS of {@code moveToDlq-7.lua}. */
+  /** The KEYS of {@code moveToDlq-8.lua}. */
   public List<String> deadLetterKeys(int shard, String dlqId) {
     return List.of(lease(shard), messages(shard), retried(shard), dlq(shard), deadLetter(shard, dlqId), gated(shard),
-        runnable(shard));
+        runnable(shard), due(shard));
   }
 
   /** The KEYS of {@code cancelMessage-5.lua} (its ARGV: the id, then {@link #gatePrefix}). */

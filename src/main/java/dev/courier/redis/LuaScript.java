@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
 public enum LuaScript {
   STORE_MESSAGES("storeMessages-6.lua"),
   CLAIM_DUE("claimDue-6.lua"),
-  ACK_DELIVERED("ackDelivered-5.lua"),
+  ACK_DELIVERED("ackDelivered-6.lua"),
   SCHEDULE_RETRY("scheduleRetry-6.lua"),
-  MOVE_TO_DLQ("moveToDlq-7.lua"),
+  MOVE_TO_DLQ("moveToDlq-8.lua"),
   REAP_LEASES("reapLeases-6.lua"),
   CANCEL_MESSAGE("cancelMessage-5.lua"),
   CONFIGURE_GATE("configureGate-2.lua"),

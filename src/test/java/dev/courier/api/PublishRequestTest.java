@@ -98,18 +98,61 @@ class PublishRequestTest {
    */
   @Test
   void documentedOptionsNotBuiltYetAreRefusedByNameNotIgnored() {
-    for (String header : List.of("Upstash-Callback", "Upstash-Failure-Callback", "Upstash-Callback-Retries",
-        "Upstash-Failure-Callback-Forward-X", "Upstash-Redact-Fields", "Upstash-Cron", "Upstash-Schedule-Id", "upstash-callback")) {
+    for (String header : List.of("Upstash-Redact-Fields", "Upstash-Cron", "Upstash-Schedule-Id", "upstash-cron")) {
       ApiException e = assertThrows(ApiException.class, () -> parse(URL, null, headers(header, "https://x.io/cb"), "b"),
           header);
       assertEquals(400, e.status());
       assertTrue(e.getMessage().toLowerCase().startsWith(header.toLowerCase() + " is not supported"), e.getMessage());
     }
     ApiException q = assertThrows(ApiException.class,
-        () -> parse(URL, "upstash-callback=https%3A%2F%2Fx.io", headers(), "b"), "webhook mode too");
-    assertTrue(q.getMessage().startsWith("Upstash-Callback is not supported"), q.getMessage());
+        () -> parse(URL, "upstash-redact-fields=body", headers(), "b"), "webhook mode too");
+    assertTrue(q.getMessage().startsWith("Upstash-Redact-Fields is not supported"), q.getMessage());
     ApiException queue = assertThrows(ApiException.class, () -> parse(URL, null, headers("Upstash-Queue-Name", "q"), "b"));
     assertTrue(queue.getMessage().contains("/v2/enqueue/{queue}/{destination}"), queue.getMessage());
+  }
+
+  @Test
+  void callbacksAreReadWithTheirSettings() {
+    NewMessage m = parse(URL, null, headers("Upstash-Callback", "https://cb.example/ok", "Upstash-Callback-Retries", "2",
+        "Upstash-Callback-Timeout", "5s", "Upstash-Callback-Delay", "1m", "Upstash-Callback-Method", "put",
+        "Upstash-Callback-Retry-Delay", "1000", "Upstash-Callback-Forward-X-Token", "t1",
+        "Upstash-Failure-Callback", "https://cb.example/fail"), "b");
+    var cb = m.callbacks().callback();
+    assertEquals("https://cb.example/ok", cb.url());
+    assertEquals("PUT", cb.method());
+    assertEquals(2, cb.retries());
+    assertEquals(5_000L, cb.timeoutMs());
+    assertEquals(60_000L, cb.delayMs());
+    assertEquals("1000", cb.retryDelayExpression());
+    assertEquals(Map.of("X-Token", List.of("t1")), dev.courier.model.HeaderCodec.decode(cb.headers()));
+    var failure = m.callbacks().failureCallback();
+    assertEquals("https://cb.example/fail", failure.url());
+    assertEquals("POST", failure.method());
+    assertEquals(null, failure.retries(), "the source's retries, when the callback message is made");
+    assertTrue(!m.headers().contains("Token"), "a callback's header is not forwarded to the destination");
+    var back = dev.courier.model.MessageCodec.decode(dev.courier.model.MessageCodec.encode(m.stored()));
+    assertEquals(m.callbacks(), back.callbacks(), "stored and read back");
+  }
+
+  @Test
+  void badCallbackSettingsAre400NamingThem() {
+    record Case(List<String> headers, String says) {}
+    for (Case c : List.of(
+        new Case(List.of("Upstash-Callback", "ftp://x"), "invalid Upstash-Callback"),
+        new Case(List.of("Upstash-Callback", "not a url"), "invalid Upstash-Callback"),
+        new Case(List.of("Upstash-Callback-Retries", "2"), "without Upstash-Callback"),
+        new Case(List.of("Upstash-Failure-Callback-Forward-X", "1"), "without Upstash-Failure-Callback"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Retries", "lots"), "Upstash-Callback-Retries"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Method", "FETCH"), "Upstash-Callback-Method"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Timeout", "soon"), "Upstash-Callback-Timeout"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Delay", "-1s"), "Upstash-Callback-Delay"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Retry-Delay", "pow("), "Upstash-Callback-Retry-Delay"),
+        new Case(List.of("Upstash-Callback", "https://x.io", "Upstash-Callback-Color", "red"), "Upstash-Callback-Color"))) {
+      ApiException e = assertThrows(ApiException.class,
+          () -> parse(URL, null, headers(c.headers().toArray(String[]::new)), "b"), c.toString());
+      assertEquals(400, e.status());
+      assertTrue(e.getMessage().contains(c.says()), c + ": " + e.getMessage());
+    }
   }
 
   @Test

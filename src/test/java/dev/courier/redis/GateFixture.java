@@ -85,7 +85,7 @@ final class GateFixture implements AutoCloseable {
   }
 
   long ack(Delivery d) {
-    Response r = get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0), List.of(keys.gatePrefix(0), d.id(),
+    Response r = get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0), List.of(keys.gatePrefix(0), 1L, d.id(),
         d.leaseToken())));
     return r.get(0).toLong();
   }

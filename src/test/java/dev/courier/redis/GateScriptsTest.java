@@ -143,7 +143,7 @@ class GateScriptsTest {
     assertEquals(0L, ack(two.get(0)), "a repeated ack changes nothing");
     assertEquals(1, active(A));
     Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(0, "1-0"), List.of("dead",
-        two.get(1).leaseToken(), "1-0", now, 3L, now - 1000, keys.deadLetterPrefix(0), keys.gatePrefix(0))));
+        two.get(1).leaseToken(), "1-0", now, 3L, now - 1000, keys.deadLetterPrefix(0), keys.gatePrefix(0), 0L)));
     assertEquals(1L, moved.toLong() & 1, "dead-lettered");
     assertEquals(0, active(A));
     List<Delivery> next = claimDeliveries(10);

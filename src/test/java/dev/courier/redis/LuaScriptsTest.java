@@ -178,7 +178,7 @@ class LuaScriptsTest {
 
   private Response ack(Delivery d) {
     return get(scripts.run(LuaScript.ACK_DELIVERED, keys.ackKeys(0),
-        List.of(keys.gatePrefix(0), d.id(), d.leaseToken()))).get(0);
+        List.of(keys.gatePrefix(0), 1L, d.id(), d.leaseToken()))).get(0);
   }
 
   @Test
@@ -224,7 +224,7 @@ class LuaScriptsTest {
     store("d", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
     Response moved = get(scripts.run(LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(0, "1-1"),
-        List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), keys.gatePrefix(0),
+        List.of("d", d.leaseToken(), "1-1", now, 3L, now - 1_000, keys.deadLetterPrefix(0), keys.gatePrefix(0), 0L,
             "rstatus", 500L)));
     assertEquals(1L, moved.toLong());
     assertFalse(stored("d"));

@@ -11,6 +11,7 @@
   KEYS[5] dead letter hash    courier:{s}:dlq:<dlqId>
   KEYS[6] gated hash          courier:{s}:gated
   KEYS[7] runnable set        courier:{s}:runnable
+  KEYS[8] due sorted set      courier:{s}:due
   ARGV[1] message id
   ARGV[2] lease token
   ARGV[3] dlq id
@@ -19,24 +20,32 @@
   ARGV[6] retention cut-off, unix ms: dead letters that failed before it are deleted
   ARGV[7] dead letter key prefix  courier:{s}:dlq:
   ARGV[8] gate key prefix         courier:{s}:gate:
-  ARGV[9..] field, value pairs of the last response (status, headers, body, error)
+  ARGV[9]  c, the number of callback messages (the callback and the failure callback of this attempt)
+  ARGV[10 .. 9+3c] those messages, triples (id, stored message, due time), stored here (callbacks.lua); a
+           queued message's permit passes to them
+  ARGV[10+3c ..] field, value pairs of the last response (status, headers, body, error)
   Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours
   (or the message was cancelled; 2 if that freed such a permit)
 ]]
 -- @include gates
+-- @include callbacks
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
   return 0
 end
-local woke = 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1])
+local lastCb = 9 + 3 * tonumber(ARGV[9])
 local m = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 if not m then
-  return woke
+  return 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1]) -- cancelled during its attempt: no callbacks
+end
+local woke = 2 * leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10, lastCb)
+if lastCb >= 10 then
+  woke = 2
 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[5], 'm', m, 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'r', ARGV[5])
-if #ARGV >= 9 then
-  redis.call('HSET', KEYS[5], unpack(ARGV, 9))
+if #ARGV > lastCb then
+  redis.call('HSET', KEYS[5], unpack(ARGV, lastCb + 1))
 end
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[6], 'LIMIT', 0, 100)

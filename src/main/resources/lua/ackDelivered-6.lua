@@ -1,0 +1,63 @@
+--[[
+  Records delivered messages (the acks of one event-loop turn, one shard): each leaves the lease set
+  and the message hash, and a gated one its gate, giving its permit back (or passing a queue's to its
+  callbacks). The callback messages of an ack are stored here too (callbacks.lua). Fenced by the lease: the
+  ZREM of "<id>|<token>" finds nothing once the lease expired (the reaper handed the message to another
+  node), so such a node cannot touch the message, and its callbacks are not stored.
+
+  KEYS[1] lease sorted set    courier:{s}:lease
+  KEYS[2] message hash        courier:{s}:msgs
+  KEYS[3] retried hash        courier:{s}:retried
+  KEYS[4] gated hash          courier:{s}:gated
+  KEYS[5] runnable set        courier:{s}:runnable
+  KEYS[6] due sorted set      courier:{s}:due
+  ARGV[1] gate key prefix     courier:{s}:gate:
+  ARGV[2] n, the number of acks
+  ARGV[3 .. 2+2n] per ack, 2 values: id, lease token
+  ARGV[3+2n ..]   per ack with callbacks, in the acks' order: its index (1..n), the number of its callback
+                  messages c, then c triples (id, stored message, due time)
+  Returns one value per ack, in order (1 done, 0 the lease is no longer ours, or the message was
+  cancelled), then one more: how many gates became runnable, or callbacks were stored (the caller wakes a
+  claim)
+]]
+-- @include gates
+-- @include callbacks
+local n = tonumber(ARGV[2])
+local out = {}
+local done = {}
+local woke = 0
+local gated = redis.call('HLEN', KEYS[4]) > 0
+-- where each ack's callbacks are in ARGV: index -> {first, last}
+local cbOf = {}
+local i = 3 + 2 * n
+while i <= #ARGV do
+  local c = tonumber(ARGV[i + 1])
+  cbOf[tonumber(ARGV[i])] = {i + 2, i + 1 + 3 * c}
+  i = i + 2 + 3 * c
+end
+for k = 1, n do
+  local id = ARGV[1 + 2 * k]
+  if redis.call('ZREM', KEYS[1], id .. '|' .. ARGV[2 + 2 * k]) == 1 then
+    local cb = cbOf[k]
+    local cancelled = redis.call('HDEL', KEYS[2], id) == 0
+    if cb and not cancelled then
+      woke = woke + 1 + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1], cb[2])
+    elseif gated then
+      -- A cancelled message's permit is released here: its attempt was still in flight.
+      woke = woke + leaveGate(KEYS[4], ARGV[1], KEYS[5], id)
+    end
+    if cancelled then
+      out[#out + 1] = 0
+    else
+      done[#done + 1] = id
+      out[#out + 1] = 1
+    end
+  else
+    out[#out + 1] = 0
+  end
+end
+if #done > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HDEL', KEYS[3], unpack(done))
+end
+out[#out + 1] = woke
+return out
