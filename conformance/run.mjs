@@ -359,6 +359,23 @@ if (devMode) {
     }
   });
 
+  // Redaction (issue #17): the SDK's `redact` option hides the body and named headers in the API, never in
+  // the delivery.
+  await check("redaction", async () => {
+    const p = path("redact");
+    const sha = (s) => "REDACTED:" + createHash("sha256").update(s).digest("hex");
+    const res = await client.publish({ url: sinkBase + p, body: "top-secret", delay: 1,
+      headers: { authorization: "Bearer hidden", "x-plain": "shown" }, redact: { body: true, header: ["Authorization"] } });
+    const m = await client.messages.get(res.messageId);
+    eq(m.body, sha("top-secret"), "body redacted");
+    eq(m.header["Authorization"], [sha("Bearer hidden")], "header redacted");
+    eq(m.header["X-Plain"], ["shown"], "other headers shown");
+    const [d] = await delivered(p);
+    eq(d.body.toString(), "top-secret", "the destination gets the body");
+    eq(d.headers["authorization"], "Bearer hidden", "and the header");
+    eq(d.verified, "ok", "signature");
+  });
+
   // The DLQ's filters and bulk delete (issue #17): the official client finds a dead letter by its message id.
   await check("dlq.filters", async () => {
     const p1 = path("dlqf");

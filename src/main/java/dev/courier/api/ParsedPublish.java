@@ -3,6 +3,7 @@ package dev.courier.api;
 import dev.courier.model.Callbacks;
 import dev.courier.model.FlowControl;
 import dev.courier.model.NewMessage;
+import dev.courier.model.Redaction;
 import dev.courier.redis.Keys;
 import dev.courier.topics.UrlGroup.Endpoint;
 import io.vertx.core.buffer.Buffer;
@@ -45,7 +46,8 @@ public record ParsedPublish(
     boolean contentBased,
     String queueName,
     FlowControl flowControl,
-    Callbacks callbacks) {
+    Callbacks callbacks,
+    Redaction redaction) {
 
   /** The message to the URL destination. */
   public NewMessage message() {
@@ -72,7 +74,7 @@ public record ParsedPublish(
     int shard = routing != null ? keys.shardOfRoutingKey(routing) : anyShard;
     return new NewMessage(Keys.messageId(shard), address, method, headers, body, maxRetries, retryDelayExpression,
         timeoutMs, createdAt, notBefore, callerIp, labels, dedupHash, queueName, topicName, endpointName, flowControl,
-        callbacks);
+        callbacks, redaction);
   }
 
   private static int anyShard(Keys keys) {

@@ -5,6 +5,7 @@ import dev.courier.dlq.RetryOverrides;
 import dev.courier.model.Callbacks;
 import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
+import dev.courier.model.Redaction;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
 import dev.courier.retry.RetryDelayExpression;
@@ -139,8 +140,18 @@ public final class PublishRequest {
           + " it without; the message was not stored (docs/api-decisions.md)");
     }
     Callbacks callbacks = CallbackHeaders.parse(opts::get, opts.names(), limits);
+    Redaction redaction = null;
+    if (opts.get("upstash-redact-fields") != null) {
+      try {
+        redaction = Redaction.parse(opts.get("upstash-redact-fields"));
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid Upstash-Redact-Fields: " + e.getMessage()
+            + " (use body, header, header[Name], comma-separated)");
+      }
+    }
     return new ParsedPublish(keys, url, group, method, HeaderCodec.encode(forwarded), forwarded, body, maxRetries,
-        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, flowControl, callbacks);
+        expr, timeoutMs, now, due, callerIp, labels, dedupId, contentBased, queueName, flowControl, callbacks,
+        redaction);
   }
 
   /** What a DLQ retry may change, by the headers of a publish (qstash-api.md §11). */
@@ -200,11 +211,10 @@ public final class PublishRequest {
 
   /**
    * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
-   * application believe it is protected (redaction) when it is
+   * application believe it is protected when it is
    * not: such a publish is refused, naming the option, and nothing is stored.
    */
   private static final Map<String, String> UNBUILT = Map.of(
-      "upstash-redact-fields", "Upstash-Redact-Fields",
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");
   private static final List<String> UNBUILT_PREFIXES = List.of();

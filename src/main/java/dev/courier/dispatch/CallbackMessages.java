@@ -4,7 +4,9 @@ import dev.courier.api.HeaderNames;
 import dev.courier.model.CallbackSpec;
 import dev.courier.model.Callbacks;
 import dev.courier.model.HeaderCodec;
+import dev.courier.messages.MessageView;
 import dev.courier.model.MessageCodec;
+import dev.courier.model.Redaction;
 import dev.courier.model.StoredMessage;
 import dev.courier.redis.Keys;
 import io.vertx.core.buffer.Buffer;
@@ -92,8 +94,10 @@ final class CallbackMessages {
     if (m.endpointName() != null) {
       json.put("endpointName", m.endpointName());
     }
-    json.put("url", m.url()).put("method", m.method()).put("sourceHeader", HeaderCodec.toJson(m.headers()))
-        .put("sourceBody", b64.encodeToString(m.body().getBytes()))
+    // the source as a user may see it: redacted fields hidden, as QStash does (§18)
+    boolean hideBody = m.redaction() != null && m.redaction().body();
+    json.put("url", m.url()).put("method", m.method()).put("sourceHeader", MessageView.headers(m))
+        .put("sourceBody", hideBody ? Redaction.redacted(m.body().getBytes()) : b64.encodeToString(m.body().getBytes()))
         .put("notBefore", m.notBefore()).put("createdAt", m.createdAt());
     if (m.callerIp() != null) {
       json.put("callerIP", m.callerIp());

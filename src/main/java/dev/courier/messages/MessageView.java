@@ -2,6 +2,7 @@ package dev.courier.messages;
 
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.MessageCodec;
+import dev.courier.model.Redaction;
 import dev.courier.model.StoredMessage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -28,8 +29,12 @@ public final class MessageView {
     }
     StoredMessage m = MessageCodec.decode(stored.toBuffer());
     JsonObject json = new JsonObject().put("messageId", id).put("url", m.url()).put("method", m.method())
-        .put("header", HeaderCodec.toJson(m.headers()));
-    putBody(json, "body", "bodyBase64", m.body());
+        .put("header", headers(m));
+    if (m.redaction() != null && m.redaction().body() && m.body().length() > 0) {
+      json.put("body", Redaction.redacted(m.body().getBytes()));
+    } else {
+      putBody(json, "body", "bodyBase64", m.body());
+    }
     json.put("maxRetries", m.maxRetries());
     if (m.retryDelayExpression() != null) {
       json.put("retryDelayExpression", m.retryDelayExpression());
@@ -75,6 +80,16 @@ public final class MessageView {
       json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
     }
     return json;
+  }
+
+  /** The message's headers as a user may see them: with its redacted values hidden (qstash-api.md §18). */
+  public static JsonObject headers(StoredMessage m) {
+    if (m.redaction() == null) {
+      return HeaderCodec.toJson(m.headers());
+    }
+    JsonObject out = new JsonObject();
+    m.redaction().apply(HeaderCodec.decode(m.headers())).forEach((name, values) -> out.put(name, new JsonArray(values)));
+    return out;
   }
 
   /** Puts {@code text} when the bytes are valid UTF-8, else {@code base64Field}; omits an empty body. */

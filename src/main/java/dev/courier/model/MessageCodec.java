@@ -37,6 +37,8 @@ public final class MessageCodec {
   private static final int FAILURE_CALLBACK = 7;
   /** A callback message's source: "<kind> <message id>". */
   private static final int CALLBACK_OF = 8;
+  /** {@link Redaction#encode()}. */
+  private static final int REDACTION = 9;
 
   private MessageCodec() {}
 
@@ -66,6 +68,7 @@ public final class MessageCodec {
       tagged(b, FAILURE_CALLBACK, cb.failureCallback() == null ? null : cb.failureCallback().encode());
       tagged(b, CALLBACK_OF, cb.sourceMessageId() == null ? null : cb.kind() + " " + cb.sourceMessageId());
     }
+    tagged(b, REDACTION, m.redaction() == null ? null : m.redaction().encode());
     varint(b, END);
     b.appendBuffer(m.body());
     return b;
@@ -102,6 +105,7 @@ public final class MessageCodec {
     CallbackSpec callback = null;
     CallbackSpec failureCallback = null;
     String callbackOf = null;
+    Redaction redaction = null;
     if (version >= VERSION) {
       for (int tag = (int) varint(b, pos); tag != END; tag = (int) varint(b, pos)) {
         String value = string(b, pos);
@@ -114,6 +118,7 @@ public final class MessageCodec {
           case CALLBACK -> callback = CallbackSpec.decode(value);
           case FAILURE_CALLBACK -> failureCallback = CallbackSpec.decode(value);
           case CALLBACK_OF -> callbackOf = value;
+          case REDACTION -> redaction = Redaction.parse(value);
           default -> { } // a field of a newer version, skipped
         }
       }
@@ -122,7 +127,7 @@ public final class MessageCodec {
     Buffer body = b.slice(pos[0], b.length());
     return new StoredMessage(url, method, headers == null ? "" : headers, maxRetries, expr, timeout, created, notBefore,
         ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName, topicName, endpointName,
-        flowControl, callbacks(callback, failureCallback, callbackOf));
+        flowControl, callbacks(callback, failureCallback, callbackOf), redaction);
   }
 
   private static Callbacks callbacks(CallbackSpec callback, CallbackSpec failureCallback, String callbackOf) {

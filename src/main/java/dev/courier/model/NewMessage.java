@@ -14,6 +14,7 @@ import java.util.List;
  * @param endpointName the name of its group's endpoint, null when none or unnamed
  * @param flowControl its flow-control key and limits, null when none; the key's gate decides when it starts
  * @param callbacks its callbacks, null when none
+ * @param redaction what of it the API hides, null when nothing
  */
 public record NewMessage(
     String id,
@@ -33,14 +34,15 @@ public record NewMessage(
     String topicName,
     String endpointName,
     FlowControl flowControl,
-    Callbacks callbacks) {
+    Callbacks callbacks,
+    Redaction redaction) {
 
   /** A message without callbacks. */
   public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
       String retryDelayExpression, long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels,
       String dedupHash, String queueName, String topicName, String endpointName, FlowControl flowControl) {
     this(id, url, method, headers, body, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp,
-        labels, dedupHash, queueName, topicName, endpointName, flowControl, null);
+        labels, dedupHash, queueName, topicName, endpointName, flowControl, null, null);
   }
 
   /** A message in no queue. */
@@ -62,7 +64,7 @@ public record NewMessage(
   /** The part kept in Redis as one field. */
   public StoredMessage stored() {
     return new StoredMessage(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore,
-        callerIp, labels, body, queueName, topicName, endpointName, flowControl, callbacks);
+        callerIp, labels, body, queueName, topicName, endpointName, flowControl, callbacks, redaction);
   }
 
   /** The gate that decides when it starts, null when none. */

@@ -15,6 +15,7 @@ import java.util.List;
  * @param endpointName the name of its group's endpoint, null when none or unnamed
  * @param flowControl its flow-control key and limits, null when none
  * @param callbacks its callbacks, or what it is the callback of; null when neither
+ * @param redaction what of it the API hides, null when nothing
  */
 public record StoredMessage(
     String url,
@@ -32,7 +33,16 @@ public record StoredMessage(
     String topicName,
     String endpointName,
     FlowControl flowControl,
-    Callbacks callbacks) {
+    Callbacks callbacks,
+    Redaction redaction) {
+
+  /** A message without redaction. */
+  public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
+      long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body,
+      String queueName, String topicName, String endpointName, FlowControl flowControl, Callbacks callbacks) {
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
+        body, queueName, topicName, endpointName, flowControl, callbacks, null);
+  }
 
   /** A message without callbacks. */
   public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs, "queues", "fifo" and "flows" the gate scenarios of {@link QueueBench}, "fanout" the URL-group one of {@link FanoutBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs, "queues", "fifo" and "flows" the gate scenarios of {@link QueueBench}, "fanout" the URL-group one of {@link FanoutBench}, "callbacks" {@link CallbackBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
@@ -144,6 +144,9 @@ public final class Bench {
     }
     if (ONLY.contains("fanout")) {
       new FanoutBench(this).run();
+    }
+    if (ONLY.contains("callbacks")) {
+      new CallbackBench(this).run();
     }
     if (ONLY.contains("flows")) {
       new QueueBench(this).flows();
@@ -548,7 +551,14 @@ public final class Bench {
 
   /** An immediate message to {@code uri} without the bench's sequence headers (one publish, many deliveries). */
   Future<Integer> unsequenced(String uri) {
-    return post(courierRequest(HttpMethod.POST, uri).putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON));
+    return unsequenced(uri, java.util.Map.of());
+  }
+
+  /** The same, with headers of its own (a callback). */
+  Future<Integer> unsequenced(String uri, java.util.Map<String, String> headers) {
+    RequestOptions options = courierRequest(HttpMethod.POST, uri);
+    headers.forEach(options::putHeader);
+    return post(options.putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON));
   }
 
   /** As {@link #immediate(String)}, with headers of its own (a flow-control key). */

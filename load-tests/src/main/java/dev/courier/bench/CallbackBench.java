@@ -1,0 +1,74 @@
+package dev.courier.bench;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+/**
+ * The callback scenario of {@link Bench} ({@code -Dbench.only=callbacks}): rounds alternate plain publishes with
+ * publishes that carry {@code Upstash-Callback} (the sink again, so each makes two deliveries), 3 pairs of
+ * {@link Bench#SECONDS} / 3 each, every round drained before the next. What a published message cost Redis is
+ * Redis's CPU from the round's start to the end of its drain, divided by the messages published: a message with
+ * a callback may cost at most one more publish's worth (ratio ≤ 2), since its callback is a message of its own.
+ * Requests carry no sequence number; every accepted message must arrive with its callback, by count.
+ */
+final class CallbackBench {
+  private static final int ROUNDS = Integer.getInteger("bench.callbackRounds", 3);
+
+  private final Bench b;
+
+  CallbackBench(Bench b) {
+    this.b = b;
+  }
+
+  private static final class Side {
+    double bestRedis = Double.MAX_VALUE;
+    double bestCourier = Double.MAX_VALUE;
+    long accepted;
+    long delivered;
+    final List<String> rounds = new ArrayList<>();
+  }
+
+  void run() throws Exception {
+    String uri = "/v2/publish/" + b.sinkUrl();
+    Map<String, String> callback = Map.of("Upstash-Callback", b.sinkUrl() + "?callback");
+    round(new Side(), n -> b.unsequenced(uri, callback), 2); // warm-up: the callback path is new to the JIT
+    Side plain = new Side();
+    Side withCallback = new Side();
+    for (int i = 0; i < ROUNDS; i++) {
+      round(plain, n -> b.unsequenced(uri, Map.of()), 1);
+      round(withCallback, n -> b.unsequenced(uri, callback), 2);
+    }
+    b.line("callbacks. rounds, plain", "%s", String.join(", ", plain.rounds));
+    b.line("callbacks. rounds, with a callback", "%s", String.join(", ", withCallback.rounds));
+    double ratio = withCallback.bestRedis / plain.bestRedis;
+    b.line("callbacks. redis CPU per published message (best)", "with a callback %.1f µs, plain %.1f µs = %.2f  %s"
+        + " (target <= 2: one more publish's worth)", withCallback.bestRedis, plain.bestRedis, ratio,
+        ratio <= 2 ? "PASS" : "FAIL");
+    b.line("callbacks. courier CPU per published message (best)", "with a callback %.1f µs, plain %.1f µs = %.2f",
+        withCallback.bestCourier, plain.bestCourier, withCallback.bestCourier / plain.bestCourier);
+    long expected = plain.accepted + 2 * withCallback.accepted;
+    long got = plain.delivered + withCallback.delivered;
+    b.line("callbacks. deliveries expected / arrived", "%d / %d  %s", expected, got, expected == got ? "PASS" : "FAIL");
+  }
+
+  private void round(Side side, LongFunction<Future<Integer>> send, int deliveriesEach) throws Exception {
+    b.sink.reset();
+    double[] cpu0 = b.courier.cpuSeconds();
+    Load.Result r = Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, Bench.SECONDS * 1000L / 3, send));
+    b.drain(300_000);
+    double[] cpu1 = b.courier.cpuSeconds();
+    long published = Math.max(1, r.ok());
+    double courier = (cpu1[0] - cpu0[0]) * 1e6 / published;
+    double redis = (cpu1[1] - cpu0[1]) * 1e6 / published;
+    side.bestCourier = Math.min(side.bestCourier, courier);
+    side.bestRedis = Math.min(side.bestRedis, redis);
+    side.accepted += r.ok();
+    side.delivered += b.sink.requests.get();
+    side.rounds.add(String.format(Locale.ROOT, "%.0f published/s, redis %.1f µs, courier %.1f µs", r.rate(), redis,
+        courier));
+  }
+}
