@@ -15,7 +15,8 @@
   ARGV[2] n, the number of acks
   ARGV[3 .. 2+2n] per ack, 2 values: id, lease token
   ARGV[3+2n ..]   per ack with callbacks, in the acks' order: its index (1..n), the number of its callback
-                  messages c, then c triples (id, stored message, due time)
+                  messages c, then c groups of five (id, stored message, due time, lease deadline or '', lease
+                  token or ''; callbacks.lua)
   Returns one value per ack, in order (1 done, 0 the lease is no longer ours, or the message was
   cancelled), then one more: how many gates became runnable, or callbacks were stored (the caller wakes a
   claim)
@@ -32,8 +33,8 @@ local cbOf = {}
 local i = 3 + 2 * n
 while i <= #ARGV do
   local c = tonumber(ARGV[i + 1])
-  cbOf[tonumber(ARGV[i])] = {i + 2, i + 1 + 3 * c}
-  i = i + 2 + 3 * c
+  cbOf[tonumber(ARGV[i])] = {i + 2, i + 1 + 5 * c}
+  i = i + 2 + 5 * c
 end
 for k = 1, n do
   local id = ARGV[1 + 2 * k]
@@ -41,7 +42,8 @@ for k = 1, n do
     local cb = cbOf[k]
     local cancelled = redis.call('HDEL', KEYS[2], id) == 0
     if cb and not cancelled then
-      woke = woke + 1 + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1], cb[2])
+      woke = woke + 1 + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
+        cb[2])
     elseif gated then
       -- A cancelled message's permit is released here: its attempt was still in flight.
       woke = woke + leaveGate(KEYS[4], ARGV[1], KEYS[5], id)

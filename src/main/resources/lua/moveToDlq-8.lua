@@ -21,9 +21,9 @@
   ARGV[7] dead letter key prefix  courier:{s}:dlq:
   ARGV[8] gate key prefix         courier:{s}:gate:
   ARGV[9]  c, the number of callback messages (the callback and the failure callback of this attempt)
-  ARGV[10 .. 9+3c] those messages, triples (id, stored message, due time), stored here (callbacks.lua); a
-           queued message's permit passes to them
-  ARGV[10+3c ..] field, value pairs of the last response (status, headers, body, error)
+  ARGV[10 .. 9+5c] those messages, five values each (id, stored message, due time, lease deadline or '',
+           lease token or ''), stored here (callbacks.lua); a queued message's permit passes to them
+  ARGV[10+5c ..] field, value pairs of the last response (status, headers, body, error)
   Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours
   (or the message was cancelled; 2 if that freed such a permit)
 ]]
@@ -32,13 +32,14 @@
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
   return 0
 end
-local lastCb = 9 + 3 * tonumber(ARGV[9])
+local lastCb = 9 + 5 * tonumber(ARGV[9])
 local m = redis.call('HGET', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 if not m then
   return 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1]) -- cancelled during its attempt: no callbacks
 end
-local woke = 2 * leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10, lastCb)
+local woke = 2 * leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[1], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10,
+  lastCb)
 if lastCb >= 10 then
   woke = 2
 end

@@ -17,8 +17,8 @@
   ARGV[4] attempts made so far (the new Upstash-Retried)
   ARGV[5] gate key prefix     courier:{s}:gate:
   ARGV[6] '1' when the message is flow-controlled (absent or '0': not)
-  ARGV[7..] the attempt's callback messages, triples (id, stored message, due time), stored here
-            (callbacks.lua); none for a cancelled message
+  ARGV[7..] the attempt's callback messages, five values each (id, stored message, due time, lease
+            deadline or '', lease token or ''), stored here (callbacks.lua); none for a cancelled message
   Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours (or
   the message was cancelled; 2 if that freed such a permit)
 ]]
@@ -33,7 +33,7 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-storeCallbacks(KEYS[3], KEYS[2], KEYS[5], ARGV[5], ARGV, 7, #ARGV, nil)
+storeCallbacks(KEYS[3], KEYS[2], KEYS[1], KEYS[5], ARGV[5], ARGV, 7, #ARGV, nil)
 if ARGV[6] == '1' then
   local g = redis.call('HGET', KEYS[5], ARGV[1])
   if g then

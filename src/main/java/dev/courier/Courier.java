@@ -99,7 +99,7 @@ public final class Courier {
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
         .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
-            wakeup::gateReady), dispatchers))
+            wakeup::gateReady, direct), dispatchers))
         .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids,
             () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))

@@ -29,12 +29,22 @@ final class CallbackMessages {
 
   private CallbackMessages() {}
 
-  /** A callback message ready for an outcome script: id, stored form, due time (unix ms). */
-  record Made(String id, Buffer stored, long due) {
+  /**
+   * A callback message ready for an outcome script: id, stored form, due time (unix ms), and when the node
+   * takes it at once, its lease deadline and token (0 and null: it goes on the wheel).
+   */
+  record Made(String id, StoredMessage message, Buffer stored, long due, long leaseDeadline, String token) {
     void addTo(List<Object> args) {
       args.add(id);
       args.add(stored);
       args.add(due);
+      args.add(token == null ? "" : Long.toString(leaseDeadline));
+      args.add(token == null ? "" : token);
+    }
+
+    /** The same, taken by this node at once under {@code token}. */
+    Made leased(String token, long graceMs) {
+      return new Made(id, message, stored, due, due + message.timeoutMs() + graceMs, token);
     }
   }
 
@@ -66,7 +76,7 @@ final class CallbackMessages {
         spec.retries() != null ? spec.retries() : m.maxRetries(), spec.retryDelayExpression(),
         spec.timeoutMs() != null ? spec.timeoutMs() : m.timeoutMs(), now, now + spec.delayMs(), m.callerIp(),
         m.labels(), Buffer.buffer(body(d, r, dlqId).encode()), null, null, null, null, Callbacks.of(d.id(), kind));
-    return new Made(Keys.messageId(d.shard()), MessageCodec.encode(callback), now + spec.delayMs());
+    return new Made(Keys.messageId(d.shard()), callback, MessageCodec.encode(callback), now + spec.delayMs(), 0, null);
   }
 
   /** §10's body. A network failure has no status, headers or body: its reason is in {@code error}. */

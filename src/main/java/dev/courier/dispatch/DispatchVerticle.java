@@ -28,6 +28,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final DispatchCredit credit;
   private final Handoff handoff;
   private final IntConsumer wakeClaims;
+  private final DirectDispatch direct;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
@@ -36,10 +37,14 @@ public final class DispatchVerticle extends VerticleBase {
   /** How long a stop waits for the attempts in flight. */
   private static final long STOP_GRACE_MS = 10_000;
 
-  /** @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work */
+  /**
+   * @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work
+   * @param direct null when callbacks, like immediate messages, go through the wheel
+   */
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
-      Handoff handoff, IntConsumer wakeClaims) {
+      Handoff handoff, IntConsumer wakeClaims, DirectDispatch direct) {
     this.wakeClaims = wakeClaims;
+    this.direct = direct;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -60,7 +65,7 @@ public final class DispatchVerticle extends VerticleBase {
         .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs(),
-        wakeClaims);
+        wakeClaims, direct);
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;

@@ -30,6 +30,7 @@ public final class OutcomeWriter {
   private final Keys keys;
   private final long dlqRetentionMs;
   private final IntConsumer wakeClaims;
+  private final DirectDispatch direct;
   private final List<GroupCommit<Ack, Boolean>> acks = new ArrayList<>();
 
   /** A delivered message and the callback messages its attempt fires. */
@@ -41,6 +42,16 @@ public final class OutcomeWriter {
    */
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
       IntConsumer wakeClaims) {
+    this(context, scripts, keys, dlqRetentionMs, wakeClaims, null);
+  }
+
+  /**
+   * @param direct when not null, an ack's immediate callback messages are stored already leased to this node
+   *     and handed to its dispatchers (as far as it has credit), as a published message is: no claim for them
+   */
+  public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
+      IntConsumer wakeClaims, DirectDispatch direct) {
+    this.direct = direct;
     this.scripts = scripts;
     this.keys = keys;
     this.dlqRetentionMs = dlqRetentionMs;
@@ -54,7 +65,8 @@ public final class OutcomeWriter {
   public Future<Boolean> write(Delivery d, Outcome outcome, long now) {
     int s = d.shard();
     if (outcome instanceof Outcome.Delivered delivered) {
-      return acks.get(s).submit(new Ack(d, CallbackMessages.of(d, delivered.response(), null, now)));
+      return acks.get(s).submit(new Ack(d, takeAtOnce(d, CallbackMessages.of(d, delivered.response(), null, now),
+          now)));
     }
     Future<Response> reply;
     if (outcome instanceof Outcome.Retry retry) {
@@ -96,6 +108,47 @@ public final class OutcomeWriter {
     return d.message().queueName() == null && d.message().flowControl() != null;
   }
 
+  /**
+   * The callbacks this node takes at once (leased to it in the ack's script, then handed to its dispatchers),
+   * as far as it has credit and its wheel is not behind: those due now, of a message in no queue (a queue's
+   * callback holds the queue's permit and goes through the claim).
+   */
+  private List<CallbackMessages.Made> takeAtOnce(Delivery d, List<CallbackMessages.Made> callbacks, long now) {
+    if (direct == null || callbacks.isEmpty() || d.message().queueName() != null || direct.credit().wheelBehind()) {
+      return callbacks;
+    }
+    List<CallbackMessages.Made> out = new ArrayList<>(callbacks.size());
+    for (CallbackMessages.Made c : callbacks) {
+      out.add(c.due() <= now && direct.credit().acquire(1) == 1
+          ? c.leased(direct.tokens().next(), direct.leaseGraceMs()) : c);
+    }
+    return out;
+  }
+
+  /** Hands the callbacks of the acks that were written to this node's dispatchers; gives the others' credit back. */
+  private void handOver(int shard, List<Ack> batch, List<Boolean> done) {
+    List<Delivery> taken = new ArrayList<>();
+    int unused = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      for (CallbackMessages.Made c : batch.get(i).callbacks()) {
+        if (c.token() == null) {
+          continue;
+        }
+        if (done != null && done.get(i)) {
+          taken.add(new Delivery(shard, c.id(), c.message(), 0, c.token(), c.due()));
+        } else {
+          unused++;
+        }
+      }
+    }
+    if (unused > 0) {
+      direct.credit().release(unused);
+    }
+    if (!taken.isEmpty()) {
+      direct.handoff().local(taken);
+    }
+  }
+
   private Future<List<Boolean>> ack(int shard, List<Ack> batch) {
     List<Object> args = new ArrayList<>(2 + 2 * batch.size());
     args.add(keys.gatePrefix(shard));
@@ -120,7 +173,14 @@ public final class OutcomeWriter {
       if (reply.get(batch.size()).toLong() > 0) {
         wakeClaims.accept(shard);
       }
+      if (direct != null) {
+        handOver(shard, batch, done);
+      }
       return done;
+    }).onFailure(err -> {
+      if (direct != null) {
+        handOver(shard, batch, null);
+      }
     });
   }
 

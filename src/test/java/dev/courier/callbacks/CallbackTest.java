@@ -85,7 +85,7 @@ class CallbackTest {
     sink.respond(r -> r.uri().equals("/ok") ? new Reply(200, Map.of("X-R", "1"), "hello", 0) : Reply.ok());
     String id = publish("/ok", Map.of("Content-Type", "text/plain", "Upstash-Forward-X-Source", "s1",
         "Upstash-Callback", sink.url("/cb"), "Upstash-Failure-Callback", sink.url("/fcb"),
-        "Upstash-Callback-Forward-X-Cb-Token", "tok"), "payload");
+        "Upstash-Callback-Forward-X-Cb-Token", "tok", "Upstash-Delay", "1s"), "payload");
     JsonObject m = node.getJson("/v2/messages/" + id);
     assertEquals(sink.url("/cb"), m.getString("callback"));
     assertEquals(sink.url("/fcb"), m.getString("failureCallback"));

@@ -27,6 +27,7 @@ final class CallbackBench {
   private static final class Side {
     double bestRedis = Double.MAX_VALUE;
     double bestCourier = Double.MAX_VALUE;
+    final Map<String, long[]> commands = new java.util.HashMap<>();
     long accepted;
     long delivered;
     final List<String> rounds = new ArrayList<>();
@@ -48,6 +49,10 @@ final class CallbackBench {
     b.line("callbacks. redis CPU per published message (best)", "with a callback %.1f µs, plain %.1f µs = %.2f  %s"
         + " (target <= 2: one more publish's worth)", withCallback.bestRedis, plain.bestRedis, ratio,
         ratio <= 2 ? "PASS" : "FAIL");
+    b.line("callbacks. redis time per published message: plain", "%s",
+        QueueBench.costliest(plain.commands, plain.accepted));
+    b.line("callbacks. redis time per published message: with a callback", "%s",
+        QueueBench.costliest(withCallback.commands, withCallback.accepted));
     b.line("callbacks. courier CPU per published message (best)", "with a callback %.1f µs, plain %.1f µs = %.2f",
         withCallback.bestCourier, plain.bestCourier, withCallback.bestCourier / plain.bestCourier);
     long expected = plain.accepted + 2 * withCallback.accepted;
@@ -58,9 +63,16 @@ final class CallbackBench {
   private void round(Side side, LongFunction<Future<Integer>> send, int deliveriesEach) throws Exception {
     b.sink.reset();
     double[] cpu0 = b.courier.cpuSeconds();
+    Map<String, long[]> commands0 = QueueBench.commandStats(b);
     Load.Result r = Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, Bench.SECONDS * 1000L / 3, send));
     b.drain(300_000);
     double[] cpu1 = b.courier.cpuSeconds();
+    QueueBench.commandStats(b).forEach((name, v) -> {
+      long[] before = commands0.getOrDefault(name, new long[2]);
+      long[] sum = side.commands.computeIfAbsent(name, k -> new long[2]);
+      sum[0] += v[0] - before[0];
+      sum[1] += v[1] - before[1];
+    });
     long published = Math.max(1, r.ok());
     double courier = (cpu1[0] - cpu0[0]) * 1e6 / published;
     double redis = (cpu1[1] - cpu0[1]) * 1e6 / published;

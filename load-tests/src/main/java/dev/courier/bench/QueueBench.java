@@ -169,7 +169,7 @@ final class QueueBench {
 
   private void round(Side side, LongFunction<Future<Integer>> send) throws Exception {
     b.sink.reset();
-    Map<String, long[]> commands0 = commandStats();
+    Map<String, long[]> commands0 = commandStats(b);
     double[] cpu0 = b.courier.cpuSeconds();
     double self0 = CourierProcess.cpu(ProcessHandle.current().pid());
     long t0 = System.currentTimeMillis();
@@ -178,7 +178,7 @@ final class QueueBench {
     double rate = delivered * 1000.0 / (System.currentTimeMillis() - t0);
     double[] cpu1 = b.courier.cpuSeconds();
     double self1 = CourierProcess.cpu(ProcessHandle.current().pid());
-    Map<String, long[]> commands1 = commandStats();
+    Map<String, long[]> commands1 = commandStats(b);
     b.drain(300_000);
     side.rates.add(rate);
     side.accepted.add(r.rate());
@@ -238,7 +238,7 @@ final class QueueBench {
     b.sink.reset();
     Load.Result filled = Bench.await(Load.count(b.vertx, 1, messages, n -> b.immediate(uri)));
     b.sink.fifo(true);
-    Map<String, long[]> commands0 = commandStats();
+    Map<String, long[]> commands0 = commandStats(b);
     double[] cpu0 = b.courier.cpuSeconds();
     double self0 = CourierProcess.cpu(ProcessHandle.current().pid());
     await200(b.postJson("/v2/queues", queue(FIFO_QUEUE, 1, false)));
@@ -256,7 +256,7 @@ final class QueueBench {
     double[] cpu1 = b.courier.cpuSeconds();
     double self1 = CourierProcess.cpu(ProcessHandle.current().pid());
     long delivered = b.sink.requests.get();
-    Map<String, long[]> commands = commandStats();
+    Map<String, long[]> commands = commandStats(b);
     commands.forEach((name, v) -> {
       long[] before = commands0.getOrDefault(name, new long[2]);
       v[0] -= before[0];
@@ -270,7 +270,7 @@ final class QueueBench {
   }
 
   /** Redis's INFO commandstats: per command, {calls, µs} (the commands scripts call are counted too). */
-  private Map<String, long[]> commandStats() throws Exception {
+  static Map<String, long[]> commandStats(Bench b) throws Exception {
     Map<String, long[]> stats = new HashMap<>();
     for (String line : b.courier.redis("INFO", "commandstats").split("\r\n")) {
       if (line.startsWith("cmdstat_")) {
@@ -293,7 +293,7 @@ final class QueueBench {
    * commandStats, with their calls per delivery. A script's time (evalsha) holds that of the commands it
    * called, which are listed as well.
    */
-  private static String costliest(Map<String, long[]> commands, long delivered) {
+  static String costliest(Map<String, long[]> commands, long delivered) {
     List<Map.Entry<String, long[]>> top = new ArrayList<>(commands.entrySet());
     top.removeIf(e -> e.getKey().equals("info") || e.getValue()[0] == 0);
     top.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
