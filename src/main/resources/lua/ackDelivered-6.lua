@@ -58,6 +58,7 @@ for k = 1, n do
     out[#out + 1] = 0
   end
 end
+flushCallbacks(KEYS[2], KEYS[6], KEYS[1])
 if #done > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HDEL', KEYS[3], unpack(done))
 end

@@ -40,6 +40,7 @@ if not m then
 end
 local woke = 2 * leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[1], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10,
   lastCb)
+flushCallbacks(KEYS[2], KEYS[8], KEYS[1])
 if lastCb >= 10 then
   woke = 2
 end

@@ -34,6 +34,7 @@ end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 storeCallbacks(KEYS[3], KEYS[2], KEYS[1], KEYS[5], ARGV[5], ARGV, 7, #ARGV, nil)
+flushCallbacks(KEYS[3], KEYS[2], KEYS[1])
 if ARGV[6] == '1' then
   local g = redis.call('HGET', KEYS[5], ARGV[1])
   if g then

@@ -13,22 +13,44 @@
   is given back as usual.)
 ]]
 
--- Stores the callback messages cbs[first..last] (five values each) on the wheel, or leased; with `gate` (a
--- queue), each joins it holding a permit, so the claim leases it when due and the queue starts nothing else
--- meanwhile (the node never takes a gated one at once).
+-- The callback messages of this script call, gathered by storeCallbacks and written by flushCallbacks in one
+-- HSET and at most two ZADDs, as a publish batch is: a command per callback cost the ack script more than the
+-- callback's own delivery.
+local cbMessages, cbLeases, cbTimers = {}, {}, {}
+
+-- Gathers the callback messages cbs[first..last] (five values each) for the wheel, or leased; with `gate` (a
+-- queue), each joins it now holding a permit, so the claim leases it when due and the queue starts nothing
+-- else meanwhile (the node never takes a gated one at once).
 local function storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, gate)
   for i = first, last, 5 do
     local id = cbs[i]
-    redis.call('HSET', msgs, id, cbs[i + 1])
+    cbMessages[#cbMessages + 1] = id
+    cbMessages[#cbMessages + 1] = cbs[i + 1]
     if cbs[i + 3] ~= '' and not gate then
-      redis.call('ZADD', lease, cbs[i + 3], id .. '|' .. cbs[i + 4])
+      cbLeases[#cbLeases + 1] = cbs[i + 3]
+      cbLeases[#cbLeases + 1] = id .. '|' .. cbs[i + 4]
     else
-      redis.call('ZADD', due, cbs[i + 2], id)
+      cbTimers[#cbTimers + 1] = cbs[i + 2]
+      cbTimers[#cbTimers + 1] = id
     end
     if gate then
       redis.call('HSET', gated, id, gate)
       redis.call('SADD', prefix .. gate .. ':active', id)
     end
+  end
+end
+
+-- Writes what storeCallbacks gathered; every outcome script calls it before it returns. (A script's
+-- arguments stay well under Lua's unpack limit: a batch of acks carries at most two callbacks each.)
+local function flushCallbacks(msgs, due, lease)
+  if #cbMessages > 0 then
+    redis.call('HSET', msgs, unpack(cbMessages))
+  end
+  if #cbLeases > 0 then
+    redis.call('ZADD', lease, unpack(cbLeases))
+  end
+  if #cbTimers > 0 then
+    redis.call('ZADD', due, unpack(cbTimers))
   end
 end
 
