@@ -119,6 +119,8 @@ end
 -- 2. Gates, round-robin: one message per gate per round. A served gate goes to the back of the set
 -- (scores counted on from the set's tail, read once) or, if it cannot start another, leaves it.
 local tail = nil
+-- Most messages never failed: then the retried hash is empty and their counts need no lookup each.
+local anyRetried = redis.call('EXISTS', KEYS[4]) == 1
 while #out < max do
   local gates = redis.call('ZRANGE', KEYS[6], 0, max - #out - 1)
   if #gates == 0 then
@@ -164,7 +166,7 @@ while #out < max do
           redis.call('HSET', gk, 'windowStart', windowStart, 'windowCount', windowCount)
           due = math.max(now, windowStart)
         end
-        lease(id, m, redis.call('HGET', KEYS[4], id), due)
+        lease(id, m, anyRetried and redis.call('HGET', KEYS[4], id) or false, due)
       elseif m then
         -- already holds a permit, so it is leased or waits for its retry: never two attempts at once
       else
