@@ -37,7 +37,7 @@ final class DlqHandler {
   void retry(RoutingContext ctx) {
     String id = ctx.pathParam("dlqId");
     long now = System.currentTimeMillis();
-    var overrides = parser.retryOverrides(ctx.request().headers(), now);
+    var overrides = RetryOverrideHeaders.parse(parser, ctx.request().headers(), now);
     dlq.retry(id, overrides, now).onSuccess(messageId -> {
       if (messageId == null) {
         ctx.fail(ApiException.notFound("dlq message " + id + " not found"));
@@ -58,7 +58,7 @@ final class DlqHandler {
     DeadLetterFilter filter = filter(params);
     int count = count(params);
     long now = System.currentTimeMillis();
-    var overrides = parser.retryOverrides(ctx.request().headers(), now);
+    var overrides = RetryOverrideHeaders.parse(parser, ctx.request().headers(), now);
     List<String> ids = ids(params, ctx.body().buffer());
     Future<JsonObject> page = !ids.isEmpty() ? Future.succeededFuture(new JsonObject()
         .put("messages", new JsonArray(ids.stream().map(id -> (Object) new JsonObject().put("dlqId", id)).toList())))

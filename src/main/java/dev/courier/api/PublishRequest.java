@@ -1,7 +1,6 @@
 package dev.courier.api;
 
 import dev.courier.config.AppConfig.LimitsConfig;
-import dev.courier.dlq.RetryOverrides;
 import dev.courier.model.Callbacks;
 import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
@@ -13,8 +12,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +29,7 @@ import java.util.regex.Pattern;
  * because parsing a URL with {@link URI} is a third of the parse and most publishers use few URLs.
  */
 public final class PublishRequest {
-  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
+  static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
   /** An HTTP header name (RFC 9110 token). */
@@ -97,7 +94,7 @@ public final class PublishRequest {
     if (body.length() > limits.maxBodySize()) {
       throw new ApiException(413, "message body too large: " + body.length() + " bytes, limit " + limits.maxBodySize());
     }
-    Options opts = new Options(headers);
+    PublishOptions opts = new PublishOptions(headers);
     String keptQuery = opts.query(rawQuery);
     String group = groupName(destination);
     String url = null;
@@ -154,46 +151,6 @@ public final class PublishRequest {
         redaction);
   }
 
-  /** What a DLQ retry may change, by the headers of a publish (qstash-api.md §11). */
-  private static final Set<String> RETRY_OVERRIDES = Set.of("upstash-retries", "upstash-retry-delay", "upstash-timeout",
-      "upstash-method", "upstash-delay", "upstash-not-before");
-
-  /**
-   * The overrides of a DLQ retry request ({@code Upstash-Retries: 0} and the like), validated as a publish's
-   * are. Any other {@code Upstash-*} header (but telemetry) is a 400 naming it: the new message keeps the dead
-   * one's destination, headers, body and gate.
-   */
-  public RetryOverrides retryOverrides(MultiMap headers, long now) {
-    for (String name : headers.names()) {
-      String lower = name.toLowerCase(Locale.ROOT);
-      if (lower.startsWith("upstash-") && !lower.startsWith("upstash-telemetry-") && !RETRY_OVERRIDES.contains(lower)) {
-        throw ApiException.badRequest(name + " cannot be changed by a dlq retry (it can change Upstash-Retries,"
-            + " Upstash-Retry-Delay, Upstash-Timeout, Upstash-Method, Upstash-Delay and Upstash-Not-Before)");
-      }
-    }
-    Options opts = new Options(headers);
-    Integer retries = headers.get("upstash-retries") == null ? null : retries(opts.get("upstash-retries"));
-    String expr = opts.get("upstash-retry-delay");
-    if (expr != null) {
-      try {
-        RetryDelayExpression.parse(expr);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest(e.getMessage());
-      }
-    }
-    Long timeout = opts.get("upstash-timeout") == null ? null : timeout(opts.get("upstash-timeout"));
-    String method = opts.get("upstash-method");
-    if (method != null) {
-      method = method.trim().toUpperCase(Locale.ROOT);
-      if (!METHODS.contains(method)) {
-        throw ApiException.badRequest("invalid Upstash-Method: must be one of GET, POST, PUT, PATCH, DELETE");
-      }
-    }
-    Long due = opts.get("upstash-delay") == null && opts.get("upstash-not-before") == null ? null
-        : due(opts.get("upstash-delay"), opts.get("upstash-not-before"), now);
-    return new RetryOverrides(retries, expr, timeout, method, due);
-  }
-
   /** The URL group a destination names, null when it is a URL; 400 when it is neither. */
   private static String groupName(String raw) {
     if (startsWithIgnoreCase(raw, "http:/") || startsWithIgnoreCase(raw, "https:/")) {
@@ -217,15 +174,11 @@ public final class PublishRequest {
   private static final Map<String, String> UNBUILT = Map.of(
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");
-  private static final List<String> UNBUILT_PREFIXES = List.of();
 
-  private static void refuseUnbuilt(Options opts) {
+  private static void refuseUnbuilt(PublishOptions opts) {
     for (String name : opts.names()) {
       String lower = name.toLowerCase(Locale.ROOT);
       String known = UNBUILT.get(lower);
-      if (known == null && UNBUILT_PREFIXES.stream().anyMatch(lower::startsWith)) {
-        known = name;
-      }
       if (known != null) {
         throw ApiException.badRequest(known + " is not supported by this version of Courier; the message was not"
             + " stored (docs/compatibility.md)");
@@ -307,7 +260,7 @@ public final class PublishRequest {
     return s.regionMatches(true, 0, prefix, 0, prefix.length());
   }
 
-  private Map<String, List<String>> forwardedHeaders(MultiMap headers, Options opts) {
+  private Map<String, List<String>> forwardedHeaders(MultiMap headers, PublishOptions opts) {
     Map<String, List<String>> out = new LinkedHashMap<>();
     boolean forwardAll = "true".equalsIgnoreCase(opts.get("upstash-header-forward"));
     for (var h : headers) {
@@ -353,7 +306,7 @@ public final class PublishRequest {
     return out;
   }
 
-  private int retries(String value) {
+  int retries(String value) {
     if (value == null) {
       return limits.defaultRetries();
     }
@@ -369,7 +322,7 @@ public final class PublishRequest {
     return n;
   }
 
-  private long timeout(String value) {
+  long timeout(String value) {
     if (value == null) {
       return limits.defaultTimeoutMs();
     }
@@ -380,7 +333,7 @@ public final class PublishRequest {
     return Math.min(ms, limits.maxTimeoutMs()); // capped at the maximum, as QStash caps at the plan's
   }
 
-  private long due(String delay, String notBefore, long now) {
+  long due(String delay, String notBefore, long now) {
     long due = now;
     if (notBefore != null) {
       long seconds;
@@ -430,60 +383,5 @@ public final class PublishRequest {
       throw ApiException.badRequest("invalid Upstash-Label: at most " + MAX_LABELS + " labels");
     }
     return labels;
-  }
-
-  /**
-   * Configuration comes from {@code Upstash-*} headers or, in webhook mode, from {@code upstash-*}
-   * query parameters; a header wins. Query parameters that are neither configuration nor the token
-   * belong to the destination URL.
-   */
-  private static final class Options {
-    private final MultiMap headers;
-    private final Map<String, String> queryOptions = new LinkedHashMap<>();
-
-    Options(MultiMap headers) {
-      this.headers = headers;
-    }
-
-    /** Splits the raw query; returns the part that stays on the destination, encoded as received. */
-    String query(String rawQuery) {
-      if (rawQuery == null || rawQuery.isEmpty()) {
-        return null;
-      }
-      List<String> kept = new ArrayList<>();
-      for (String pair : rawQuery.split("&")) {
-        int eq = pair.indexOf('=');
-        String key = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
-        if (key.equals("qstash_token")) {
-          continue;
-        }
-        if (key.startsWith("upstash-")) {
-          queryOptions.putIfAbsent(key, eq < 0 ? "" : decode(pair.substring(eq + 1)));
-        } else if (!pair.isEmpty()) {
-          kept.add(pair);
-        }
-      }
-      return String.join("&", kept);
-    }
-
-    String get(String name) {
-      String v = headers.get(name);
-      return v != null ? v : queryOptions.get(name);
-    }
-
-    /** Every option name given, as a header (any case) or a query parameter (lower case). */
-    List<String> names() {
-      List<String> names = new ArrayList<>(headers.names());
-      names.addAll(queryOptions.keySet());
-      return names;
-    }
-
-    private static String decode(String s) {
-      try {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
-      } catch (IllegalArgumentException e) {
-        return s;
-      }
-    }
   }
 }
