@@ -583,8 +583,18 @@ public final class Bench {
   }
 
   private Future<Integer> post(RequestOptions options) {
+    return post(options, BODY);
+  }
+
+  /** An immediate message to {@code uri}, unsequenced, with a body of its own (a larger one). */
+  Future<Integer> unsequenced(String uri, byte[] body) {
+    return post(courierRequest(HttpMethod.POST, uri).putHeader(AUTHORIZATION, bearer).putHeader(CONTENT_TYPE, JSON),
+        body);
+  }
+
+  private Future<Integer> post(RequestOptions options, byte[] body) {
     return client.request(options)
-        .compose(req -> req.send(Buffer.buffer(BODY)))
+        .compose(req -> req.send(Buffer.buffer(body)))
         .compose(resp -> resp.end().map(v -> {
           int status = resp.statusCode();
           if ((status == 429 || status == 503) && resp.getHeader("Retry-After") == null) {
