@@ -11,6 +11,7 @@ import dev.courier.queues.QueueService;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.security.NetworkPolicy;
 import dev.courier.signing.SigningKeyStore;
 import dev.courier.topics.TopicCache;
 import dev.courier.topics.TopicService;
@@ -75,10 +76,11 @@ public final class ApiVerticle extends VerticleBase {
     var ingest = new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
         direct);
     var flowService = new FlowControlService(scripts, keys, config.flowControl().maxKeys());
-    var publish = new PublishHandler(new PublishRequest(limits, keys), ingest, queueService, topicService, flowService,
+    var policy = new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks());
+    var publish = new PublishHandler(new PublishRequest(limits, keys, policy), ingest, queueService, topicService, flowService,
         auth, bodies, limits.maxBodySize());
-    var topics = new TopicsHandler(topicService);
-    var batch = new BatchHandler(new PublishRequest(limits, keys), ingest, publish, topicService,
+    var topics = new TopicsHandler(topicService, policy);
+    var batch = new BatchHandler(new PublishRequest(limits, keys, policy), ingest, publish, topicService,
         config.topics().maxBatchSize(), config.topics().maxBatchBytes());
     var flows = new FlowControlHandler(flowService, credit, config.delivery().maxInFlight());
     var queues = new QueuesHandler(queueService, config.queues().maxParallelism());

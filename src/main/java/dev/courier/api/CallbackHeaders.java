@@ -5,6 +5,7 @@ import dev.courier.model.CallbackSpec;
 import dev.courier.model.Callbacks;
 import dev.courier.model.HeaderCodec;
 import dev.courier.retry.RetryDelayExpression;
+import dev.courier.security.NetworkPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,14 +31,14 @@ final class CallbackHeaders {
    * @param names every option name given
    * @return null when the publish asks for no callback
    */
-  static Callbacks parse(Function<String, String> get, List<String> names, LimitsConfig limits) {
-    CallbackSpec callback = spec("Upstash-Callback", "upstash-callback", get, names, limits);
-    CallbackSpec failure = spec("Upstash-Failure-Callback", "upstash-failure-callback", get, names, limits);
+  static Callbacks parse(Function<String, String> get, List<String> names, LimitsConfig limits, NetworkPolicy policy) {
+    CallbackSpec callback = spec("Upstash-Callback", "upstash-callback", get, names, limits, policy);
+    CallbackSpec failure = spec("Upstash-Failure-Callback", "upstash-failure-callback", get, names, limits, policy);
     return callback == null && failure == null ? null : new Callbacks(callback, failure, null, null);
   }
 
   private static CallbackSpec spec(String header, String lower, Function<String, String> get, List<String> names,
-      LimitsConfig limits) {
+      LimitsConfig limits, NetworkPolicy policy) {
     String url = get.apply(lower);
     Map<String, List<String>> forwarded = new LinkedHashMap<>();
     String forwardPrefix = lower + "-forward-";
@@ -66,7 +67,7 @@ final class CallbackHeaders {
       }
       return null;
     }
-    checkUrl(header, url.trim());
+    checkUrl(header, url.trim(), policy);
     String method = get.apply(lower + "-method");
     method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
     if (!METHODS.contains(method)) {
@@ -114,7 +115,7 @@ final class CallbackHeaders {
     return new CallbackSpec(url.trim(), method, retries, timeout, delay, expr, HeaderCodec.encode(forwarded));
   }
 
-  private static void checkUrl(String header, String url) {
+  private static void checkUrl(String header, String url, NetworkPolicy policy) {
     String lower = url.toLowerCase(Locale.ROOT);
     if (url.length() > MAX_URL_LENGTH || !(lower.startsWith("http://") || lower.startsWith("https://"))
         || url.indexOf('\n') >= 0) {
@@ -122,7 +123,7 @@ final class CallbackHeaders {
           + " characters is required");
     }
     try {
-      PublishRequest.checkUrl(url);
+      PublishRequest.checkUrl(url, policy);
     } catch (ApiException e) {
       throw ApiException.badRequest("invalid " + header + ": " + e.getMessage());
     }

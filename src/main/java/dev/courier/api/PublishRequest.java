@@ -8,6 +8,7 @@ import dev.courier.model.Redaction;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
 import dev.courier.retry.RetryDelayExpression;
+import dev.courier.security.NetworkPolicy;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URI;
@@ -54,6 +55,7 @@ public final class PublishRequest {
   };
 
   private final Keys keys;
+  private final NetworkPolicy policy;
 
   /** For one shard. */
   public PublishRequest(LimitsConfig limits) {
@@ -62,8 +64,14 @@ public final class PublishRequest {
 
   /** @param keys says which shard a new message's id names (its queue's, or any) */
   public PublishRequest(LimitsConfig limits, Keys keys) {
+    this(limits, keys, NetworkPolicy.local());
+  }
+
+  /** @param policy the SSRF guard: a destination or callback given as a denied literal address is a 400 */
+  public PublishRequest(LimitsConfig limits, Keys keys, NetworkPolicy policy) {
     this.limits = limits;
     this.keys = keys;
+    this.policy = policy;
   }
 
   /** A publish to a URL, in no queue. */
@@ -136,7 +144,7 @@ public final class PublishRequest {
           + "): a message passes one gate, its queue or its flow-control key; publish it with the key, or enqueue"
           + " it without; the message was not stored (docs/api-decisions.md)");
     }
-    Callbacks callbacks = CallbackHeaders.parse(opts::get, opts.names(), limits);
+    Callbacks callbacks = CallbackHeaders.parse(opts::get, opts.names(), limits, policy);
     Redaction redaction = null;
     if (opts.get("upstash-redact-fields") != null) {
       try {
@@ -235,18 +243,26 @@ public final class PublishRequest {
       url = url + "?" + keptQuery;
     }
     if (validUrls.get(url) == null) {
-      checkUrl(url);
+      checkUrl(url, policy);
       validUrls.put(url, Boolean.TRUE);
     }
     return url;
   }
 
-  /** A destination URL Courier can send to: a host, a valid port; else 400. */
-  static void checkUrl(String url) {
+  /**
+   * A destination URL Courier can send to: a host, a valid port, not a literal address the SSRF guard denies
+   * (a name is checked on the connection at delivery); else 400.
+   */
+  static void checkUrl(String url, NetworkPolicy policy) {
     try {
       URI uri = new URI(Urls.lenientForParsing(url));
-      if (Urls.host(uri) == null) {
+      String host = Urls.host(uri);
+      if (host == null) {
         throw ApiException.badRequest("invalid destination url: missing host");
+      }
+      String denial = policy.literalDenial(host);
+      if (denial != null) {
+        throw ApiException.badRequest("destination not allowed: " + host + ": " + denial);
       }
       if (!Urls.validPort(uri)) {
         throw ApiException.badRequest("invalid destination url: port must be a number from 1 to 65535");

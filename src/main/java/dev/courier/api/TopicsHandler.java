@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.security.NetworkPolicy;
 import dev.courier.topics.TopicService;
 import dev.courier.topics.UrlGroup.Endpoint;
 import io.vertx.core.buffer.Buffer;
@@ -18,9 +19,12 @@ final class TopicsHandler {
   private static final int MAX_URL_LENGTH = 8192;
 
   private final TopicService topics;
+  private final NetworkPolicy policy;
 
-  TopicsHandler(TopicService topics) {
+  /** @param policy the SSRF guard: an endpoint given as a denied literal address is a 400 */
+  TopicsHandler(TopicService topics, NetworkPolicy policy) {
     this.topics = topics;
+    this.policy = policy;
   }
 
   /** {@code POST /v2/topics/{name}/endpoints {"endpoints":[{"name"?,"url"}…]}}: creates the group if needed. */
@@ -91,7 +95,7 @@ final class TopicsHandler {
    * The {@code endpoints} of the body. To add, each needs a url (http or https) and may have a name; to
    * remove, each needs a name or a url. Anything else is a 400 naming the item.
    */
-  private static List<Endpoint> endpoints(Buffer body, boolean adding) {
+  private List<Endpoint> endpoints(Buffer body, boolean adding) {
     JsonObject json;
     try {
       json = body == null || body.length() == 0 ? null : new JsonObject(body);
@@ -126,7 +130,7 @@ final class TopicsHandler {
         throw ApiException.badRequest("endpoints[" + i + "]: invalid name: use 1 to 128 of the characters"
             + " A-Z a-z 0-9 . _ -");
       }
-      if (url != null) {
+      if (url != null && adding) {
         checkUrl(i, (String) url);
       }
       if (adding && url == null) {
@@ -140,14 +144,14 @@ final class TopicsHandler {
     return out;
   }
 
-  private static void checkUrl(int i, String url) {
+  private void checkUrl(int i, String url) {
     String lower = url.toLowerCase(Locale.ROOT);
     if (url.length() > MAX_URL_LENGTH || !(lower.startsWith("http://") || lower.startsWith("https://"))) {
       throw ApiException.badRequest("endpoints[" + i + "]: invalid url: an http:// or https:// URL of at most "
           + MAX_URL_LENGTH + " characters is required");
     }
     try {
-      PublishRequest.checkUrl(url);
+      PublishRequest.checkUrl(url, policy);
     } catch (ApiException e) {
       throw ApiException.badRequest("endpoints[" + i + "]: " + e.getMessage());
     }

@@ -75,6 +75,11 @@ public final class ConfigLoader {
     alias(env, "QSTASH_CURRENT_SIGNING_KEY", "signing.current-key", values);
     alias(env, "QSTASH_NEXT_SIGNING_KEY", "signing.next-key", values);
     boolean devProfile = dev || "dev".equalsIgnoreCase(env.getOrDefault("COURIER_PROFILE", ""));
+    boolean production = "production".equalsIgnoreCase(env.getOrDefault("COURIER_PROFILE", ""));
+    if (production && !env.containsKey("COURIER_SECURITY_DENY_PRIVATE_NETWORKS")) {
+      // The production profile denies private and loopback destinations (the SSRF guard) unless told otherwise.
+      values.put("security.deny-private-networks", true);
+    }
     return new ConfigLoader(values).map(devProfile);
   }
 
@@ -146,6 +151,8 @@ public final class ConfigLoader {
         intIn("url-groups.max-endpoints", 1, 10_000), intIn("batch.max-messages", 1, 100_000),
         intIn("batch.max-bytes", 1024, Integer.MAX_VALUE));
     var flowControl = new AppConfig.FlowControlConfig(intIn("flow-control.max-keys", 0, 10_000_000));
+    var security = new AppConfig.SecurityConfig(bool("security.deny-private-networks"),
+        networks("security.denied-networks"));
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
@@ -155,7 +162,27 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, security, dev);
+  }
+
+  /** A comma-separated list of CIDRs, each checked (the key named in the error). */
+  private java.util.List<String> networks(String key) {
+    String v = optional(key);
+    if (v == null || v.isBlank()) {
+      return java.util.List.of();
+    }
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String c : v.split(",")) {
+      if (!c.isBlank()) {
+        try {
+          new dev.courier.security.NetworkPolicy(false, java.util.List.of(c.trim()));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(key + ": " + e.getMessage());
+        }
+        out.add(c.trim());
+      }
+    }
+    return out;
   }
 
   private static boolean isLoopback(String host) {

@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.net.SocketAddress;
+import dev.courier.security.NetworkPolicy;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -68,11 +70,13 @@ final class Attempt {
 
   /** Whether a 2xx answer's body is kept (a callback reports it), not drained unread. */
   private boolean keepSuccessBody;
+  /** The SSRF guard: checked before each hop to a literal address, and on each connection made. */
+  private NetworkPolicy policy;
 
   /** Never fails: every transport error becomes a network {@link AttemptResult}. */
   static Future<AttemptResult> run(Vertx vertx, HttpClient client, String url, RequestOptions first, Buffer body,
       int maxBody, long timeoutMs) {
-    return run(vertx, client, url, first, body, maxBody, timeoutMs, false);
+    return run(vertx, client, url, first, body, maxBody, timeoutMs, false, NetworkPolicy.local());
   }
 
   /**
@@ -80,14 +84,21 @@ final class Attempt {
    *     attempt still counts as delivered on its status line
    */
   static Future<AttemptResult> run(Vertx vertx, HttpClient client, String url, RequestOptions first, Buffer body,
-      int maxBody, long timeoutMs, boolean keepSuccessBody) {
+      int maxBody, long timeoutMs, boolean keepSuccessBody, NetworkPolicy policy) {
     Attempt a = new Attempt(vertx, client, maxBody, timeoutMs, first.getHost());
     a.keepSuccessBody = keepSuccessBody;
+    a.policy = policy;
     a.send(url, first, body, 0);
     return a.result.future();
   }
 
   private void send(String url, RequestOptions options, Buffer body, int redirects) {
+    // A literal address is checked before any connection: a denied one (169.254.169.254) may not even answer.
+    String literal = policy.literalDenial(options.getHost());
+    if (literal != null) {
+      finish(AttemptResult.denied(options.getHost(), literal));
+      return;
+    }
     // No pool-wait timeout on the request: the deadline covers the wait for a connection too. (Vert.x's
     // own pool-wait timer also fails its promise a second time now and then, an unhandled
     // IllegalStateException in the log.)
@@ -106,6 +117,14 @@ final class Attempt {
         return;
       }
       HttpClientRequest req = ar.result();
+      // A name is checked on the address the connection reached (after DNS, so a name that resolves to a
+      // denied address, or starts to, is caught; a pooled connection is checked again each time).
+      String denial = deniedPeer(req);
+      if (denial != null) {
+        req.reset(0, new IllegalStateException("destination not allowed"));
+        finish(AttemptResult.denied(peer(req), denial));
+        return;
+      }
       if (expired) {
         // The deadline passed while this request waited for a connection, and the timeout is already
         // recorded: sent now, it would arrive beside the retry.
@@ -178,6 +197,16 @@ final class Attempt {
       closed(req);
       finish(failed);
     });
+  }
+
+  private String deniedPeer(HttpClientRequest req) {
+    SocketAddress peer = req.connection() == null ? null : req.connection().remoteAddress();
+    byte[] address = peer == null ? null : NetworkPolicy.literal(peer.hostAddress());
+    return address == null ? null : policy.denial(address);
+  }
+
+  private static String peer(HttpClientRequest req) {
+    return req.connection().remoteAddress().hostAddress();
   }
 
   /** An absolute or relative Location against the URL it answered; only http(s) is followed. */

@@ -4,6 +4,7 @@ import dev.courier.config.AppConfig;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.security.NetworkPolicy;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,7 +67,8 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs(),
         wakeClaims, direct);
-    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
+    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
+        new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()));
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;
       try {

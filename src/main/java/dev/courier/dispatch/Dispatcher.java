@@ -3,6 +3,7 @@ package dev.courier.dispatch;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.StoredMessage;
 import dev.courier.signing.JwtSigner;
+import dev.courier.security.NetworkPolicy;
 import dev.courier.signing.SigningKeyStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,6 +44,7 @@ public final class Dispatcher {
   private final SigningKeyStore signingKeys;
   private final OutcomeWriter outcomes;
   private final int maxResponseBody;
+  private final NetworkPolicy policy;
   private final Map<String, Target> targets = new LinkedHashMap<>(TARGET_CACHE, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Target> eldest) {
@@ -52,6 +54,13 @@ public final class Dispatcher {
 
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
       int maxResponseBody) {
+    this(vertx, client, signingKeys, outcomes, maxResponseBody, NetworkPolicy.local());
+  }
+
+  /** @param policy the SSRF guard every attempt (and each of its redirects) is checked against */
+  public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
+      int maxResponseBody, NetworkPolicy policy) {
+    this.policy = policy;
     this.vertx = vertx;
     this.client = client;
     this.signingKeys = signingKeys;
@@ -115,7 +124,7 @@ public final class Dispatcher {
     }
 
     boolean reported = m.callbacks() != null && m.callbacks().callback() != null; // its callback reports the body
-    return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs(), reported);
+    return Attempt.run(vertx, client, m.url(), options, m.body(), maxResponseBody, m.timeoutMs(), reported, policy);
   }
 
   /**

@@ -30,6 +30,9 @@ public final class RetryPolicy {
     if (r.status() == 489 && "true".equalsIgnoreCase(r.headers().get("Upstash-NonRetryable-Error"))) {
       return new Outcome.Dead(r);
     }
+    if (r.denied()) {
+      return new Outcome.Dead(r); // the SSRF guard: into the DLQ with the reason, no retries
+    }
     if (d.retried() >= d.message().maxRetries()) {
       return new Outcome.Dead(r);
     }
