@@ -18,7 +18,7 @@
                   messages c, then c groups of five (id, stored message, due time, lease deadline or '', lease
                   token or ''; callbacks.lua)
   Returns one value per ack, in order (1 done, 0 the lease is no longer ours, or the message was
-  cancelled), then one more: how many gates became runnable, or callbacks were stored (the caller wakes a
+  cancelled), then one more: how many gates became runnable, or callbacks went on the wheel (the caller wakes a
   claim)
 ]]
 -- @include gates
@@ -42,7 +42,7 @@ for k = 1, n do
     local cb = cbOf[k]
     local cancelled = redis.call('HDEL', KEYS[2], id) == 0
     if cb and not cancelled then
-      woke = woke + 1 + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
+      woke = woke + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
         cb[2])
     elseif gated then
       -- A cancelled message's permit is released here: its attempt was still in flight.

@@ -38,12 +38,9 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 if not m then
   return 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1]) -- cancelled during its attempt: no callbacks
 end
-local woke = 2 * leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[1], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10,
-  lastCb)
+local woke = leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[1], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10,
+  lastCb) > 0 and 2 or 0
 flushCallbacks(KEYS[2], KEYS[8], KEYS[1])
-if lastCb >= 10 then
-  woke = 2
-end
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[5], 'm', m, 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'r', ARGV[5])
 if #ARGV > lastCb then

@@ -20,8 +20,11 @@ local cbMessages, cbLeases, cbTimers = {}, {}, {}
 
 -- Gathers the callback messages cbs[first..last] (five values each) for the wheel, or leased; with `gate` (a
 -- queue), each joins it now holding a permit, so the claim leases it when due and the queue starts nothing
--- else meanwhile (the node never takes a gated one at once).
+-- else meanwhile (the node never takes a gated one at once). Returns how many went on the wheel: only those
+-- need a claim (a wake per ack batch whose callbacks were all taken at once made a claim script run for
+-- nothing each time).
 local function storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, gate)
+  local timers = 0
   for i = first, last, 5 do
     local id = cbs[i]
     cbMessages[#cbMessages + 1] = id
@@ -32,12 +35,14 @@ local function storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last,
     else
       cbTimers[#cbTimers + 1] = cbs[i + 2]
       cbTimers[#cbTimers + 1] = id
+      timers = timers + 1
     end
     if gate then
       redis.call('HSET', gated, id, gate)
       redis.call('SADD', prefix .. gate .. ':active', id)
     end
   end
+  return timers
 end
 
 -- Writes what storeCallbacks gathered; every outcome script calls it before it returns. (A script's
@@ -56,19 +61,18 @@ end
 
 -- A message reached its final outcome with callback messages cbs[first..last] to store: it leaves its
 -- gate; a queue's permit passes to the callbacks (there is at least one), any other permit is given back.
--- 1 when a gate became runnable (the caller wakes a claim), as leaveGate.
+-- More than 0 when a gate became runnable or a callback went on the wheel (the caller wakes a claim).
 local function leaveGateForCallbacks(msgs, due, lease, gated, prefix, runnable, id, cbs, first, last)
   local g = redis.call('HGET', gated, id)
   if g and last >= first and string.sub(g, 1, 2) == 'q:' then
     redis.call('HDEL', gated, id)
     redis.call('SREM', prefix .. g .. ':active', id)
-    storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, g)
-    return 0
+    return storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, g)
   end
-  storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, nil)
+  local timers = storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last, nil)
   if not g then
-    return 0
+    return timers
   end
   redis.call('HDEL', gated, id)
-  return releasePermit(prefix, runnable, g, id)
+  return timers + releasePermit(prefix, runnable, g, id)
 end
