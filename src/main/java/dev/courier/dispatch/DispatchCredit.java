@@ -41,6 +41,16 @@ public final class DispatchCredit {
   }
 
   /**
+   * Takes one credit even when none is free, for the callback of an attempt that just ended: that attempt's
+   * own credit comes back as soon as its outcome is written, so this is a hand-over, not growth (the node
+   * exceeds its capacity by at most the attempts whose outcome is being written at that instant, and only until
+   * they are). Without it, a node at capacity sent every callback through the wheel's claim.
+   */
+  public void handOver() {
+    free.decrementAndGet();
+  }
+
+  /**
    * Ingest put immediate messages on the wheel for want of credit. Until the wheel has caught up, ingest
    * sends every immediate message the same way: credit that comes back must go to the messages that
    * waited longest, or they wait behind every newer one that could be handed over directly.

@@ -109,18 +109,25 @@ public final class OutcomeWriter {
   }
 
   /**
-   * The callbacks this node takes at once (leased to it in the ack's script, then handed to its dispatchers),
-   * as far as it has credit and its wheel is not behind: those due now, of a message in no queue (a queue's
-   * callback holds the queue's permit and goes through the claim).
+   * The callbacks this node takes at once (leased to it in the ack's script, then handed to its dispatchers):
+   * those due now, of a message in no queue (a queue's callback holds the queue's permit and goes through the
+   * claim). The first takes over the credit of the attempt that fired it ({@link DispatchCredit#handOver}),
+   * which comes back when this outcome is written: a callback costs no claim even when the node is at capacity.
    */
   private List<CallbackMessages.Made> takeAtOnce(Delivery d, List<CallbackMessages.Made> callbacks, long now) {
-    if (direct == null || callbacks.isEmpty() || d.message().queueName() != null || direct.credit().wheelBehind()) {
+    if (direct == null || callbacks.isEmpty() || d.message().queueName() != null) {
       return callbacks;
     }
     List<CallbackMessages.Made> out = new ArrayList<>(callbacks.size());
+    boolean handedOver = false;
     for (CallbackMessages.Made c : callbacks) {
-      out.add(c.due() <= now && direct.credit().acquire(1) == 1
-          ? c.leased(direct.tokens().next(), direct.leaseGraceMs()) : c);
+      if (c.due() <= now && !handedOver) {
+        direct.credit().handOver();
+        handedOver = true;
+        out.add(c.leased(direct.tokens().next(), direct.leaseGraceMs()));
+      } else {
+        out.add(c);
+      }
     }
     return out;
   }
