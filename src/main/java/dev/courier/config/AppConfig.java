@@ -18,6 +18,7 @@ public record AppConfig(
     QueuesConfig queues,
     TopicsConfig topics,
     FlowControlConfig flowControl,
+    MetricsConfig metrics,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -68,18 +69,24 @@ public record AppConfig(
   /** @param maxKeys most flow-control keys the deployment keeps; a message with one more answers 412 */
   public record FlowControlConfig(int maxKeys) {}
 
+  /**
+   * @param enabled whether {@code /metrics} and the meters exist (off: no-op meters, no Vert.x metrics)
+   * @param sampleIntervalMs how often the backlog gauges read Redis
+   */
+  public record MetricsConfig(boolean enabled, long sampleIntervalMs) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, metrics, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, metrics, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, flowControl, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, metrics, devProfile);
   }
 }

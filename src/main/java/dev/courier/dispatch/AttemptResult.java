@@ -8,12 +8,20 @@ import io.vertx.core.buffer.Buffer;
  * or a network-level failure (connection refused, timeout), which has no status.
  */
 public record AttemptResult(int status, MultiMap headers, Buffer body, String error) {
+  /** How a timed-out attempt's error begins ({@link #timedOut()}). */
+  static final String TIMEOUT = "timeout after ";
+
   public static AttemptResult network(String error) {
     return new AttemptResult(0, null, null, error);
   }
 
   public boolean hasResponse() {
     return status > 0;
+  }
+
+  /** No answer within the message's timeout (one that answered in part has a response). */
+  public boolean timedOut() {
+    return !hasResponse() && error != null && error.startsWith(TIMEOUT);
   }
 
   public boolean success() {

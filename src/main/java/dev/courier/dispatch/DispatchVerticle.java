@@ -1,6 +1,7 @@
 package dev.courier.dispatch;
 
 import dev.courier.config.AppConfig;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
@@ -28,6 +29,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final DispatchCredit credit;
   private final Handoff handoff;
   private final IntConsumer wakeClaims;
+  private final CourierMetrics metrics;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
@@ -38,8 +40,9 @@ public final class DispatchVerticle extends VerticleBase {
 
   /** @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work */
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
-      Handoff handoff, IntConsumer wakeClaims) {
+      Handoff handoff, IntConsumer wakeClaims, CourierMetrics metrics) {
     this.wakeClaims = wakeClaims;
+    this.metrics = metrics;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -59,9 +62,9 @@ public final class DispatchVerticle extends VerticleBase {
         // Vert.x also logs each one at ERROR, so one broken destination could flood the log.
         .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
-    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs(),
-        wakeClaims);
-    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody());
+    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis, metrics), keys, config.dlq().retentionMs(),
+        wakeClaims, metrics);
+    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(), metrics);
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;
       try {
