@@ -17,6 +17,8 @@ import java.util.Properties;
  */
 public final class Credentials {
   private static final String FILE = "credentials.properties";
+  /** The same credentials for a shell: {@code . data/credentials.env} sets what the SDKs read. */
+  public static final String ENV_FILE = "credentials.env";
 
   /**
    * The completed config, and what of it was generated now and is in use (main prints that once: a token
@@ -52,6 +54,57 @@ public final class Credentials {
 
   private Credentials() {}
 
+  /**
+   * Writes {@code <data-dir>/credentials.env} (owner-readable only) with {@code export QSTASH_URL=…},
+   * {@code QSTASH_TOKEN} and the signing keys in use, when any of them came from the data folder; returns its
+   * path, or null when the operator supplied them all (they have them, and they are not written anywhere).
+   *
+   * @param port the port the node listens on
+   * @param inUse the pair the node signs with (another node's, when it seeded Redis first)
+   */
+  public static Path writeEnvFile(AppConfig config, int port, dev.courier.signing.SigningKeys inUse,
+      Resolved resolved) throws IOException {
+    boolean fromFolder = resolved.tokenGenerated() || !resolved.keysExplicit()
+        || Files.isRegularFile(config.dataDir().resolve(FILE));
+    if (config.devProfile() || !fromFolder) {
+      return null;
+    }
+    String host = config.http().host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = "127.0.0.1";
+    } else if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    String text = "# Courier's credentials, for clients and shells: . " + config.dataDir().resolve(ENV_FILE) + "\n"
+        + "# Written at every start from " + FILE + " (keep both secret).\n"
+        + "export QSTASH_URL=" + quote("http://" + host + ":" + port) + "\n"
+        + "export QSTASH_TOKEN=" + quote(config.auth().token()) + "\n"
+        + "export QSTASH_CURRENT_SIGNING_KEY=" + quote(inUse.current()) + "\n"
+        + "export QSTASH_NEXT_SIGNING_KEY=" + quote(inUse.next()) + "\n";
+    Path file = config.dataDir().resolve(ENV_FILE);
+    createOwnerOnly(config.dataDir(), file);
+    Files.writeString(file, text);
+    return file;
+  }
+
+  /** Creates {@code file} readable by its owner only, unless it exists. */
+  private static void createOwnerOnly(Path dir, Path file) throws IOException {
+    Files.createDirectories(dir);
+    if (!Files.exists(file)) {
+      Files.createFile(file);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: the folder's own permissions apply
+      }
+    }
+  }
+
+  /** A single-quoted shell word: a token or key never holds a quote, but a host could. */
+  private static String quote(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
   public static Resolved resolve(AppConfig config) throws IOException {
     boolean keysExplicit = config.signing().configured();
     if (config.auth().token() != null && keysExplicit) {
@@ -76,15 +129,7 @@ public final class Credentials {
       keysGenerated = true;
     }
     if (tokenGenerated || keysGenerated) {
-      Files.createDirectories(config.dataDir());
-      if (!Files.exists(file)) {
-        Files.createFile(file);
-        try {
-          Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-          // not a POSIX file system: the folder's own permissions apply
-        }
-      }
+      createOwnerOnly(config.dataDir(), file);
       try (Writer w = Files.newBufferedWriter(file)) {
         stored.store(w, "Courier credentials, generated on first start. Keep this file secret.");
       }

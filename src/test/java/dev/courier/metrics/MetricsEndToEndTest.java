@@ -78,6 +78,8 @@ class MetricsEndToEndTest {
       assertEquals(1.0, after.value("courier_redis_up"));
       assertEquals(1.0, after.value("courier_messages_pending{state=\"delayed\"}"), "the retry waits on the wheel");
 
+      assertTrue(after.samples().containsKey("vertx_pool_in_use{pool_name=\"destinations\",pool_type=\"http\"}"),
+          "the destinations' pools are one series");
       Set<String> missing = new TreeSet<>();
       for (String name : OperatorFiles.seriesUsed()) {
         if (!after.names().contains(name)) {
@@ -89,6 +91,7 @@ class MetricsEndToEndTest {
       // Bounded labels: no destination, host, port or message id in any series.
       String port = Integer.toString(Integer.parseInt(sink.url("").replaceAll(".*:(\\d+).*", "$1")));
       for (String series : after.samples().keySet()) {
+        assertFalse(series.matches(".*pool_name=\"[0-9a-f]{8}-.*"), "a pool named at random: " + series);
         assertFalse(series.contains("msg_") || series.contains("/ok/") || series.contains(":" + port)
             || series.contains("127.0.0.1"), "a label names a message or a destination: " + series);
       }
