@@ -117,6 +117,7 @@ public final class Main {
       // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
       // only now: the node has adopted the deployment's signing keys.
       resolved.announcement(node.signingKeys()).forEach(System.out::println);
+      System.out.println("courier: " + summary(config));
       Path env = Credentials.writeEnvFile(config, node.port(), node.signingKeys(), resolved);
       if (env != null) {
         System.out.println("courier: credentials for clients and shells: . " + env);
@@ -148,6 +149,19 @@ public final class Main {
       closeQuietly(redis);
       System.exit(1);
     }
+  }
+
+  /** The settings an operator checks first, in one line, with no secret (the Redis URL's password is cut). */
+  static String summary(AppConfig c) {
+    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : redacted(c.redis().url()))
+        + " (" + c.redis().shards() + (c.redis().shards() == 1 ? " shard" : " shards") + ", prefix "
+        + c.redis().keyPrefix() + "), delivery.max-in-flight " + c.delivery().maxInFlight() + ", delivery.direct "
+        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics)" : "off") + ", data-dir "
+        + c.dataDir();
+  }
+
+  private static String redacted(String url) {
+    return url.replaceAll("//[^@/]*@", "//***@");
   }
 
   /** The jar's version (its manifest), or "development" when run from classes. */

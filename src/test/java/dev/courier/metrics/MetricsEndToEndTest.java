@@ -64,6 +64,9 @@ class MetricsEndToEndTest {
       long arrived = sink.received().stream().filter(r -> r.uri().startsWith("/ok/")).count();
       assertEquals(DELIVERED, arrived);
       Sink.waitFor(() -> scrape(node).value("courier_dlq_messages") == 1, 10_000, "the DLQ gauge did not move");
+      // Micrometer registers the GC pause timer at the first collection; a node that has run a while has had one.
+      System.gc();
+      Sink.waitFor(() -> scrape(node).names().contains("jvm_gc_pause_seconds_sum"), 10_000, "no GC pause series");
       Scrape after = scrape(node);
       Files.writeString(Path.of("target", "metrics-scrape.txt"), lastText);
 
@@ -95,6 +98,30 @@ class MetricsEndToEndTest {
         assertFalse(series.contains("msg_") || series.contains("/ok/") || series.contains(":" + port)
             || series.contains("127.0.0.1"), "a label names a message or a destination: " + series);
       }
+    }
+  }
+
+  /**
+   * One delivery permit and a destination that takes 5 s: the messages behind the first wait on the wheel, and the
+   * backlog gauges (read from Redis by the sampler) and the permit series say so.
+   */
+  @Test
+  void aSaturatedNodeShowsWheelLagPendingMessagesAndPermitWaits() throws Exception {
+    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_METRICS_SAMPLE_INTERVAL",
+        "1s", "COURIER_DELIVERY_MAX_IN_FLIGHT", "1"), registry)) {
+      sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 5_000));
+      for (int i = 0; i < 3; i++) {
+        node.publish(sink.url("/slow/" + i), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
+      }
+      sink.await(1, 10_000);
+      Sink.waitFor(() -> scrape(node).value("courier_delay_wheel_lag_seconds") >= 1, 10_000, "no wheel lag");
+      Scrape s = scrape(node);
+      assertEquals(1.0, s.value("courier_delivery_permits_in_use"));
+      assertEquals(1.0, s.value("courier_delivery_permits_limit"));
+      assertTrue(s.value("courier_delivery_permit_waits_total") > 0, "the wheel waited for a permit");
+      assertEquals(2.0, s.value("courier_messages_pending{state=\"due\"}") + s.value(
+          "courier_messages_pending{state=\"delayed\"}"), "two wait on the wheel");
+      assertEquals(1.0, s.value("courier_messages_pending{state=\"in_flight\"}"));
     }
   }
 
