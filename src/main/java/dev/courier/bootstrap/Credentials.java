@@ -24,7 +24,9 @@ public final class Credentials {
    * The completed config, and what of it was generated now and is in use (main prints that once: a token
    * or keys the operator supplied are never printed).
    */
-  public record Resolved(AppConfig config, boolean tokenGenerated, boolean keysGenerated, boolean keysExplicit) {
+  /** @param tokenFromFolder the token in use is the data folder's (generated now or at an earlier start) */
+  public record Resolved(AppConfig config, boolean tokenGenerated, boolean keysGenerated, boolean keysExplicit,
+      boolean tokenFromFolder) {
     /**
      * The lines main prints at the start that generated credentials (empty when none were), once the node
      * runs: the signing keys in use are those already in Redis when another node seeded them first, and
@@ -56,17 +58,15 @@ public final class Credentials {
 
   /**
    * Writes {@code <data-dir>/credentials.env} (owner-readable only) with {@code export QSTASH_URL=…},
-   * {@code QSTASH_TOKEN} and the signing keys in use, when any of them came from the data folder; returns its
-   * path, or null when the operator supplied them all (they have them, and they are not written anywhere).
+   * {@code QSTASH_TOKEN} and the signing keys in use, when the token is the data folder's; returns its path, or
+   * null when the operator supplied the token (they have it, and a supplied secret is never written anywhere).
    *
    * @param port the port the node listens on
    * @param inUse the pair the node signs with (another node's, when it seeded Redis first)
    */
   public static Path writeEnvFile(AppConfig config, int port, dev.courier.signing.SigningKeys inUse,
       Resolved resolved) throws IOException {
-    boolean fromFolder = resolved.tokenGenerated() || !resolved.keysExplicit()
-        || Files.isRegularFile(config.dataDir().resolve(FILE));
-    if (config.devProfile() || !fromFolder) {
+    if (config.devProfile() || !resolved.tokenFromFolder()) {
       return null;
     }
     String host = config.http().host();
@@ -79,8 +79,9 @@ public final class Credentials {
         + "# Written at every start from " + FILE + " (keep both secret).\n"
         + "export QSTASH_URL=" + quote("http://" + host + ":" + port) + "\n"
         + "export QSTASH_TOKEN=" + quote(config.auth().token()) + "\n"
-        + "export QSTASH_CURRENT_SIGNING_KEY=" + quote(inUse.current()) + "\n"
-        + "export QSTASH_NEXT_SIGNING_KEY=" + quote(inUse.next()) + "\n";
+        // keys the operator supplied are theirs already, and not written anywhere
+        + (resolved.keysExplicit() ? "" : "export QSTASH_CURRENT_SIGNING_KEY=" + quote(inUse.current()) + "\n"
+            + "export QSTASH_NEXT_SIGNING_KEY=" + quote(inUse.next()) + "\n");
     Path file = config.dataDir().resolve(ENV_FILE);
     createOwnerOnly(config.dataDir(), file);
     Files.writeString(file, text);
@@ -108,7 +109,7 @@ public final class Credentials {
   public static Resolved resolve(AppConfig config) throws IOException {
     boolean keysExplicit = config.signing().configured();
     if (config.auth().token() != null && keysExplicit) {
-      return new Resolved(config, false, false, true);
+      return new Resolved(config, false, false, true, false);
     }
     Path file = config.dataDir().resolve(FILE);
     Properties stored = new Properties();
@@ -139,6 +140,6 @@ public final class Credentials {
     String next = keysExplicit ? config.signing().nextKey() : stored.getProperty("next-signing-key");
     boolean tokenInUse = config.auth().token() == null;
     return new Resolved(config.withCredentials(token, current, next), tokenGenerated && tokenInUse,
-        keysGenerated && !keysExplicit, keysExplicit);
+        keysGenerated && !keysExplicit, keysExplicit, tokenInUse);
   }
 }
