@@ -67,6 +67,12 @@ class OperatorFilesTest {
       return;
     }
     assertEquals(0, run(promtool.toString(), "check", "rules", OperatorFiles.ALERTS.toString()));
+    // The config names the token file the operator writes (conf/courier-token): checked beside a stand-in.
+    Path dir = Files.createTempDirectory("courier-prometheus");
+    Files.copy(OperatorFiles.PROMETHEUS, dir.resolve("prometheus.yml"));
+    Files.copy(OperatorFiles.ALERTS, dir.resolve("alerts.yml"));
+    Files.writeString(dir.resolve("courier-token"), "token");
+    assertEquals(0, run(promtool.toString(), "check", "config", dir.resolve("prometheus.yml").toString()));
   }
 
   @Test
@@ -128,8 +134,11 @@ class OperatorFilesTest {
   }
 
   private static int run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).inheritIO().start();
+    // Not inheritIO: the forked test JVM's stdout is Surefire's channel.
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    System.out.println(String.join(" ", command) + ":\n" + out);
     return p.exitValue();
   }
 }
