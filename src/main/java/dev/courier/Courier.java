@@ -127,7 +127,8 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, Role.KEY_REFRESH, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
         .compose(v -> deploy(vertx, ids, Role.DLQ_TRIM,
             () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))
-        .compose(v -> !metrics.isEnabled() ? Future.succeededFuture() : deploy(vertx, ids, Role.BACKLOG_SAMPLER,
+        // Deployed with metrics off too: it is also what logs "redis lost" and "redis back".
+        .compose(v -> deploy(vertx, ids, Role.BACKLOG_SAMPLER,
             () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs()), 1))
         .compose(v -> deploy(vertx, ids, Role.API, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies,
             connections, topicCache, credit, metrics), apis))
