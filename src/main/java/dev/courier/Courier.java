@@ -12,7 +12,11 @@ import dev.courier.dispatch.DispatchVerticle;
 import dev.courier.dispatch.Handoff;
 import dev.courier.dispatch.LeaseTokens;
 import dev.courier.bus.LocalCodec;
+import dev.courier.metrics.BacklogSampler;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.model.Ids;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.courier.redis.Keys;
 import dev.courier.redis.Layout2Migration;
 import dev.courier.redis.RedisConnector;
@@ -32,7 +36,9 @@ import java.io.UncheckedIOException;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +50,22 @@ import org.slf4j.LoggerFactory;
 public final class Courier {
   private static final Logger LOG = LoggerFactory.getLogger(Courier.class);
   private final Vertx vertx;
-  private final List<String> deployments;
+  /** Deployment ids by role, in the order they were deployed. */
+  private final Map<Role, String> deployments;
+  private final CourierMetrics metrics;
   private Future<Void> stopped;
   private final int port;
   private final SigningKeyStore signingKeys;
   private final BodyBudget bodies;
   private final ConnectionLimit connections;
 
-  private Courier(Vertx vertx, List<String> deployments, int port, SigningKeyStore signingKeys, BodyBudget bodies,
-      ConnectionLimit connections) {
+  /** What a node deploys, in the order it deploys them. */
+  private enum Role { DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL }
+
+  private Courier(Vertx vertx, Map<Role, String> deployments, int port, SigningKeyStore signingKeys,
+      BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.deployments = deployments;
     this.port = port;
     this.signingKeys = signingKeys;
@@ -66,6 +78,15 @@ public final class Courier {
    * @param keysExplicit whether the keys were configured (they then overwrite the pair in Redis)
    */
   public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit) {
+    return start(vertx, config, keysExplicit, null);
+  }
+
+  /**
+   * @param registry the registry the Vertx reports its own metrics to ({@code VertxMetricsSetup}), so that one
+   *     {@code /metrics} shows both; null for a registry of the node's own (Courier's and the JVM's series only)
+   */
+  public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit,
+      PrometheusMeterRegistry registry) {
     AppConfig cfg = config.http().port() == 0 ? config.withHttpPort(freePort()) : config;
     Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards());
     try {
@@ -88,7 +109,10 @@ public final class Courier {
     var bodies = new BodyBudget(cfg.limits().maxBodyBytesInFlight(), cfg.limits().maxBodySize());
     var connections = new ConnectionLimit(cfg.http().maxConnections(), cfg.limits().maxHeaderSize());
     var topicCache = new TopicCache();
-    List<String> ids = new ArrayList<>();
+    Map<Role, String> ids = new EnumMap<>(Role.class);
+    CourierMetrics metrics = !cfg.metrics().enabled() ? CourierMetrics.disabled()
+        : CourierMetrics.enabled(registry != null ? registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    metrics.bindCredit(credit, cfg.delivery().maxInFlight());
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
     ScriptRunner scripts = new ScriptRunner(bootstrap);
@@ -98,15 +122,24 @@ public final class Courier {
         .eventually(bootstrap::close)
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
-        .compose(v -> deploy(vertx, ids, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
-            wakeup::gateReady, direct), dispatchers))
-        .compose(v -> deploy(vertx, ids, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
-        .compose(v -> deploy(vertx, ids,
+        .compose(v -> deploy(vertx, ids, Role.DISPATCHERS, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
+            wakeup::gateReady, direct, metrics), dispatchers))
+        .compose(v -> deploy(vertx, ids, Role.KEY_REFRESH, () -> new KeyRefreshVerticle(cfg.redis().url(), store), 1))
+        .compose(v -> deploy(vertx, ids, Role.DLQ_TRIM,
             () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))
-        .compose(v -> deploy(vertx, ids,
-            () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies, connections, topicCache, credit), apis))
-        .compose(v -> deploy(vertx, ids, () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff), 1))
-        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections));
+        // Deployed with metrics off too: it is also what logs "redis lost" and "redis back".
+        .compose(v -> deploy(vertx, ids, Role.BACKLOG_SAMPLER,
+            () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs()), 1))
+        .compose(v -> deploy(vertx, ids, Role.API, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies,
+            connections, topicCache, credit, metrics), apis))
+        .compose(v -> deploy(vertx, ids, Role.WHEEL,
+            () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff, metrics), 1))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics))
+        // A node that failed half-way (a port in use) gives back what it deployed: nothing of it keeps running.
+        .recover(err -> undeployAll(vertx, ids).eventually(() -> {
+          metrics.close();
+          return Future.succeededFuture();
+        }).compose(v -> Future.failedFuture(portInUse(err, cfg))));
   }
 
   /**
@@ -166,10 +199,32 @@ public final class Courier {
     return chain;
   }
 
-  private static Future<Void> deploy(Vertx vertx, List<String> ids,
+  private static Future<Void> deploy(Vertx vertx, Map<Role, String> ids, Role role,
       java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
-        .onSuccess(ids::add).mapEmpty();
+        .onSuccess(id -> ids.put(role, id)).mapEmpty();
+  }
+
+  /** "Address already in use" alone names neither the port nor what to change. */
+  private static Throwable portInUse(Throwable err, AppConfig cfg) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return new IllegalStateException("port " + cfg.http().port() + " on " + cfg.http().host()
+            + " is in use: stop what listens there, or choose another port with http.port (COURIER_HTTP_PORT)", err);
+      }
+    }
+    return err;
+  }
+
+  private static Future<Void> undeployAll(Vertx vertx, Map<Role, String> ids) {
+    Future<Void> chain = Future.succeededFuture();
+    List<String> reversed = new ArrayList<>(ids.values());
+    java.util.Collections.reverse(reversed);
+    for (String id : reversed) {
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    return chain;
   }
 
   private static int freePort() {
@@ -178,6 +233,11 @@ public final class Courier {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The node's meters (no-ops when {@code metrics.enabled} is false). */
+  public CourierMetrics metrics() {
+    return metrics;
   }
 
   public int port() {
@@ -206,13 +266,18 @@ public final class Courier {
     if (stopped != null) {
       return stopped; // stopping twice (a test, then its clean-up) is stopping once
     }
-    // Deployed as: dispatchers, key refresh, API, wheel.
-    List<String> order = List.of(deployments.get(2), deployments.get(3), deployments.get(1), deployments.get(0));
+    // By role, not by position: a list indexed by position missed the wheel once a verticle was added before
+    // it, so the wheel went on claiming (and logged "claim failed: CONNECTION_CLOSED" when Vert.x closed).
+    List<Role> order = List.of(Role.API, Role.WHEEL, Role.DLQ_TRIM, Role.BACKLOG_SAMPLER, Role.KEY_REFRESH,
+        Role.DISPATCHERS);
     Future<Void> chain = Future.succeededFuture();
-    for (String id : order) {
-      chain = chain.compose(v -> vertx.undeploy(id));
+    for (Role role : order) {
+      String id = deployments.get(role);
+      if (id != null) {
+        chain = chain.compose(v -> vertx.undeploy(id));
+      }
     }
-    stopped = chain;
-    return chain;
+    stopped = chain.onComplete(v -> metrics.close());
+    return stopped;
   }
 }

@@ -6,6 +6,10 @@ import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.config.ConfigException;
 import dev.courier.config.ConfigLoader;
+import dev.courier.metrics.VertxMetricsSetup;
+import dev.courier.signing.SigningKeys;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -24,8 +28,37 @@ public final class Main {
 
   private Main() {}
 
+  static final String USAGE = """
+      Usage: java -jar courier.jar [--dev] [--config FILE]
+             java -jar courier.jar --help | --version
+
+        --dev          development profile: the QStash dev server's public credentials, no persistence,
+                       loopback only (what the SDKs' QSTASH_DEV mode talks to)
+        --config FILE  a YAML file over the built-in defaults (default: ./conf/courier.yaml if present,
+                       or the file COURIER_CONFIG names)
+        --help         this text
+        --version      the version
+
+      Every setting can also be given as an environment variable COURIER_<PATH> (redis.url is
+      COURIER_REDIS_URL); QSTASH_TOKEN and QSTASH_*_SIGNING_KEY are read too. See conf/courier.yaml.
+      """;
+
   public static void main(String[] args) throws Exception {
     List<String> argv = Arrays.asList(args);
+    if (argv.contains("--help") || argv.contains("-h")) {
+      System.out.print(USAGE);
+      return;
+    }
+    if (argv.contains("--version")) {
+      System.out.println("courier " + version());
+      return;
+    }
+    for (String a : argv) {
+      if (a.startsWith("-") && !a.equals("--dev") && !a.equals("--config")) {
+        System.err.println("courier: unknown option " + a + "\n" + USAGE);
+        System.exit(2);
+      }
+    }
     boolean dev = argv.contains("--dev");
     int c = argv.indexOf("--config");
     Path file = c >= 0 && c + 1 < argv.size() ? Path.of(argv.get(c + 1)) : null;
@@ -33,6 +66,7 @@ public final class Main {
     AppConfig config;
     try {
       config = ConfigLoader.load(System.getenv(), file, dev);
+      ConfigLoader.unknownVariables(System.getenv()).forEach(w -> System.err.println("courier: warning: " + w));
     } catch (ConfigException e) {
       System.err.println("courier: configuration error: " + e.getMessage());
       System.exit(2);
@@ -61,21 +95,38 @@ public final class Main {
       return;
     }
     config = resolved.config();
+    try {
+      // Before the node starts: a start that fails (a port in use) must not leave generated credentials unseen.
+      Credentials.writeEnvFile(config, config.http().port(), new SigningKeys(config.signing().currentKey(),
+          config.signing().nextKey()), resolved);
+    } catch (IOException e) {
+      System.err.println("courier: warning: could not write the credentials env file: " + e.getMessage());
+    }
 
     // One event loop per core (Vert.x defaults to two): the API and dispatch instances share them, so
     // fewer threads contend for the cores and fewer hand-offs cross threads.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()));
+    var vertxOptions = new VertxOptions().setPreferNativeTransport(true)
+        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors());
+    // Vert.x's own metrics must be chosen as the Vertx is built: on the registry /metrics shows.
+    PrometheusMeterRegistry registry = config.metrics().enabled()
+        ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+    Vertx vertx = registry != null ? VertxMetricsSetup.vertx(vertxOptions, registry) : Vertx.vertx(vertxOptions);
     final EmbeddedRedis redis = embedded;
     try {
-      Courier node = Courier.start(vertx, config, resolved.keysExplicit()).await();
+      Courier node = Courier.start(vertx, config, resolved.keysExplicit(), registry).await();
       // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
       // only now: the node has adopted the deployment's signing keys.
       resolved.announcement(node.signingKeys()).forEach(System.out::println);
+      System.out.println("courier: " + summary(config));
+      Path env = Credentials.writeEnvFile(config, node.port(), node.signingKeys(), resolved);
+      if (env != null) {
+        System.out.println("courier: credentials for clients and shells: . " + env);
+      }
       System.out.println("courier: listening on http://" + config.http().host() + ":" + node.port()
           + (config.devProfile() ? " (dev profile: public development credentials)" : "")
           + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        System.out.println("courier: stopping (the attempts in flight finish first)");
         try {
           node.stop().await();
           vertx.close().await();
@@ -83,13 +134,40 @@ public final class Main {
           // shutting down anyway
         }
         closeQuietly(redis);
+        System.out.println("courier: stopped");
       }));
     } catch (Exception e) {
       System.err.println("courier: start-up failed: " + describe(e));
+      if (resolved.tokenGenerated() || resolved.keysGenerated()) {
+        // Generated now and not printed (the node never ran): say where they are, or a second start would
+        // find them, print nothing, and leave the user without a token.
+        System.err.println("courier: the credentials generated for this data folder are kept in "
+            + config.dataDir().resolve(Credentials.ENV_FILE) + " (. " + config.dataDir().resolve(Credentials.ENV_FILE)
+            + " sets them in a shell)");
+      }
       vertx.close();
       closeQuietly(redis);
       System.exit(1);
     }
+  }
+
+  /** The settings an operator checks first, in one line, with no secret (the Redis URL's password is cut). */
+  static String summary(AppConfig c) {
+    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : redacted(c.redis().url()))
+        + " (" + c.redis().shards() + (c.redis().shards() == 1 ? " shard" : " shards") + ", prefix "
+        + c.redis().keyPrefix() + "), delivery.max-in-flight " + c.delivery().maxInFlight() + ", delivery.direct "
+        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics)" : "off") + ", data-dir "
+        + c.dataDir();
+  }
+
+  private static String redacted(String url) {
+    return url.replaceAll("//[^@/]*@", "//***@");
+  }
+
+  /** The jar's version (its manifest), or "development" when run from classes. */
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v != null ? v : "development build";
   }
 
   /** The exception in one line; the class name says what a bare message like a path would not. */

@@ -6,6 +6,7 @@ import dev.courier.dispatch.DispatchCredit;
 import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.dlq.DeadLetterService;
 import dev.courier.ingest.IngestService;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.messages.MessageService;
 import dev.courier.queues.QueueService;
 import dev.courier.redis.Keys;
@@ -40,6 +41,7 @@ public final class ApiVerticle extends VerticleBase {
   private final ConnectionLimit connections;
   private final TopicCache topicCache;
   private final DispatchCredit credit;
+  private final CourierMetrics metrics;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -49,10 +51,12 @@ public final class ApiVerticle extends VerticleBase {
    * @param connections shared by the node's API verticles
    * @param topicCache shared by the node's API verticles
    * @param credit the node's delivery credit (what {@code GET /v2/globalParallelism} reports)
+   * @param metrics the node's meters, and what {@code GET /metrics} shows
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
       DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
-      DispatchCredit credit) {
+      DispatchCredit credit, CourierMetrics metrics) {
+    this.metrics = metrics;
     this.topicCache = topicCache;
     this.credit = credit;
     this.config = config;
@@ -67,14 +71,14 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     redis = new RedisConnector(vertx, config.redis().url());
-    ScriptRunner scripts = new ScriptRunner(redis);
+    ScriptRunner scripts = new ScriptRunner(redis, metrics);
     var limits = config.limits();
     var auth = new AuthHandler(config.auth().token());
     var queueService = new QueueService(scripts, keys, config.queues().maxQueues());
     var topicService = new TopicService(scripts, keys, topicCache, config.topics().maxTopics(),
         config.topics().maxEndpoints());
     var ingest = new IngestService(context, scripts, keys, limits.dedupWindowMs(), limits.maxBacklog(), wakeWheel,
-        direct);
+        direct, metrics);
     var flowService = new FlowControlService(scripts, keys, config.flowControl().maxKeys());
     var policy = new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks());
     var publish = new PublishHandler(new PublishRequest(limits, keys, policy), ingest, queueService, topicService, flowService,
@@ -90,6 +94,10 @@ public final class ApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> health(ctx.request()));
+    var probes = new HealthHandler(redis);
+    router.get("/health/live").handler(probes::live);
+    router.get("/health/ready").handler(probes::ready);
+    router.get("/metrics").handler(auth).handler(new MetricsHandler(metrics)::handle);
     router.route("/v2/*").handler(auth);
     // A batch has a body limit of its own (batch.max-bytes), so it is routed before the others' body handler.
     router.post("/v2/batch").handler(batch::checkLength);

@@ -19,6 +19,7 @@ public record AppConfig(
     TopicsConfig topics,
     FlowControlConfig flowControl,
     SecurityConfig security,
+    MetricsConfig metrics,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -77,18 +78,24 @@ public record AppConfig(
    */
   public record SecurityConfig(boolean denyPrivateNetworks, java.util.List<String> deniedNetworks) {}
 
+  /**
+   * @param enabled whether {@code /metrics} and the meters exist (off: no-op meters, no Vert.x metrics)
+   * @param sampleIntervalMs how often the backlog gauges read Redis
+   */
+  public record MetricsConfig(boolean enabled, long sampleIntervalMs) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, security, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, security, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, flowControl, security, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
   }
 }

@@ -40,15 +40,7 @@ public final class ConfigLoader {
    * @throws ConfigException naming the key of the first bad value
    */
   public static AppConfig load(Map<String, String> env, Path file, boolean dev) {
-    Map<String, Object> values = new LinkedHashMap<>();
-    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream("courier.yaml")) {
-      if (in == null) {
-        throw new ConfigException("built-in defaults courier.yaml missing from the classpath");
-      }
-      flatten("", new Yaml().load(in), values);
-    } catch (IOException e) {
-      throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
-    }
+    Map<String, Object> values = defaults();
     Path overlay = file != null ? file
         : env.containsKey("COURIER_CONFIG") ? Path.of(env.get("COURIER_CONFIG")) : Path.of("conf", "courier.yaml");
     if (file != null || env.containsKey("COURIER_CONFIG") || Files.isRegularFile(overlay)) {
@@ -81,6 +73,71 @@ public final class ConfigLoader {
       values.put("security.deny-private-networks", true);
     }
     return new ConfigLoader(values).map(devProfile);
+  }
+
+  /**
+   * One warning per {@code COURIER_*} variable that names no setting (a misspelling is otherwise silently
+   * ignored), naming the closest one.
+   */
+  public static java.util.List<String> unknownVariables(Map<String, String> env) {
+    Map<String, String> known = new java.util.TreeMap<>();
+    for (String key : defaults().keySet()) {
+      known.put(envName(key), key);
+    }
+    known.put("COURIER_CONFIG", null);
+    known.put("COURIER_PROFILE", null);
+    java.util.List<String> warnings = new java.util.ArrayList<>();
+    for (String name : new java.util.TreeSet<>(env.keySet())) {
+      if (!name.startsWith("COURIER_") || known.containsKey(name)) {
+        continue;
+      }
+      String closest = null;
+      int best = Integer.MAX_VALUE;
+      for (String candidate : known.keySet()) {
+        int d = distance(name, candidate);
+        if (d < best) {
+          best = d;
+          closest = candidate;
+        }
+      }
+      String key = known.get(closest);
+      warnings.add(name + " is not a setting and is ignored; did you mean " + closest
+          + (key == null ? "" : " (" + key + ")") + "?");
+    }
+    return warnings;
+  }
+
+  /** Levenshtein distance: names are short, and this runs once at start-up. */
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  private static Map<String, Object> defaults() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream("courier.yaml")) {
+      if (in == null) {
+        throw new ConfigException("built-in defaults courier.yaml missing from the classpath");
+      }
+      flatten("", new Yaml().load(in), values);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
+    }
+    return values;
   }
 
   /** {@code limits.max-body-size} → {@code COURIER_LIMITS_MAX_BODY_SIZE}. */
@@ -153,6 +210,10 @@ public final class ConfigLoader {
     var flowControl = new AppConfig.FlowControlConfig(intIn("flow-control.max-keys", 0, 10_000_000));
     var security = new AppConfig.SecurityConfig(bool("security.deny-private-networks"),
         networks("security.denied-networks"));
+    var metrics = new AppConfig.MetricsConfig(bool("metrics.enabled"), duration("metrics.sample-interval"));
+    if (metrics.sampleIntervalMs() < 1000) {
+      throw new ConfigException("metrics.sample-interval: at least 1s");
+    }
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
@@ -162,7 +223,8 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, security, dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, security, metrics,
+        dev);
   }
 
   /** A comma-separated list of CIDRs, each checked (the key named in the error). */

@@ -289,7 +289,7 @@ final class Attempt {
 
   private void expire() {
     expired = true;
-    finish(partial != null ? partial : AttemptResult.network("timeout after " + timeoutMs + " ms"));
+    finish(partial != null ? partial : AttemptResult.network(AttemptResult.TIMEOUT + timeoutMs + " ms"));
     for (HttpClientRequest req : List.copyOf(open)) {
       reset(req);
     }

@@ -10,6 +10,8 @@ import io.vertx.core.buffer.Buffer;
 public record AttemptResult(int status, MultiMap headers, Buffer body, String error) {
   /** How the error of an attempt the SSRF guard stopped begins: such a message is not retried. */
   static final String DENIED = "destination not allowed: ";
+  /** How a timed-out attempt's error begins ({@link #timedOut()}). */
+  static final String TIMEOUT = "timeout after ";
 
   public static AttemptResult network(String error) {
     return new AttemptResult(0, null, null, error);
@@ -27,6 +29,11 @@ public record AttemptResult(int status, MultiMap headers, Buffer body, String er
 
   public boolean hasResponse() {
     return status > 0;
+  }
+
+  /** No answer within the message's timeout (one that answered in part has a response). */
+  public boolean timedOut() {
+    return !hasResponse() && error != null && error.startsWith(TIMEOUT);
   }
 
   public boolean success() {

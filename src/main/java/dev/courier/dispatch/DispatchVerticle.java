@@ -1,6 +1,7 @@
 package dev.courier.dispatch;
 
 import dev.courier.config.AppConfig;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
@@ -30,6 +31,7 @@ public final class DispatchVerticle extends VerticleBase {
   private final Handoff handoff;
   private final IntConsumer wakeClaims;
   private final DirectDispatch direct;
+  private final CourierMetrics metrics;
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
@@ -43,9 +45,10 @@ public final class DispatchVerticle extends VerticleBase {
    * @param direct null when callbacks, like immediate messages, go through the wheel
    */
   public DispatchVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, DispatchCredit credit,
-      Handoff handoff, IntConsumer wakeClaims, DirectDispatch direct) {
+      Handoff handoff, IntConsumer wakeClaims, DirectDispatch direct, CourierMetrics metrics) {
     this.wakeClaims = wakeClaims;
     this.direct = direct;
+    this.metrics = metrics;
     this.config = config;
     this.keys = keys;
     this.signingKeys = signingKeys;
@@ -65,10 +68,10 @@ public final class DispatchVerticle extends VerticleBase {
         // Vert.x also logs each one at ERROR, so one broken destination could flood the log.
         .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
-    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis), keys, config.dlq().retentionMs(),
-        wakeClaims, direct);
+    var outcomes = new OutcomeWriter(context, new ScriptRunner(redis, metrics), keys, config.dlq().retentionMs(),
+        wakeClaims, direct, metrics);
     var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
-        new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()));
+        new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()), metrics);
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;
       try {

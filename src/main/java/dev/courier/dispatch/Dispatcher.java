@@ -1,5 +1,6 @@
 package dev.courier.dispatch;
 
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.StoredMessage;
 import dev.courier.signing.JwtSigner;
@@ -45,6 +46,7 @@ public final class Dispatcher {
   private final OutcomeWriter outcomes;
   private final int maxResponseBody;
   private final NetworkPolicy policy;
+  private final CourierMetrics metrics;
   private final Map<String, Target> targets = new LinkedHashMap<>(TARGET_CACHE, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Target> eldest) {
@@ -54,13 +56,14 @@ public final class Dispatcher {
 
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
       int maxResponseBody) {
-    this(vertx, client, signingKeys, outcomes, maxResponseBody, NetworkPolicy.local());
+    this(vertx, client, signingKeys, outcomes, maxResponseBody, NetworkPolicy.local(), CourierMetrics.disabled());
   }
 
   /** @param policy the SSRF guard every attempt (and each of its redirects) is checked against */
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
-      int maxResponseBody, NetworkPolicy policy) {
+      int maxResponseBody, NetworkPolicy policy, CourierMetrics metrics) {
     this.policy = policy;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.client = client;
     this.signingKeys = signingKeys;
@@ -74,10 +77,27 @@ public final class Dispatcher {
       // attempt is left. Without this, a message that takes its node down would be retried for ever.
       return outcomes.write(d, new Outcome.Dead(LOST_ATTEMPTS), System.currentTimeMillis());
     }
+    long start = System.nanoTime();
     return attempt(d).compose(result -> {
       long now = System.currentTimeMillis();
-      return outcomes.write(d, RetryPolicy.decide(d, result, now), now);
+      Outcome outcome = RetryPolicy.decide(d, result, now);
+      metrics.attempt(kind(outcome, result), start);
+      if (outcome instanceof Outcome.Delivered) {
+        metrics.delivered(d.message().createdAt(), now);
+      }
+      return outcomes.write(d, outcome, now);
     });
+  }
+
+  private static CourierMetrics.AttemptOutcome kind(Outcome outcome, AttemptResult result) {
+    if (outcome instanceof Outcome.Delivered) {
+      return CourierMetrics.AttemptOutcome.SUCCESS;
+    }
+    if (result.timedOut()) {
+      return CourierMetrics.AttemptOutcome.TIMEOUT;
+    }
+    return outcome instanceof Outcome.Retry ? CourierMetrics.AttemptOutcome.RETRYABLE
+        : CourierMetrics.AttemptOutcome.PERMANENT;
   }
 
   /**

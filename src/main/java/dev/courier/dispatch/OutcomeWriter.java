@@ -1,6 +1,7 @@
 package dev.courier.dispatch;
 
 import dev.courier.api.HeaderNames;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.model.HeaderCodec;
 import dev.courier.redis.GroupCommit;
 import dev.courier.redis.Keys;
@@ -31,6 +32,7 @@ public final class OutcomeWriter {
   private final long dlqRetentionMs;
   private final IntConsumer wakeClaims;
   private final DirectDispatch direct;
+  private final CourierMetrics metrics;
   private final List<GroupCommit<Ack, Boolean>> acks = new ArrayList<>();
 
   /** A delivered message and the callback messages its attempt fires. */
@@ -41,17 +43,18 @@ public final class OutcomeWriter {
    *     claims the next message now rather than at its next tick (a parallelism-1 queue is not paced by it)
    */
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
-      IntConsumer wakeClaims) {
-    this(context, scripts, keys, dlqRetentionMs, wakeClaims, null);
+      IntConsumer wakeClaims, CourierMetrics metrics) {
+    this(context, scripts, keys, dlqRetentionMs, wakeClaims, null, metrics);
   }
 
   /**
    * @param direct when not null, an ack's immediate callback messages are stored already leased to this node
-   *     and handed to its dispatchers (as far as it has credit), as a published message is: no claim for them
+   *     and handed to its dispatchers, as a published message is: no claim for them
    */
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
-      IntConsumer wakeClaims, DirectDispatch direct) {
+      IntConsumer wakeClaims, DirectDispatch direct, CourierMetrics metrics) {
     this.direct = direct;
+    this.metrics = metrics;
     this.scripts = scripts;
     this.keys = keys;
     this.dlqRetentionMs = dlqRetentionMs;
@@ -69,10 +72,11 @@ public final class OutcomeWriter {
           now)));
     }
     Future<Response> reply;
+    List<CallbackMessages.Made> callbacks;
     if (outcome instanceof Outcome.Retry retry) {
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L,
           keys.gatePrefix(s), flowControlled(d) ? "1" : "0"));
-      List<CallbackMessages.Made> callbacks = CallbackMessages.of(d, retry.last(), null, now);
+      callbacks = CallbackMessages.of(d, retry.last(), null, now);
       callbacks.forEach(c -> c.addTo(args));
       reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), args);
       if (!callbacks.isEmpty()) {
@@ -87,19 +91,30 @@ public final class OutcomeWriter {
       long retried = Math.min(d.retried(), d.message().maxRetries());
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), dlqId, now, retried,
           now - dlqRetentionMs, keys.deadLetterPrefix(s), keys.gatePrefix(s)));
-      List<CallbackMessages.Made> callbacks = CallbackMessages.of(d, dead.last(), dlqId, now);
+      callbacks = CallbackMessages.of(d, dead.last(), dlqId, now);
       args.add((long) callbacks.size());
       callbacks.forEach(c -> c.addTo(args));
       addResponse(args, dead.last());
       reply = scripts.run(s, LuaScript.MOVE_TO_DLQ, keys.deadLetterKeys(s, dlqId), args);
     }
     // 1 done; 0 the lease is no longer ours; +2: a gate got a permit back and has ready work
+    boolean retried = outcome instanceof Outcome.Retry;
+    int fired = callbacks.size();
     return reply.map(r -> {
       long code = r.toLong();
       if (code >= 2) {
         wakeClaims.accept(s);
       }
-      return (code & 1) == 1;
+      boolean written = (code & 1) == 1;
+      if (written) {
+        if (retried) {
+          metrics.retryScheduled();
+        } else {
+          metrics.deadLettered();
+        }
+        metrics.callbacks(fired);
+      }
+      return written;
     });
   }
 
@@ -175,7 +190,11 @@ public final class OutcomeWriter {
     return scripts.run(shard, LuaScript.ACK_DELIVERED, keys.ackKeys(shard), args).map(reply -> {
       List<Boolean> done = new ArrayList<>(batch.size());
       for (int i = 0; i < batch.size(); i++) {
-        done.add(reply.get(i).toLong() == 1L);
+        boolean written = reply.get(i).toLong() == 1L;
+        done.add(written);
+        if (written) {
+          metrics.callbacks(batch.get(i).callbacks().size());
+        }
       }
       if (reply.get(batch.size()).toLong() > 0) {
         wakeClaims.accept(shard);

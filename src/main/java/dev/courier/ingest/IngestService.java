@@ -2,6 +2,7 @@ package dev.courier.ingest;
 
 import dev.courier.dispatch.Delivery;
 import dev.courier.dispatch.DirectDispatch;
+import dev.courier.metrics.CourierMetrics;
 import dev.courier.model.MessageCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.model.PublishResult;
@@ -38,11 +39,19 @@ public final class IngestService {
   private final long maxBacklog;
   private final Runnable wakeWheel;
   private final DirectDispatch direct;
+  private final CourierMetrics metrics;
   private final List<GroupCommit<NewMessage, PublishResult>> shards = new ArrayList<>();
 
   /** @param direct null to put every message on the wheel, immediate ones included */
   public IngestService(Context context, ScriptRunner scripts, Keys keys, long dedupWindowMs, long maxBacklog,
       Runnable wakeWheel, DirectDispatch direct) {
+    this(context, scripts, keys, dedupWindowMs, maxBacklog, wakeWheel, direct, CourierMetrics.disabled());
+  }
+
+  /** @param metrics counts each publish by its result */
+  public IngestService(Context context, ScriptRunner scripts, Keys keys, long dedupWindowMs, long maxBacklog,
+      Runnable wakeWheel, DirectDispatch direct, CourierMetrics metrics) {
+    this.metrics = metrics;
     this.scripts = scripts;
     this.keys = keys;
     this.dedupWindowMs = dedupWindowMs;
@@ -64,7 +73,7 @@ public final class IngestService {
 
   /** Stores {@code m} in the shard its id names (the routing key's: its queue's, or any for no queue). */
   public Future<PublishResult> publish(NewMessage m) {
-    return shards.get(keys.shardOf(m.id())).submit(m).compose(IngestService::check);
+    return shards.get(keys.shardOf(m.id())).submit(m).compose(this::check, this::failed);
   }
 
   private Future<List<PublishResult>> store(int shard, List<NewMessage> batch) {
@@ -198,9 +207,18 @@ public final class IngestService {
     return new PublishResult(m.id(), m.url(), false);
   }
 
-  private static Future<PublishResult> check(PublishResult r) {
-    return r.messageId() == null
-        ? Future.failedFuture(new BacklogFullException("backlog limit reached, retry later"))
-        : Future.succeededFuture(r);
+  private Future<PublishResult> check(PublishResult r) {
+    if (r.messageId() == null) {
+      metrics.published(CourierMetrics.Published.REJECTED);
+      return Future.failedFuture(new BacklogFullException("backlog limit reached, retry later"));
+    }
+    metrics.published(r.deduplicated() ? CourierMetrics.Published.DUPLICATE : CourierMetrics.Published.ACCEPTED);
+    return Future.succeededFuture(r);
+  }
+
+  /** Redis failed or refused the batch: nothing of it was stored. */
+  private Future<PublishResult> failed(Throwable err) {
+    metrics.published(CourierMetrics.Published.REJECTED);
+    return Future.failedFuture(err);
   }
 }

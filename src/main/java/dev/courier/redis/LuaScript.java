@@ -42,6 +42,11 @@ public enum LuaScript {
   private final String source;
   private final String sha;
 
+  /** The file's name without the key count: the {@code script} label of its duration metric. */
+  public String label() {
+    return file.substring(0, file.lastIndexOf('-'));
+  }
+
   LuaScript(String file) {
     this.file = file;
     this.numKeys = Integer.parseInt(file.substring(file.lastIndexOf('-') + 1, file.length() - ".lua".length()));

@@ -1,11 +1,14 @@
 package dev.courier.redis;
 
+import dev.courier.metrics.CourierMetrics;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs {@link LuaScript}s with EVALSHA on a {@link RedisConnector}. Redis forgets scripts on restart or
@@ -17,9 +20,17 @@ import java.util.List;
  */
 public final class ScriptRunner {
   private final RedisConnector redis;
+  private final CourierMetrics metrics;
 
+  /** Unmeasured: start-up steps and tests. */
   public ScriptRunner(RedisConnector redis) {
+    this(redis, null);
+  }
+
+  /** @param metrics where each call's duration is recorded, by script (null: not recorded) */
+  public ScriptRunner(RedisConnector redis, CourierMetrics metrics) {
     this.redis = redis;
+    this.metrics = metrics;
   }
 
   public RedisConnector redis() {
@@ -52,7 +63,7 @@ public final class ScriptRunner {
     if (keys.size() != script.numKeys()) {
       throw new IllegalArgumentException(script.file() + " takes " + script.numKeys() + " keys, got " + keys.size());
     }
-    return redis.send(shard, request(script, keys, args)).recover(err -> {
+    Future<Response> reply = redis.send(shard, request(script, keys, args)).recover(err -> {
       String msg = err.getMessage();
       // contains, not startsWith: a failed batch reports the errors of all its commands together.
       // Every script is reloaded, not just this one, so that batches mixing scripts recover at once.
@@ -61,6 +72,12 @@ public final class ScriptRunner {
       }
       return Future.failedFuture(err);
     });
+    if (metrics != null) {
+      Timer timer = metrics.script(script);
+      long start = System.nanoTime();
+      reply.onComplete(ar -> timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    }
+    return reply;
   }
 
   /** The EVALSHA request for one call (public for the JMH benchmark of this hot spot). */

@@ -63,4 +63,28 @@ class CredentialsTest {
     assertTrue(printed.stream().noneMatch(l -> l.contains("sig_operator")), printed.toString());
     assertEquals(2, printed.size(), "the generated token only: " + printed);
   }
+
+  /** data/credentials.env: what a shell sources; a supplied secret is never written into it. */
+  @Test
+  void theEnvFileHoldsTheFoldersCredentialsAndNoSuppliedOne(@TempDir Path dir) throws Exception {
+    var generated = Credentials.resolve(config(dir.resolve("a"), Map.of()));
+    Path env = Credentials.writeEnvFile(generated.config(), 8080, inUse(generated), generated);
+    String text = java.nio.file.Files.readString(env);
+    assertTrue(text.contains("export QSTASH_URL='http://127.0.0.1:8080'"), text);
+    assertTrue(text.contains("export QSTASH_TOKEN='" + generated.config().auth().token() + "'"), text);
+    assertTrue(text.contains("export QSTASH_NEXT_SIGNING_KEY='" + generated.config().signing().nextKey() + "'"), text);
+    assertEquals(java.util.Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), java.nio.file.Files.getPosixFilePermissions(env));
+
+    var suppliedToken = Credentials.resolve(config(dir.resolve("b"), Map.of("QSTASH_TOKEN", "operator-secret")));
+    assertEquals(null, Credentials.writeEnvFile(suppliedToken.config(), 8080, inUse(suppliedToken), suppliedToken));
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("b/credentials.env")));
+
+    var suppliedKeys = Credentials.resolve(config(dir.resolve("c"), Map.of("QSTASH_CURRENT_SIGNING_KEY", "sig_mine1",
+        "QSTASH_NEXT_SIGNING_KEY", "sig_mine2")));
+    String keysText = java.nio.file.Files.readString(Credentials.writeEnvFile(suppliedKeys.config(), 8080,
+        inUse(suppliedKeys), suppliedKeys));
+    assertTrue(keysText.contains("QSTASH_TOKEN="), keysText);
+    assertTrue(!keysText.contains("sig_mine"), keysText);
+  }
 }

@@ -229,4 +229,25 @@ class ConfigLoaderTest {
       assertEquals(good, load(Map.of("COURIER_REDIS_URL", good)).redis().url());
     }
   }
+
+  /** A misspelt COURIER_* variable was silently ignored: it is named, with the setting it was probably meant for. */
+  @Test
+  void unknownCourierVariablesAreNamedWithTheClosestSetting() {
+    List<String> warnings = ConfigLoader.unknownVariables(Map.of("COURIER_REDIS_UR", "redis://x:1",
+        "COURIER_DELIVERY_MAX_INFLIGHT", "5", "COURIER_HTTP_PORT", "8080", "COURIER_PROFILE", "dev",
+        "COURIER_CONFIG", "c.yaml", "PATH", "/bin"));
+    assertEquals(2, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("COURIER_DELIVERY_MAX_INFLIGHT is not a setting"), warnings.get(0));
+    assertTrue(warnings.get(0).contains("COURIER_DELIVERY_MAX_IN_FLIGHT (delivery.max-in-flight)"), warnings.get(0));
+    assertTrue(warnings.get(1).contains("did you mean COURIER_REDIS_URL (redis.url)?"), warnings.get(1));
+  }
+
+  @Test
+  void metricsAreOnByDefaultAndCanBeTurnedOff() {
+    assertTrue(load(Map.of()).metrics().enabled());
+    assertEquals(5_000, load(Map.of()).metrics().sampleIntervalMs());
+    assertFalse(load(Map.of("COURIER_METRICS_ENABLED", "false")).metrics().enabled());
+    assertTrue(rejected(Map.of("COURIER_METRICS_SAMPLE_INTERVAL", "0s")).getMessage()
+        .startsWith("metrics.sample-interval"));
+  }
 }

@@ -48,10 +48,16 @@ public final class TestNode implements AutoCloseable {
 
   /** @param env extra {@code COURIER_*} overrides, exactly as an operator would set them */
   public static TestNode start(Vertx vertx, Map<String, String> env) throws Exception {
+    return start(vertx, env, null);
+  }
+
+  /** @param registry the registry the Vertx reports to (VertxMetricsSetup), shown by the node's /metrics */
+  public static TestNode start(Vertx vertx, Map<String, String> env,
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) throws Exception {
     Map<String, String> all = new HashMap<>(env(TestRedis.url(), "t" + UUID.randomUUID().toString().substring(0, 8)));
     all.putAll(env);
     AppConfig config = ConfigLoader.load(all, null, false);
-    Courier courier = get(Courier.start(vertx, config, true));
+    Courier courier = get(Courier.start(vertx, config, true, registry));
     return new TestNode(vertx, courier, config);
   }
 
