@@ -94,7 +94,7 @@ final class Attempt {
 
   private void send(String url, RequestOptions options, Buffer body, int redirects) {
     // A literal address is checked before any connection: a denied one (169.254.169.254) may not even answer.
-    String literal = policy.literalDenial(options.getHost());
+    String literal = policy.peerDenial(options.getHost()); // a name is not an address: allowed here, checked below
     if (literal != null) {
       finish(AttemptResult.denied(options.getHost(), literal));
       return;
@@ -201,8 +201,7 @@ final class Attempt {
 
   private String deniedPeer(HttpClientRequest req) {
     SocketAddress peer = req.connection() == null ? null : req.connection().remoteAddress();
-    byte[] address = peer == null ? null : NetworkPolicy.literal(peer.hostAddress());
-    return address == null ? null : policy.denial(address);
+    return peer == null || peer.hostAddress() == null ? null : policy.peerDenial(peer.hostAddress());
   }
 
   private static String peer(HttpClientRequest req) {

@@ -40,6 +40,12 @@ public final class NetworkPolicy {
 
   private final List<Network> always = new ArrayList<>();
   private final List<Network> denied = new ArrayList<>();
+  /**
+   * The verdict on the peer addresses met lately ("" = allowed): every attempt checks the address its connection
+   * reached, and destinations are few, so a lookup here replaces parsing it and walking the networks each time.
+   */
+  private final java.util.Map<String, String> peers = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int PEERS_KEPT = 4096;
 
   /**
    * @param denyPrivate deny the private and loopback ranges too
@@ -117,6 +123,24 @@ public final class NetworkPolicy {
       }
     }
     return null;
+  }
+
+  /**
+   * Why the peer a connection reached (its address as text) is denied, or null; remembered per address. A name
+   * (not an address) is not denied here: it is checked on the connection it leads to.
+   */
+  public String peerDenial(String hostAddress) {
+    String known = peers.get(hostAddress);
+    if (known == null) {
+      byte[] address = literal(hostAddress);
+      String why = address == null ? null : denial(address);
+      known = why == null ? "" : why;
+      if (peers.size() >= PEERS_KEPT) {
+        peers.clear(); // a bound, not an eviction policy: a node talks to few addresses
+      }
+      peers.put(hostAddress, known);
+    }
+    return known.isEmpty() ? null : known;
   }
 
   /** Why a host given as a literal address is denied; null when it is allowed or a name (checked at delivery). */
