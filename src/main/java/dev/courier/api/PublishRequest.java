@@ -112,7 +112,8 @@ public final class PublishRequest {
       throw ApiException.badRequest("a url group destination takes no query string (only upstash-* options):"
           + " its endpoints' URLs are used as they are");
     }
-    refuseUnbuilt(opts);
+    List<String> names = opts.names();
+    boolean callbackOptions = refuseUnbuilt(names);
 
     String method = opts.get("upstash-method");
     method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
@@ -144,7 +145,7 @@ public final class PublishRequest {
           + "): a message passes one gate, its queue or its flow-control key; publish it with the key, or enqueue"
           + " it without; the message was not stored (docs/api-decisions.md)");
     }
-    Callbacks callbacks = CallbackHeaders.parse(opts::get, opts.names(), limits, policy);
+    Callbacks callbacks = callbackOptions ? CallbackHeaders.parse(opts::get, names, limits, policy) : null;
     Redaction redaction = null;
     if (opts.get("upstash-redact-fields") != null) {
       try {
@@ -183,9 +184,15 @@ public final class PublishRequest {
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");
 
-  private static void refuseUnbuilt(PublishOptions opts) {
-    for (String name : opts.names()) {
+  /** @return whether any option name is a callback's (most publishes have none: their parse is skipped) */
+  private static boolean refuseUnbuilt(List<String> names) {
+    boolean callbacks = false;
+    for (String name : names) {
+      if (!name.regionMatches(true, 0, "upstash-", 0, 8)) {
+        continue; // most headers are not options: no lower-casing for them
+      }
       String lower = name.toLowerCase(Locale.ROOT);
+      callbacks |= lower.startsWith("upstash-callback") || lower.startsWith("upstash-failure-callback");
       String known = UNBUILT.get(lower);
       if (known != null) {
         throw ApiException.badRequest(known + " is not supported by this version of Courier; the message was not"
@@ -196,6 +203,7 @@ public final class PublishRequest {
             + " /v2/enqueue/{queue}/{destination}; the message was not stored");
       }
     }
+    return callbacks;
   }
 
   /** What a queue may be called (qstash-api.md §13). */
