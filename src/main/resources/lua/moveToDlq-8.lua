@@ -29,6 +29,7 @@
 ]]
 -- @include gates
 -- @include callbacks
+-- @include dlq
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
   return 0
 end
@@ -47,11 +48,5 @@ if #ARGV > lastCb then
   redis.call('HSET', KEYS[5], unpack(ARGV, lastCb + 1))
 end
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
-local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[6], 'LIMIT', 0, 100)
-for _, d in ipairs(expired) do
-  redis.call('DEL', ARGV[7] .. d)
-end
-if #expired > 0 then
-  redis.call('ZREM', KEYS[4], unpack(expired))
-end
+trimExpired(KEYS[4], ARGV[7], ARGV[6], 100)
 return 1 + woke

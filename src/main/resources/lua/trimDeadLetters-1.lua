@@ -8,11 +8,5 @@
   ARGV[3] most to delete
   Returns how many were deleted
 ]]
-local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, d in ipairs(expired) do
-  redis.call('DEL', ARGV[2] .. d)
-end
-if #expired > 0 then
-  redis.call('ZREM', KEYS[1], unpack(expired))
-end
-return #expired
+-- @include dlq
+return trimExpired(KEYS[1], ARGV[2], ARGV[1], tonumber(ARGV[3]))

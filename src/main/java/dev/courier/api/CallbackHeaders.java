@@ -4,7 +4,6 @@ import dev.courier.config.AppConfig.LimitsConfig;
 import dev.courier.model.CallbackSpec;
 import dev.courier.model.Callbacks;
 import dev.courier.model.HeaderCodec;
-import dev.courier.retry.RetryDelayExpression;
 import dev.courier.security.NetworkPolicy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,8 +20,6 @@ import java.util.function.Function;
  * 400, never ignored.
  */
 final class CallbackHeaders {
-  private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
-  private static final int MAX_URL_LENGTH = 8192;
 
   private CallbackHeaders() {}
 
@@ -47,7 +44,7 @@ final class CallbackHeaders {
       String n = name.toLowerCase(Locale.ROOT);
       if (n.startsWith(forwardPrefix) && n.length() > forwardPrefix.length()) {
         String value = get.apply(n);
-        if (!deliverable(value)) {
+        if (!PublishRequest.deliverable(value)) {
           throw ApiException.badRequest("invalid value for " + name + ": control characters are not allowed");
         }
         forwarded.computeIfAbsent(HeaderNames.canonical(n.substring(forwardPrefix.length())), k -> new ArrayList<>())
@@ -67,10 +64,10 @@ final class CallbackHeaders {
       }
       return null;
     }
-    checkUrl(header, url.trim(), policy);
+    PublishRequest.checkTargetUrl("invalid " + header, url.trim(), policy);
     String method = get.apply(lower + "-method");
     method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
-    if (!METHODS.contains(method)) {
+    if (!PublishRequest.METHODS.contains(method)) {
       throw ApiException.badRequest("invalid " + header + "-Method: must be one of GET, POST, PUT, PATCH, DELETE");
     }
     Integer retries = null;
@@ -88,7 +85,7 @@ final class CallbackHeaders {
     Long timeout = null;
     String t = get.apply(lower + "-timeout");
     if (t != null) {
-      timeout = Math.min(duration(header + "-Timeout", t), limits.maxTimeoutMs());
+      timeout = Math.min(PublishRequest.duration(header + "-Timeout", t), limits.maxTimeoutMs());
       if (timeout <= 0) {
         throw ApiException.badRequest("invalid " + header + "-Timeout: must be positive");
       }
@@ -96,7 +93,7 @@ final class CallbackHeaders {
     long delay = 0;
     String d = get.apply(lower + "-delay");
     if (d != null) {
-      delay = duration(header + "-Delay", d);
+      delay = PublishRequest.duration(header + "-Delay", d);
       if (delay > limits.maxDelayMs()) {
         throw ApiException.badRequest("invalid " + header + "-Delay: must be at most " + limits.maxDelayMs() / 1000 + "s");
       }
@@ -106,44 +103,8 @@ final class CallbackHeaders {
       if (expr.indexOf('\n') >= 0) {
         throw ApiException.badRequest("invalid " + header + "-Retry-Delay: a line break");
       }
-      try {
-        RetryDelayExpression.parse(expr);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("invalid " + header + "-Retry-Delay: " + e.getMessage());
-      }
+      PublishRequest.retryDelay(header + "-Retry-Delay", expr);
     }
     return new CallbackSpec(url.trim(), method, retries, timeout, delay, expr, HeaderCodec.encode(forwarded));
-  }
-
-  private static void checkUrl(String header, String url, NetworkPolicy policy) {
-    String lower = url.toLowerCase(Locale.ROOT);
-    if (url.length() > MAX_URL_LENGTH || !(lower.startsWith("http://") || lower.startsWith("https://"))
-        || url.indexOf('\n') >= 0) {
-      throw ApiException.badRequest("invalid " + header + ": an http:// or https:// URL of at most " + MAX_URL_LENGTH
-          + " characters is required");
-    }
-    try {
-      PublishRequest.checkUrl(url, policy);
-    } catch (ApiException e) {
-      throw ApiException.badRequest("invalid " + header + ": " + e.getMessage());
-    }
-  }
-
-  private static long duration(String header, String value) {
-    try {
-      return Durations.parseMillis(value);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid " + header + ": expected a duration like 30s, 10m, 1h or 1d10h");
-    }
-  }
-
-  private static boolean deliverable(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if ((c < 0x20 && c != '\t') || c == 0x7f) {
-        return false;
-      }
-    }
-    return true;
   }
 }

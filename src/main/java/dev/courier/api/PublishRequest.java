@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * because parsing a URL with {@link URI} is a third of the parse and most publishers use few URLs.
  */
 public final class PublishRequest {
+  private static final int MAX_TARGET_URL = 8192;
   static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private static final Pattern GROUP_NAME = Pattern.compile("[A-Za-z0-9._-]+");
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:.*");
@@ -124,14 +125,7 @@ public final class PublishRequest {
     int maxRetries = retries(opts.get("upstash-retries"));
     long timeoutMs = timeout(opts.get("upstash-timeout"));
     long due = due(opts.get("upstash-delay"), opts.get("upstash-not-before"), now);
-    String expr = opts.get("upstash-retry-delay");
-    if (expr != null) {
-      try {
-        RetryDelayExpression.parse(expr);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest(e.getMessage());
-      }
-    }
+    String expr = retryDelay("Upstash-Retry-Delay", opts.get("upstash-retry-delay"));
     List<String> labels = labels(opts.get("upstash-label"));
     String dedupId = opts.get("upstash-deduplication-id");
     if (dedupId != null && (dedupId.isEmpty() || dedupId.length() > MAX_DEDUP_ID_LENGTH)) {
@@ -212,7 +206,7 @@ public final class PublishRequest {
   }
 
   /** Visible ASCII, spaces, tabs and non-ASCII text: what an HTTP header value may carry. */
-  private static boolean deliverable(String value) {
+  static boolean deliverable(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -381,7 +375,38 @@ public final class PublishRequest {
     return due;
   }
 
-  private static long duration(String header, String value) {
+  /** A retry-delay expression ({@code header} names it), checked; null stays null. */
+  static String retryDelay(String header, String expr) {
+    if (expr != null) {
+      try {
+        RetryDelayExpression.parse(expr);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest(header.equals("Upstash-Retry-Delay") ? e.getMessage()
+            : "invalid " + header + ": " + e.getMessage());
+      }
+    }
+    return expr;
+  }
+
+  /**
+   * A URL given in a header or a body (a callback, a URL group's endpoint): http or https, at most 8 KiB, then
+   * as a destination ({@link #checkUrl}); else 400, its message starting with {@code what}.
+   */
+  static void checkTargetUrl(String what, String url, NetworkPolicy policy) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    if (url.length() > MAX_TARGET_URL || !(lower.startsWith("http://") || lower.startsWith("https://"))
+        || url.indexOf('\n') >= 0) {
+      throw ApiException.badRequest(what + ": an http:// or https:// URL of at most " + MAX_TARGET_URL
+          + " characters is required");
+    }
+    try {
+      checkUrl(url, policy);
+    } catch (ApiException e) {
+      throw ApiException.badRequest(what + ": " + e.getMessage());
+    }
+  }
+
+  static long duration(String header, String value) {
     try {
       return Durations.parseMillis(value);
     } catch (IllegalArgumentException e) {

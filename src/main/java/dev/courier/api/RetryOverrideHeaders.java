@@ -1,7 +1,6 @@
 package dev.courier.api;
 
 import dev.courier.dlq.RetryOverrides;
-import dev.courier.retry.RetryDelayExpression;
 import io.vertx.core.MultiMap;
 import java.util.Locale;
 import java.util.Set;
@@ -29,14 +28,7 @@ final class RetryOverrideHeaders {
     }
     PublishOptions opts = new PublishOptions(headers);
     Integer retries = headers.get("upstash-retries") == null ? null : publish.retries(opts.get("upstash-retries"));
-    String expr = opts.get("upstash-retry-delay");
-    if (expr != null) {
-      try {
-        RetryDelayExpression.parse(expr);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest(e.getMessage());
-      }
-    }
+    String expr = PublishRequest.retryDelay("Upstash-Retry-Delay", opts.get("upstash-retry-delay"));
     Long timeout = opts.get("upstash-timeout") == null ? null : publish.timeout(opts.get("upstash-timeout"));
     String method = opts.get("upstash-method");
     if (method != null) {

@@ -10,13 +10,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** {@code /v2/topics}: URL groups and their endpoints (qstash-api.md §2 rows 20-24, §5.7, §15). */
 final class TopicsHandler {
   private static final Set<String> ENDPOINT_FIELDS = Set.of("name", "url");
-  private static final int MAX_URL_LENGTH = 8192;
 
   private final TopicService topics;
   private final NetworkPolicy policy;
@@ -131,7 +129,7 @@ final class TopicsHandler {
             + " A-Z a-z 0-9 . _ -");
       }
       if (url != null && adding) {
-        checkUrl(i, (String) url);
+        PublishRequest.checkTargetUrl("endpoints[" + i + "]: invalid url", (String) url, policy);
       }
       if (adding && url == null) {
         throw ApiException.badRequest("endpoints[" + i + "]: url is required");
@@ -142,18 +140,5 @@ final class TopicsHandler {
       out.add(new Endpoint((String) name, (String) url));
     }
     return out;
-  }
-
-  private void checkUrl(int i, String url) {
-    String lower = url.toLowerCase(Locale.ROOT);
-    if (url.length() > MAX_URL_LENGTH || !(lower.startsWith("http://") || lower.startsWith("https://"))) {
-      throw ApiException.badRequest("endpoints[" + i + "]: invalid url: an http:// or https:// URL of at most "
-          + MAX_URL_LENGTH + " characters is required");
-    }
-    try {
-      PublishRequest.checkUrl(url, policy);
-    } catch (ApiException e) {
-      throw ApiException.badRequest("endpoints[" + i + "]: " + e.getMessage());
-    }
   }
 }

@@ -1,5 +1,8 @@
 package dev.courier.dlq;
 
+import static dev.courier.model.FilterValues.commaSplit;
+import static dev.courier.model.FilterValues.date;
+
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,30 +72,6 @@ public record DeadLetterFilter(List<String> messageIds, List<String> urls, List<
   /** Whether it filters at all: without a filter every dead letter matches, and nothing needs reading to know. */
   public boolean isEmpty() {
     return equals(NONE);
-  }
-
-  /** Values may also come comma-separated in one parameter (§6), except URLs, which may hold commas. */
-  private static List<String> commaSplit(List<String> values) {
-    List<String> out = new ArrayList<>();
-    for (String v : values) {
-      for (String p : v.split(",")) {
-        if (!p.isBlank()) {
-          out.add(p.trim());
-        }
-      }
-    }
-    return out;
-  }
-
-  private static Long date(String v, String name) {
-    if (v == null) {
-      return null;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("invalid " + name + ": expected unix milliseconds");
-    }
   }
 
   /** @param item a dead letter as {@link DeadLetterService} renders it */

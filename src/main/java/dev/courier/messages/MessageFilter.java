@@ -2,6 +2,7 @@ package dev.courier.messages;
 
 import dev.courier.api.ApiException;
 import dev.courier.api.Urls;
+import dev.courier.model.FilterValues;
 import dev.courier.model.StoredMessage;
 import io.vertx.core.MultiMap;
 import java.net.URI;
@@ -49,25 +50,14 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
   }
 
   private static List<String> commaSplit(List<String> values) {
-    List<String> out = new ArrayList<>();
-    for (String v : values) {
-      for (String p : v.split(",")) {
-        if (!p.isBlank()) {
-          out.add(p.trim());
-        }
-      }
-    }
-    return out;
+    return FilterValues.commaSplit(values);
   }
 
   private static Long date(String v, String name) {
-    if (v == null) {
-      return null;
-    }
     try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw ApiException.badRequest("invalid " + name + ": expected unix milliseconds");
+      return FilterValues.date(v, name);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(e.getMessage());
     }
   }
 
