@@ -34,6 +34,7 @@ public final class Dispatcher {
   private static final CharSequence SIGNATURE = HttpHeaders.createOptimized("Upstash-Signature");
   private static final CharSequence CALLER_IP = HttpHeaders.createOptimized("Upstash-Caller-Ip");
   private static final CharSequence TOPIC_NAME = HttpHeaders.createOptimized("Upstash-Topic-Name");
+  private static final CharSequence SCHEDULE_ID = HttpHeaders.createOptimized("Upstash-Schedule-Id");
   private static final CharSequence AUTHORIZATION = HttpHeaders.createOptimized("Authorization");
   private static final AttemptResult LOST_ATTEMPTS =
       AttemptResult.network("retries used up: the last attempts were lost with nodes that stopped during them");
@@ -141,6 +142,9 @@ public final class Dispatcher {
     }
     if (m.topicName() != null) {
       options.putHeader(TOPIC_NAME, m.topicName());
+    }
+    if (m.scheduleId() != null) {
+      options.putHeader(SCHEDULE_ID, m.scheduleId());
     }
 
     boolean reported = m.callbacks() != null && m.callbacks().callback() != null; // its callback reports the body

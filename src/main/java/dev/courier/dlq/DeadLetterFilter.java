@@ -16,11 +16,19 @@ import java.util.Set;
  * take) are refused. It is evaluated on a dead letter as the API shows it, with its failure time.
  *
  * @param failedFrom inclusive bounds on the time the message failed (unix ms), null when open
- * @param matchesNothing a filter on something no dead letter has yet (a schedule, a state other than FAILED)
+ * @param matchesNothing a filter on something no dead letter has (a state other than FAILED)
  */
 public record DeadLetterFilter(List<String> messageIds, List<String> urls, List<String> topicNames,
     List<String> queueNames, List<String> flowControlKeys, List<String> labels, List<String> callerIps,
-    List<Integer> responseStatuses, Long failedFrom, Long failedTo, boolean matchesNothing) {
+    List<Integer> responseStatuses, Long failedFrom, Long failedTo, boolean matchesNothing,
+    List<String> scheduleIds) {
+
+  public DeadLetterFilter(List<String> messageIds, List<String> urls, List<String> topicNames,
+      List<String> queueNames, List<String> flowControlKeys, List<String> labels, List<String> callerIps,
+      List<Integer> responseStatuses, Long failedFrom, Long failedTo, boolean matchesNothing) {
+    this(messageIds, urls, topicNames, queueNames, flowControlKeys, labels, callerIps, responseStatuses, failedFrom,
+        failedTo, matchesNothing, List.of());
+  }
 
   /** Parameters that are not filters. */
   public static final Set<String> CONTROL = Set.of("count", "cursor", "order", "qstash_token");
@@ -44,7 +52,7 @@ public record DeadLetterFilter(List<String> messageIds, List<String> urls, List<
         throw new IllegalArgumentException("unknown dlq filter parameter: " + name);
       }
     }
-    boolean nothing = !params.getAll("scheduleId").isEmpty();
+    boolean nothing = false;
     for (String state : commaSplit(params.getAll("state"))) {
       if (!STATES.contains(state)) {
         throw new IllegalArgumentException("invalid state: " + state);
@@ -66,7 +74,7 @@ public record DeadLetterFilter(List<String> messageIds, List<String> urls, List<
     return new DeadLetterFilter(commaSplit(params.getAll("messageId")), params.getAll("url"), commaSplit(topics),
         commaSplit(params.getAll("queueName")), commaSplit(params.getAll("flowControlKey")),
         commaSplit(params.getAll("label")), commaSplit(ips), statuses, date(params.get("fromDate"), "fromDate"),
-        date(params.get("toDate"), "toDate"), nothing);
+        date(params.get("toDate"), "toDate"), nothing, commaSplit(params.getAll("scheduleId")));
   }
 
   /** Whether it filters at all: without a filter every dead letter matches, and nothing needs reading to know. */
@@ -84,7 +92,7 @@ public record DeadLetterFilter(List<String> messageIds, List<String> urls, List<
     }
     return among(messageIds, item.getString("messageId")) && among(urls, item.getString("url"))
         && among(topicNames, item.getString("topicName")) && among(queueNames, item.getString("queueName"))
-        && among(flowControlKeys, item.getString("flowControlKey")) && among(callerIps, item.getString("callerIp"))
+        && among(flowControlKeys, item.getString("flowControlKey")) && among(scheduleIds, item.getString("scheduleId")) && among(callerIps, item.getString("callerIp"))
         && (responseStatuses.isEmpty() || responseStatuses.contains(item.getInteger("responseStatus")))
         && (labels.isEmpty() || anyLabel(item.getJsonArray("labels")));
   }

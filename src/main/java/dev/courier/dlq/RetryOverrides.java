@@ -19,6 +19,6 @@ public record RetryOverrides(Integer maxRetries, String retryDelayExpression, Lo
         retryDelayExpression != null ? retryDelayExpression : dead.retryDelayExpression(),
         timeoutMs != null ? timeoutMs : dead.timeoutMs(), now, notBefore != null ? notBefore : now, dead.callerIp(),
         dead.labels(), dead.body(), dead.queueName(), dead.topicName(), dead.endpointName(), dead.flowControl(),
-        dead.callbacks(), dead.redaction());
+        dead.callbacks(), dead.redaction(), dead.scheduleId());
   }
 }

@@ -12,12 +12,18 @@ import java.util.Set;
 
 /**
  * The filter of a bulk cancel (qstash-api.md §6): values of one filter are ORed, filters are ANDed;
- * unknown parameters are rejected. A filter on a feature a message cannot have yet (schedules) matches
- * no message.
+ * unknown parameters are rejected.
  */
 public record MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
     List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames,
-    List<String> topicNames, List<String> flowControlKeys) {
+    List<String> topicNames, List<String> flowControlKeys, List<String> scheduleIds) {
+
+  public MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
+      List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames,
+      List<String> topicNames, List<String> flowControlKeys) {
+    this(urls, labels, hosts, paths, callerIps, fromDate, toDate, matchesNothing, queueNames, topicNames,
+        flowControlKeys, List.of());
+  }
 
   public MessageFilter(List<String> urls, List<String> labels, List<String> hosts, List<String> paths,
       List<String> callerIps, Long fromDate, Long toDate, boolean matchesNothing, List<String> queueNames) {
@@ -39,14 +45,14 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
         throw ApiException.badRequest("unknown filter parameter: " + name);
       }
     }
-    boolean nothing = !params.getAll("scheduleId").isEmpty();
     List<String> topics = new ArrayList<>(params.getAll("topicName"));
     topics.addAll(params.getAll("urlGroup"));
     List<String> ips = new ArrayList<>(params.getAll("callerIp"));
     ips.addAll(params.getAll("callerIP"));
     return new MessageFilter(params.getAll("url"), commaSplit(params.getAll("label")), params.getAll("host"),
         params.getAll("path"), ips, date(params.get("fromDate"), "fromDate"), date(params.get("toDate"), "toDate"),
-        nothing, params.getAll("queueName"), topics, params.getAll("flowControlKey"));
+        false, params.getAll("queueName"), topics, params.getAll("flowControlKey"),
+        commaSplit(params.getAll("scheduleId")));
   }
 
   private static List<String> commaSplit(List<String> values) {
@@ -66,6 +72,9 @@ public record MessageFilter(List<String> urls, List<String> labels, List<String>
       return false;
     }
     if (!topicNames.isEmpty() && !topicNames.contains(m.topicName())) {
+      return false;
+    }
+    if (!scheduleIds.isEmpty() && !scheduleIds.contains(m.scheduleId())) {
       return false;
     }
     if (!flowControlKeys.isEmpty() && (m.flowControl() == null || !flowControlKeys.contains(m.flowControl().key()))) {

@@ -76,6 +76,9 @@ public final class MessageView {
         json.put("callbackType", cb.kind()).put("sourceMessageId", cb.sourceMessageId());
       }
     }
+    if (m.scheduleId() != null) {
+      json.put("scheduleId", m.scheduleId());
+    }
     if (!m.labels().isEmpty()) {
       json.put("label", m.labels().get(0)).put("labels", new JsonArray(m.labels()));
     }

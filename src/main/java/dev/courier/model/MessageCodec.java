@@ -39,6 +39,8 @@ public final class MessageCodec {
   private static final int CALLBACK_OF = 8;
   /** {@link Redaction#encode()}. */
   private static final int REDACTION = 9;
+  /** The schedule whose fire created the message (issue #19). */
+  private static final int SCHEDULE_ID = 10;
 
   private MessageCodec() {}
 
@@ -69,6 +71,7 @@ public final class MessageCodec {
       tagged(b, CALLBACK_OF, cb.sourceMessageId() == null ? null : cb.kind() + " " + cb.sourceMessageId());
     }
     tagged(b, REDACTION, m.redaction() == null ? null : m.redaction().encode());
+    tagged(b, SCHEDULE_ID, m.scheduleId());
     varint(b, END);
     b.appendBuffer(m.body());
     return b;
@@ -106,6 +109,7 @@ public final class MessageCodec {
     CallbackSpec failureCallback = null;
     String callbackOf = null;
     Redaction redaction = null;
+    String scheduleId = null;
     if (version >= VERSION) {
       for (int tag = (int) varint(b, pos); tag != END; tag = (int) varint(b, pos)) {
         String value = string(b, pos);
@@ -119,6 +123,7 @@ public final class MessageCodec {
           case FAILURE_CALLBACK -> failureCallback = CallbackSpec.decode(value);
           case CALLBACK_OF -> callbackOf = value;
           case REDACTION -> redaction = Redaction.parse(value);
+          case SCHEDULE_ID -> scheduleId = value;
           default -> { } // a field of a newer version, skipped
         }
       }
@@ -127,7 +132,7 @@ public final class MessageCodec {
     Buffer body = b.slice(pos[0], b.length());
     return new StoredMessage(url, method, headers == null ? "" : headers, maxRetries, expr, timeout, created, notBefore,
         ip, labels == null ? List.of() : List.of(labels.split(",")), body, queueName, topicName, endpointName,
-        flowControl, callbacks(callback, failureCallback, callbackOf), redaction);
+        flowControl, callbacks(callback, failureCallback, callbackOf), redaction, scheduleId);
   }
 
   private static Callbacks callbacks(CallbackSpec callback, CallbackSpec failureCallback, String callbackOf) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param flowControl its flow-control key and limits, null when none; the key's gate decides when it starts
  * @param callbacks its callbacks, null when none
  * @param redaction what of it the API hides, null when nothing
+ * @param scheduleId the schedule whose fire created it, null when none
  */
 public record NewMessage(
     String id,
@@ -35,7 +36,17 @@ public record NewMessage(
     String endpointName,
     FlowControl flowControl,
     Callbacks callbacks,
-    Redaction redaction) {
+    Redaction redaction,
+    String scheduleId) {
+
+  /** A message no schedule created. */
+  public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
+      String retryDelayExpression, long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels,
+      String dedupHash, String queueName, String topicName, String endpointName, FlowControl flowControl,
+      Callbacks callbacks, Redaction redaction) {
+    this(id, url, method, headers, body, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp,
+        labels, dedupHash, queueName, topicName, endpointName, flowControl, callbacks, redaction, null);
+  }
 
   /** A message without callbacks. */
   public NewMessage(String id, String url, String method, String headers, Buffer body, int maxRetries,
@@ -64,7 +75,14 @@ public record NewMessage(
   /** The part kept in Redis as one field. */
   public StoredMessage stored() {
     return new StoredMessage(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore,
-        callerIp, labels, body, queueName, topicName, endpointName, flowControl, callbacks, redaction);
+        callerIp, labels, body, queueName, topicName, endpointName, flowControl, callbacks, redaction, scheduleId);
+  }
+
+  /** The same message, created by a fire of schedule {@code schedule}. */
+  public NewMessage withScheduleId(String schedule) {
+    return new NewMessage(this.id, url, method, headers, body, maxRetries, retryDelayExpression, timeoutMs, createdAt,
+        notBefore, callerIp, labels, dedupHash, queueName, topicName, endpointName, flowControl, callbacks, redaction,
+        schedule);
   }
 
   /** The gate that decides when it starts, null when none. */

@@ -16,6 +16,7 @@ import java.util.List;
  * @param flowControl its flow-control key and limits, null when none
  * @param callbacks its callbacks, or what it is the callback of; null when neither
  * @param redaction what of it the API hides, null when nothing
+ * @param scheduleId the schedule whose fire created it, null when none
  */
 public record StoredMessage(
     String url,
@@ -34,7 +35,17 @@ public record StoredMessage(
     String endpointName,
     FlowControl flowControl,
     Callbacks callbacks,
-    Redaction redaction) {
+    Redaction redaction,
+    String scheduleId) {
+
+  /** A message no schedule created. */
+  public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,
+      long timeoutMs, long createdAt, long notBefore, String callerIp, List<String> labels, Buffer body,
+      String queueName, String topicName, String endpointName, FlowControl flowControl, Callbacks callbacks,
+      Redaction redaction) {
+    this(url, method, headers, maxRetries, retryDelayExpression, timeoutMs, createdAt, notBefore, callerIp, labels,
+        body, queueName, topicName, endpointName, flowControl, callbacks, redaction, null);
+  }
 
   /** A message without redaction. */
   public StoredMessage(String url, String method, String headers, int maxRetries, String retryDelayExpression,

@@ -149,7 +149,7 @@ class DeadLetterApiTest {
     assertEquals(0, pages("toDate=" + (before - 1)).size());
     assertEquals(7, pages("state=FAILED").size());
     assertEquals(0, pages("state=DELIVERED").size());
-    assertEquals(0, pages("scheduleId=s1").size());
+    assertEquals(0, pages("scheduleId=s1").size(), "no dead letter here came from a schedule");
     assertEquals(0, pages("flowControlKey=k").size());
     assertEquals(Set.of("/a0", "/a1", "/a2"), paths(pages("label=red&responseStatus=500")), "filters are ANDed");
     JsonObject byIds = list("dlqIds=" + pages("messageId=" + ids.get("/b1")).get(0).getString("dlqId") + "&dlqIds=0-4");

@@ -170,12 +170,21 @@ class MessageFilterTest {
     assertFalse(filter("toDate", "" + T).matches(URL, "", "ip", T + 1));
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"scheduleId"})
-  void filtersOnAbsentFeaturesMatchNothing(String name) {
-    MessageFilter f = filter(name, "g");
-    assertTrue(f.matchesNothing());
-    assertFalse(f.matches(URL, "", "ip", T));
+  @Test
+  void scheduleIdMatchesTheMessagesOfThoseSchedules() {
+    MessageFilter f = filter("scheduleId", "s1");
+    assertFalse(f.matchesNothing());
+    StoredMessage fromS1 = scheduled("s1");
+    StoredMessage fromS2 = scheduled("s2");
+    StoredMessage none = new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer());
+    assertTrue(f.matches(fromS1));
+    assertFalse(f.matches(fromS2));
+    assertFalse(f.matches(none));
+  }
+
+  private static StoredMessage scheduled(String scheduleId) {
+    return new StoredMessage(URL, "POST", "", 3, null, 1000, T, T, "ip", List.of(), Buffer.buffer(), null, null, null,
+        null, null, null, scheduleId);
   }
 
   @Test

@@ -45,6 +45,35 @@ class MessageCodecTest {
   }
 
   @Test
+  void roundTripsTheScheduleId() {
+    StoredMessage m = new StoredMessage("https://a.example/hook", "POST", "", 3, null, 30_000, 1, 2, null, List.of(),
+        Buffer.buffer("x"), "q", null, null, null, null, null, "nightly-report");
+    StoredMessage back = MessageCodec.decode(MessageCodec.encode(m));
+    assertEquals("nightly-report", back.scheduleId());
+    assertEquals("q", back.queueName());
+    assertEquals("x", back.body().toString());
+  }
+
+  @Test
+  void bytesWrittenBeforeTheScheduleTagStillDecode() {
+    // Written by hand as a node before schedules wrote it (version 3, one tagged field, the queue), so that
+    // the test does not depend on today's encoder.
+    Buffer written = Buffer.buffer("5:").appendByte((byte) 3)
+        .appendByte((byte) 8).appendString("http:/x").appendByte((byte) 5).appendString("POST")
+        .appendByte((byte) 1) // headers: ""
+        .appendByte((byte) 0).appendByte((byte) 0).appendByte((byte) 0) // expression, ip, labels: null
+        .appendByte((byte) 3).appendByte((byte) 1).appendByte((byte) 2) // maxRetries, createdAt, notBefore
+        .appendByte((byte) 1).appendByte((byte) 2).appendString("q") // tag 1, the queue
+        .appendByte((byte) 0).appendString("x"); // end of tags, body
+    StoredMessage back = MessageCodec.decode(written);
+    assertNull(back.scheduleId());
+    assertEquals("q", back.queueName());
+    assertEquals("http:/x", back.url());
+    assertEquals(5, back.timeoutMs());
+    assertEquals("x", back.body().toString());
+  }
+
+  @Test
   void absentOptionalsStayAbsent() {
     StoredMessage m = new StoredMessage("http://x", "POST", "", 0, null, 1, 0, 0, null, List.of(), Buffer.buffer());
     StoredMessage back = MessageCodec.decode(MessageCodec.encode(m));
