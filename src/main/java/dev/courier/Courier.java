@@ -3,6 +3,7 @@ package dev.courier;
 import dev.courier.api.ApiVerticle;
 import dev.courier.api.BodyBudget;
 import dev.courier.api.ConnectionLimit;
+import dev.courier.api.ScheduledPublisher;
 import dev.courier.bootstrap.EmbeddedRedis;
 import dev.courier.config.AppConfig;
 import dev.courier.dispatch.DeliveryBatch;
@@ -21,6 +22,7 @@ import dev.courier.redis.Keys;
 import dev.courier.redis.Layout2Migration;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.schedules.SchedulerVerticle;
 import dev.courier.dlq.DeadLetterTrimVerticle;
 import dev.courier.topics.TopicCache;
 import dev.courier.signing.KeyRefreshVerticle;
@@ -35,6 +37,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -60,7 +63,7 @@ public final class Courier {
   private final ConnectionLimit connections;
 
   /** What a node deploys, in the order it deploys them. */
-  private enum Role { DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL }
+  private enum Role { DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL, SCHEDULER }
 
   private Courier(Vertx vertx, Map<Role, String> deployments, int port, SigningKeyStore signingKeys,
       BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics) {
@@ -87,6 +90,12 @@ public final class Courier {
    */
   public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit,
       PrometheusMeterRegistry registry) {
+    return start(vertx, config, keysExplicit, registry, Clock.systemUTC());
+  }
+
+  /** @param clock when schedules fire (and are created): tests move it instead of waiting minutes */
+  public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit,
+      PrometheusMeterRegistry registry, Clock clock) {
     AppConfig cfg = config.http().port() == 0 ? config.withHttpPort(freePort()) : config;
     Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards());
     try {
@@ -131,9 +140,11 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, Role.BACKLOG_SAMPLER,
             () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs()), 1))
         .compose(v -> deploy(vertx, ids, Role.API, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies,
-            connections, topicCache, credit, metrics), apis))
+            connections, topicCache, credit, metrics, clock), apis))
         .compose(v -> deploy(vertx, ids, Role.WHEEL,
             () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff, metrics), 1))
+        .compose(v -> deploy(vertx, ids, Role.SCHEDULER, () -> new SchedulerVerticle(cfg.redis().url(), keys, clock,
+            cfg.schedules().pollIntervalMs(), ScheduledPublisher.factory(cfg, keys, wakeup, topicCache, metrics)), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics))
         // A node that failed half-way (a port in use) gives back what it deployed: nothing of it keeps running.
         .recover(err -> undeployAll(vertx, ids).eventually(() -> {
@@ -268,7 +279,7 @@ public final class Courier {
     }
     // By role, not by position: a list indexed by position missed the wheel once a verticle was added before
     // it, so the wheel went on claiming (and logged "claim failed: CONNECTION_CLOSED" when Vert.x closed).
-    List<Role> order = List.of(Role.API, Role.WHEEL, Role.DLQ_TRIM, Role.BACKLOG_SAMPLER, Role.KEY_REFRESH,
+    List<Role> order = List.of(Role.API, Role.SCHEDULER, Role.WHEEL, Role.DLQ_TRIM, Role.BACKLOG_SAMPLER, Role.KEY_REFRESH,
         Role.DISPATCHERS);
     Future<Void> chain = Future.succeededFuture();
     for (Role role : order) {

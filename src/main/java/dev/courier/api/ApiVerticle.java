@@ -12,6 +12,7 @@ import dev.courier.queues.QueueService;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.schedules.ScheduleService;
 import dev.courier.security.NetworkPolicy;
 import dev.courier.signing.SigningKeyStore;
 import dev.courier.topics.TopicCache;
@@ -26,6 +27,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /** Wires the QStash REST API on one event loop, with its own pipelined Redis connection. */
@@ -42,6 +44,7 @@ public final class ApiVerticle extends VerticleBase {
   private final TopicCache topicCache;
   private final DispatchCredit credit;
   private final CourierMetrics metrics;
+  private final Clock clock;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -56,6 +59,15 @@ public final class ApiVerticle extends VerticleBase {
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
       DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
       DispatchCredit credit, CourierMetrics metrics) {
+    this(config, keys, signingKeys, wakeWheel, direct, bodies, connections, topicCache, credit, metrics,
+        Clock.systemUTC());
+  }
+
+  /** @param clock what schedules are created and resumed by (the scheduler's clock; tests move it) */
+  public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
+      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
+      DispatchCredit credit, CourierMetrics metrics, Clock clock) {
+    this.clock = clock;
     this.metrics = metrics;
     this.topicCache = topicCache;
     this.credit = credit;
@@ -91,6 +103,9 @@ public final class ApiVerticle extends VerticleBase {
     var messages = new MessagesHandler(new MessageService(scripts, keys));
     var dlq = new DlqHandler(new DeadLetterService(scripts, keys), new PublishRequest(limits, keys), wakeWheel);
     var signing = new KeysHandler(signingKeys, scripts);
+    var schedules = new SchedulesHandler(new ScheduleService(scripts, keys, config.schedules().maxSchedules()),
+        new PublishRequest(limits, keys, policy), new ScheduleView(new MessageService(scripts, keys),
+            new DeadLetterService(scripts, keys)), clock);
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> health(ctx.request()));
@@ -128,6 +143,13 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/v2/flowControl/:key/unpin").handler(flows::unpin);
     router.post("/v2/flowControl/:key/resetRate").handler(flows::resetRate);
     router.get("/v2/globalParallelism").handler(flows::globalParallelism);
+    // POST covers the create and the POST form of pause and resume (SchedulesHandler tells them apart).
+    router.post(SchedulesHandler.PREFIX + "*").handler(schedules::post);
+    router.get("/v2/schedules").handler(schedules::list);
+    router.get("/v2/schedules/:id").handler(schedules::get);
+    router.delete("/v2/schedules/:id").handler(schedules::delete);
+    router.patch("/v2/schedules/:id/pause").handler(schedules::pause);
+    router.patch("/v2/schedules/:id/resume").handler(schedules::resume);
     router.get("/v2/messages/:id").handler(messages::get);
     router.delete("/v2/messages/:id").handler(messages::cancel);
     router.delete("/v2/messages").handler(messages::cancelMany);

@@ -114,7 +114,7 @@ public final class PublishRequest {
           + " its endpoints' URLs are used as they are");
     }
     List<String> names = opts.names();
-    boolean callbackOptions = refuseUnbuilt(names);
+    boolean callbackOptions = refuseScheduleOptions(names);
 
     String method = opts.get("upstash-method");
     method = method == null ? "POST" : method.trim().toUpperCase(Locale.ROOT);
@@ -170,16 +170,15 @@ public final class PublishRequest {
   }
 
   /**
-   * Documented options Courier does not implement yet. Accepting one and ignoring it would let an
-   * application believe it is protected when it is
-   * not: such a publish is refused, naming the option, and nothing is stored.
+   * A schedule's options. On a publish they would be accepted and ignored (no schedule would be created):
+   * such a publish is refused, naming the option, and nothing is stored.
    */
-  private static final Map<String, String> UNBUILT = Map.of(
+  private static final Map<String, String> SCHEDULE_ONLY = Map.of(
       "upstash-cron", "Upstash-Cron",
       "upstash-schedule-id", "Upstash-Schedule-Id");
 
   /** @return whether any option name is a callback's (most publishes have none: their parse is skipped) */
-  private static boolean refuseUnbuilt(List<String> names) {
+  private static boolean refuseScheduleOptions(List<String> names) {
     boolean callbacks = false;
     for (String name : names) {
       if (!name.regionMatches(true, 0, "upstash-", 0, 8)) {
@@ -187,10 +186,10 @@ public final class PublishRequest {
       }
       String lower = name.toLowerCase(Locale.ROOT);
       callbacks |= lower.startsWith("upstash-callback") || lower.startsWith("upstash-failure-callback");
-      String known = UNBUILT.get(lower);
+      String known = SCHEDULE_ONLY.get(lower);
       if (known != null) {
-        throw ApiException.badRequest(known + " is not supported by this version of Courier; the message was not"
-            + " stored (docs/compatibility.md)");
+        throw ApiException.badRequest(known + " is for schedules: POST /v2/schedules/{destination}; the message"
+            + " was not stored");
       }
       if (lower.equals("upstash-queue-name")) {
         throw ApiException.badRequest("Upstash-Queue-Name is for schedules; to enqueue, POST to"

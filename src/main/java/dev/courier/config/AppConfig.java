@@ -18,6 +18,7 @@ public record AppConfig(
     QueuesConfig queues,
     TopicsConfig topics,
     FlowControlConfig flowControl,
+    SchedulesConfig schedules,
     SecurityConfig security,
     MetricsConfig metrics,
     boolean devProfile) {
@@ -71,6 +72,12 @@ public record AppConfig(
   public record FlowControlConfig(int maxKeys) {}
 
   /**
+   * @param maxSchedules most schedules the deployment keeps; creating one more answers 412
+   * @param pollIntervalMs how often each node's scheduler looks for due schedules
+   */
+  public record SchedulesConfig(int maxSchedules, long pollIntervalMs) {}
+
+  /**
    * The SSRF guard ({@code dev.courier.security.NetworkPolicy}).
    *
    * @param denyPrivateNetworks deny private and loopback addresses too (on in the production profile)
@@ -86,16 +93,16 @@ public record AppConfig(
 
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, flowControl, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
   }
 }

@@ -208,6 +208,8 @@ public final class ConfigLoader {
         intIn("url-groups.max-endpoints", 1, 10_000), intIn("batch.max-messages", 1, 100_000),
         intIn("batch.max-bytes", 1024, Integer.MAX_VALUE));
     var flowControl = new AppConfig.FlowControlConfig(intIn("flow-control.max-keys", 0, 10_000_000));
+    var schedules = new AppConfig.SchedulesConfig(intIn("schedules.max-schedules", 0, 10_000_000),
+        longIn("schedules.poll-interval-ms", 10, 60_000));
     var security = new AppConfig.SecurityConfig(bool("security.deny-private-networks"),
         networks("security.denied-networks"));
     var metrics = new AppConfig.MetricsConfig(bool("metrics.enabled"), duration("metrics.sample-interval"));
@@ -223,7 +225,7 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, security, metrics,
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics,
         dev);
   }
 

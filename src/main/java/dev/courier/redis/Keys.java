@@ -36,6 +36,9 @@ import java.util.List;
  * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
  * courier:{topics}:topic:&lt;name&gt;  hash  a URL group: v (version, for compare-and-set), json (its endpoints)
  * courier:{topics}:names        set         the names of the URL groups
+ * courier:{schedules}:schedule:&lt;id&gt;  hash  a schedule: its cron, stored request, state (see ScheduleService)
+ * courier:{schedules}:due       sorted set  the schedules not paused: id → next fire time (ms)
+ * courier:{schedules}:ids       set         every schedule's id
  * courier:keys                  hash        the signing keys shared by every node (current, next)
  * courier:shards                string      the deployment's shard count and storage layout
  * </pre>
@@ -255,6 +258,29 @@ public final class Keys {
   /** The set of URL group names. */
   public String topicNames() {
     return prefix + ":{topics}:names";
+  }
+
+  /**
+   * A schedule. All schedules share one hash tag so that a script can move a schedule, its place in
+   * {@link #scheduleDue()} and the id set together; there are few of them and they change rarely.
+   */
+  public String schedule(String id) {
+    return schedulePrefix() + id;
+  }
+
+  /** What {@link #schedule} puts before the id (the claim script builds a due schedule's key from it). */
+  public String schedulePrefix() {
+    return prefix + ":{schedules}:schedule:";
+  }
+
+  /** The schedules not paused, by next fire time. */
+  public String scheduleDue() {
+    return prefix + ":{schedules}:due";
+  }
+
+  /** Every schedule's id: what the list reads and the quota counts. */
+  public String scheduleIds() {
+    return prefix + ":{schedules}:ids";
   }
 
   public String signingKeys() {

@@ -34,6 +34,11 @@ public enum LuaScript {
   TRIM_DEAD_LETTERS("trimDeadLetters-1.lua"),
   RETRY_DEAD_LETTER("retryDeadLetter-7.lua"),
   PUT_TOPIC("putTopic-2.lua"),
+  PUT_SCHEDULE("putSchedule-3.lua"),
+  REMOVE_SCHEDULE("removeSchedule-3.lua"),
+  SET_SCHEDULE_PAUSED("setSchedulePaused-2.lua"),
+  CLAIM_SCHEDULE("claimSchedule-2.lua"),
+  RECORD_FIRE("recordFire-1.lua"),
   SEED_KEYS("seedKeys-1.lua"),
   ROTATE_KEYS("rotateKeys-1.lua");
 

@@ -97,16 +97,16 @@ class PublishRequestTest {
    * rather than stored to fail (or split the header) at every delivery. The same for a header's value.
    */
   @Test
-  void documentedOptionsNotBuiltYetAreRefusedByNameNotIgnored() {
+  void scheduleOptionsOnAPublishAreRefusedByNameNotIgnored() {
     for (String header : List.of("Upstash-Cron", "Upstash-Schedule-Id", "upstash-cron")) {
       ApiException e = assertThrows(ApiException.class, () -> parse(URL, null, headers(header, "https://x.io/cb"), "b"),
           header);
       assertEquals(400, e.status());
-      assertTrue(e.getMessage().toLowerCase().startsWith(header.toLowerCase() + " is not supported"), e.getMessage());
+      assertTrue(e.getMessage().toLowerCase().startsWith(header.toLowerCase() + " is for schedules"), e.getMessage());
     }
     ApiException q = assertThrows(ApiException.class,
         () -> parse(URL, "upstash-cron=*", headers(), "b"), "webhook mode too");
-    assertTrue(q.getMessage().startsWith("Upstash-Cron is not supported"), q.getMessage());
+    assertTrue(q.getMessage().startsWith("Upstash-Cron is for schedules: POST /v2/schedules/"), q.getMessage());
     ApiException queue = assertThrows(ApiException.class, () -> parse(URL, null, headers("Upstash-Queue-Name", "q"), "b"));
     assertTrue(queue.getMessage().contains("/v2/enqueue/{queue}/{destination}"), queue.getMessage());
   }
