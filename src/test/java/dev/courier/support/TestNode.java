@@ -48,16 +48,26 @@ public final class TestNode implements AutoCloseable {
 
   /** @param env extra {@code COURIER_*} overrides, exactly as an operator would set them */
   public static TestNode start(Vertx vertx, Map<String, String> env) throws Exception {
-    return start(vertx, env, null);
+    return start(vertx, env, (io.micrometer.prometheusmetrics.PrometheusMeterRegistry) null);
   }
 
   /** @param registry the registry the Vertx reports to (VertxMetricsSetup), shown by the node's /metrics */
   public static TestNode start(Vertx vertx, Map<String, String> env,
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) throws Exception {
+    return start(vertx, env, registry, java.time.Clock.systemUTC());
+  }
+
+  /** @param clock the clock schedules fire by (a {@link MovableClock} in schedule tests) */
+  public static TestNode start(Vertx vertx, Map<String, String> env, java.time.Clock clock) throws Exception {
+    return start(vertx, env, null, clock);
+  }
+
+  private static TestNode start(Vertx vertx, Map<String, String> env,
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry, java.time.Clock clock) throws Exception {
     Map<String, String> all = new HashMap<>(env(TestRedis.url(), "t" + UUID.randomUUID().toString().substring(0, 8)));
     all.putAll(env);
     AppConfig config = ConfigLoader.load(all, null, false);
-    Courier courier = get(Courier.start(vertx, config, true, registry));
+    Courier courier = get(Courier.start(vertx, config, true, registry, clock));
     return new TestNode(vertx, courier, config);
   }
 
