@@ -34,6 +34,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private ScheduleService schedules;
   private SchedulePublisher publisher;
   private boolean running;
+  private boolean stopping;
   private long timer = -1;
 
   public SchedulerVerticle(String redisUrl, Keys keys, Clock clock, long intervalMs,
@@ -62,7 +63,7 @@ public final class SchedulerVerticle extends VerticleBase {
     running = true;
     round().onComplete(ar -> {
       running = false;
-      if (ar.failed()) {
+      if (ar.failed() && !stopping) { // a round cut short by the stop is no failure to report
         LOG.warn("schedule tick failed: {}", ar.cause().getMessage());
       }
     });
@@ -103,6 +104,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
