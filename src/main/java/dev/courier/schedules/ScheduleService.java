@@ -140,8 +140,8 @@ public final class ScheduleService {
 
   /** Up to {@code limit} schedules due at {@code now}, most overdue first. */
   public Future<List<Due>> due(long now, int limit) {
-    return scripts.redis().send(Request.cmd(Command.ZRANGEBYSCORE).arg(keys.scheduleDue()).arg("-inf").arg(now)
-        .arg("WITHSCORES").arg("LIMIT").arg(0).arg(limit)).compose(r -> {
+    return scripts.redis().send(Request.cmd(Command.ZRANGE).arg(keys.scheduleDue()).arg("-inf").arg(now)
+        .arg("BYSCORE").arg("LIMIT").arg(0).arg(limit).arg("WITHSCORES")).compose(r -> {
           List<String> ids = new ArrayList<>();
           List<Long> times = new ArrayList<>();
           readScores(r, ids, times);
