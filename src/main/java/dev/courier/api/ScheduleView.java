@@ -35,7 +35,9 @@ final class ScheduleView {
 
   /** The fields of a schedule that come from its publish headers. */
   static JsonObject options(ParsedPublish p, long now) {
-    JsonObject json = new JsonObject().put("method", p.method());
+    // The URL as a publish delivers to it (its own query kept, upstash-* options and the token removed).
+    JsonObject json = new JsonObject().put("destination", p.url() != null ? p.url() : p.group())
+        .put("method", p.method());
     Redaction r = p.redaction();
     var headers = r == null ? p.forwarded() : r.apply(p.forwarded());
     JsonObject header = new JsonObject();

@@ -71,19 +71,23 @@ final class SchedulesHandler {
 
   private void create(RoutingContext ctx, String destination) {
     MultiMap in = ctx.request().headers();
-    CronSpec cron = cron(in.get("Upstash-Cron"));
-    String id = in.get("Upstash-Schedule-Id");
+    String rawQuery = ctx.request().query();
+    // As for a publish, options may come as upstash-* query parameters (webhook mode); a header wins.
+    PublishOptions opts = new PublishOptions(in);
+    opts.query(rawQuery);
+    CronSpec cron = cron(opts.get("upstash-cron"));
+    String id = opts.get("upstash-schedule-id");
     if (id == null) {
       id = Ids.scheduleId();
     } else if (!ID.matcher(id).matches()) {
       throw ApiException.badRequest("invalid Upstash-Schedule-Id: use 1 to 128 of the characters A-Z a-z 0-9 . _ -");
     }
-    String queue = in.get("Upstash-Queue-Name");
+    String queue = opts.get("upstash-queue-name");
     if (queue != null) {
       queue = QueuesHandler.name(queue.trim());
     }
-    String query = ctx.request().query();
-    for (String name : optionNames(in, query)) {
+    String query = storedQuery(rawQuery);
+    for (String name : opts.names().stream().map(n -> n.toLowerCase(Locale.ROOT)).toList()) {
       String refused = REFUSED.get(name);
       if (refused != null) {
         throw ApiException.badRequest(refused + " is not supported on a schedule: each fire is a new message, and"
@@ -107,7 +111,7 @@ final class SchedulesHandler {
     // a publish would get.
     ParsedPublish parsed = parser.parsePublish(destination, query, kept, body, ip, now, queue);
     long next = cron.next(now);
-    Schedule s = Schedule.create(id, cron.text(), destination, withoutToken(query),
+    Schedule s = Schedule.create(id, cron.text(), destination, query,
         HeaderCodec.encode(stored), body, ip, now, queue, ScheduleView.options(parsed, now).encode());
     String scheduleId = id;
     schedules.put(s, next)
@@ -115,19 +119,31 @@ final class SchedulesHandler {
         .onFailure(ctx::fail);
   }
 
-  /** The raw query as stored: without {@code qstash_token}, which must not sit in Redis; null when empty. */
-  static String withoutToken(String query) {
+  /**
+   * The raw query as stored, what each fire parses again: without {@code qstash_token} (the token must not sit
+   * in Redis) and the schedule's own options (kept as fields); null when nothing is left.
+   */
+  static String storedQuery(String query) {
     if (query == null || query.isEmpty()) {
       return null;
     }
     List<String> kept = new java.util.ArrayList<>();
     for (String pair : query.split("&")) {
       int eq = pair.indexOf('=');
-      if (!(eq < 0 ? pair : pair.substring(0, eq)).equalsIgnoreCase("qstash_token") && !pair.isEmpty()) {
+      String key = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+      if (!pair.isEmpty() && !key.equals("qstash_token") && !SCHEDULE_HEADERS.contains(key)) {
         kept.add(pair);
       }
     }
     return kept.isEmpty() ? null : String.join("&", kept);
+  }
+
+  private static String decode(String s) {
+    try {
+      return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return s;
+    }
   }
 
   private static CronSpec cron(String raw) {
@@ -136,13 +152,6 @@ final class SchedulesHandler {
     } catch (CronSpec.InvalidCronException e) {
       throw ApiException.badRequest(e.getMessage());
     }
-  }
-
-  /** The option names given as headers (lower-cased) and as {@code upstash-*} query parameters. */
-  private static List<String> optionNames(MultiMap headers, String query) {
-    PublishOptions opts = new PublishOptions(headers);
-    opts.query(query);
-    return opts.names().stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
   }
 
   void list(RoutingContext ctx) {

@@ -265,12 +265,7 @@ public final class Keys {
    * {@link #scheduleDue()} and the id set together; there are few of them and they change rarely.
    */
   public String schedule(String id) {
-    return schedulePrefix() + id;
-  }
-
-  /** What {@link #schedule} puts before the id (the claim script builds a due schedule's key from it). */
-  public String schedulePrefix() {
-    return prefix + ":{schedules}:schedule:";
+    return prefix + ":{schedules}:schedule:" + id;
   }
 
   /** The schedules not paused, by next fire time. */

@@ -310,6 +310,21 @@ class ScheduleApiTest {
   }
 
   @Test
+  void scheduleOptionsMayComeAsQueryParameters() {
+    String id = created(node, sink.url("/wh") + "?keep=1&upstash-cron=" + URLEncoder.encode("* * * * *",
+        StandardCharsets.UTF_8) + "&upstash-schedule-id=wh-1&upstash-retries=1", Map.of(), null);
+    assertEquals("wh-1", id);
+    JsonObject s = get(id);
+    assertEquals("* * * * *", s.getString("cron"));
+    assertEquals(1, s.getInteger("retries"));
+    assertEquals(sink.url("/wh?keep=1"), s.getString("destination"));
+    clock.advance(30_000);
+    Received r = sink.await(1, 10_000).get(0);
+    assertEquals("/wh?keep=1", r.uri());
+    assertEquals(id, r.header("Upstash-Schedule-Id"));
+  }
+
+  @Test
   void theTokenInTheQueryIsNotStored() {
     String id = created(node, sink.url("/t") + "?x=1&qstash_token=" + URLEncoder.encode(TestNode.TOKEN,
         StandardCharsets.UTF_8), headers("Upstash-Cron", "* * * * *"), null);
