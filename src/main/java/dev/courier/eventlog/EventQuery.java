@@ -8,15 +8,16 @@ import java.util.List;
 
 /**
  * The SQL of one page of the log and the log entry (qstash-api.md §5.8) of each row. Events are read along
- * {@code eventlog_event_time}, (event_time, seq), from a keyset cursor: a deep page costs what the first one does.
- * The message is LEFT JOINed: an event whose message row is not stored shows what the event knows.
+ * {@code eventlog_event_time}, (event_time, seq), from a keyset cursor: a deep page costs what the first one does;
+ * a messageId filter goes from {@code eventlog_message_id} to the message's events instead. An event shows its
+ * message's fields when the message is known (its row is not a stand-in), and what the event knows otherwise.
  */
 final class EventQuery {
   private static final String SELECT = "SELECT e.seq, e.event_time, e.message_id, e.state, e.next_delivery_time, "
-      + "e.response_status, e.response_header, e.response_body, e.error, m.message_id, m.url, m.topic_name, "
+      + "e.response_status, e.response_header, e.response_body, e.error, m.known, m.url, m.topic_name, "
       + "m.endpoint_name, m.schedule_id, m.queue_name, m.header_json, m.body, m.labels_json, m.timeout_ms, "
       + "m.method, m.callback, m.failure_callback, m.max_retries, m.retry_delay_expression "
-      + "FROM eventlog_event e LEFT JOIN eventlog_message m ON m.message_id = e.message_id";
+      + "FROM eventlog_event e LEFT JOIN eventlog_message m ON m.msg_seq = e.msg_seq";
 
   /** A statement and its parameters. */
   record Sql(String text, Tuple params) {}
@@ -53,7 +54,12 @@ final class EventQuery {
   static Sql page(EventFilter f, int count, Cursor after, boolean newestFirst) {
     StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
     Tuple params = Tuple.tuple();
-    in(sql, params, "e.message_id", f.messageIds());
+    if (!f.messageIds().isEmpty()) {
+      // From the ids to their msg_seq to their events: by index however many events there are.
+      sql.append(" AND e.msg_seq IN (SELECT msg_seq FROM eventlog_message WHERE 1 = 1");
+      in(sql, params, "message_id", f.messageIds());
+      sql.append(')');
+    }
     in(sql, params, "e.state", f.states());
     in(sql, params, "m.url", f.urls());
     in(sql, params, "m.topic_name", f.topicNames());
@@ -64,7 +70,7 @@ final class EventQuery {
     in(sql, params, "m.host", f.hosts());
     in(sql, params, "m.path", f.paths());
     if (!f.labels().isEmpty()) {
-      sql.append(" AND EXISTS (SELECT 1 FROM eventlog_label l WHERE l.message_id = e.message_id");
+      sql.append(" AND EXISTS (SELECT 1 FROM eventlog_label l WHERE l.msg_seq = e.msg_seq");
       in(sql, params, "l.label", f.labels());
       sql.append(')');
     }
@@ -113,8 +119,7 @@ final class EventQuery {
         .put("time", row.getLong(1))
         .put("messageId", row.getString(2))
         .put("state", row.getString(3));
-    boolean known = row.getValue(9) != null;
-    if (known) {
+    if (Boolean.TRUE.equals(row.getBoolean(9))) {
       putIf(e, "url", row.getString(10));
       putIf(e, "topicName", row.getString(11));
       putIf(e, "endpointName", row.getString(12));

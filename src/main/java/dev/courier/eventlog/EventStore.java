@@ -25,18 +25,12 @@ import java.util.Map;
  * Runs on H2 (a file that belongs to one node) and PostgreSQL (shared by any number of nodes).
  */
 public final class EventStore {
-  private static final String INSERT_MESSAGE = "INSERT INTO eventlog_message (message_id, created_at, url, host, "
-      + "path, method, header_json, body, topic_name, endpoint_name, queue_name, schedule_id, labels_json, caller_ip, "
-      + "flow_control_key, timeout_ms, max_retries, retry_delay_expression, callback, failure_callback) "
-      + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String INSERT_LABEL = "INSERT INTO eventlog_label (message_id, label) VALUES (?, ?)";
-  private static final String INSERT_EVENT = "INSERT INTO eventlog_event (event_key, message_id, state, event_time, "
-      + "next_delivery_time, response_status, response_header, response_body, error) "
-      + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /** The SQLSTATE class of integrity constraint violations (a duplicate key among them), H2's and PostgreSQL's. */
   private static final String CONSTRAINT_VIOLATION = "23";
   /** H2's "Database may be already in use" (ErrorCode.DATABASE_ALREADY_OPEN_1). */
   private static final int H2_ALREADY_OPEN = 90020;
+  /** Writes again after a duplicate key: the second sees what the other transaction committed. */
+  private static final int RETRIES = 2;
 
   private final Pool pool;
   private final Dialect dialect;
@@ -86,9 +80,9 @@ public final class EventStore {
 
   /**
    * Stores a batch in one transaction. A replayed batch ({@link EventBatch#replay()}) stores each message and each
-   * event once however much of it is stored already: the rows of its message ids and event keys are deleted and
-   * written again, in the same transaction. A batch not marked replay that meets a stored key anyway is written
-   * again the same way rather than failed.
+   * event once however much of it is stored already (messages by id, events by key). A batch that meets a key
+   * stored meanwhile (a batch not marked replay that was stored before, or another node's writer storing the same
+   * message at the same moment) is written again as a replay rather than failed.
    */
   public Future<Void> insert(EventBatch batch) {
     if (batch.size() == 0) {
@@ -98,69 +92,15 @@ public final class EventStore {
     batch.messages().forEach(m -> messages.putIfAbsent(m.messageId(), m));
     Map<String, LoggedEvent> events = new LinkedHashMap<>();
     batch.events().forEach(e -> events.putIfAbsent(e.key(), e));
-    Future<Void> first = pool.withTransaction(conn -> write(conn, messages, events, batch.replay()));
-    if (batch.replay()) {
-      return first;
-    }
-    return first.recover(e -> isConstraintViolation(e)
-        ? pool.withTransaction(conn -> write(conn, messages, events, true))
-        : Future.failedFuture(e));
+    return write(messages, events, batch.replay(), RETRIES);
   }
 
-  private Future<Void> write(SqlConnection conn, Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events,
-      boolean replay) {
-    Future<?> chain = replay ? forget(conn, messages.keySet(), events.keySet()) : Future.succeededFuture();
-    List<Tuple> messageRows = new ArrayList<>(messages.size());
-    List<Tuple> labelRows = new ArrayList<>();
-    for (LoggedMessage m : messages.values()) {
-      messageRows.add(messageRow(m));
-      for (String label : new LinkedHashSet<>(m.labels() == null ? List.of() : m.labels())) {
-        labelRows.add(Tuple.of(m.messageId(), label));
-      }
-    }
-    List<Tuple> eventRows = new ArrayList<>(events.size());
-    events.values().forEach(e -> eventRows.add(eventRow(e)));
-    return chain
-        .compose(v -> batch(conn, INSERT_MESSAGE, messageRows))
-        .compose(v -> batch(conn, INSERT_LABEL, labelRows))
-        .compose(v -> batch(conn, INSERT_EVENT, eventRows));
-  }
-
-  /** Deletes what a replayed batch may have stored before, so that writing it again stores it once. */
-  private static Future<Void> forget(SqlConnection conn, Iterable<String> messageIds, Iterable<String> eventKeys) {
-    List<Tuple> ids = new ArrayList<>();
-    messageIds.forEach(id -> ids.add(Tuple.of(id)));
-    List<Tuple> keys = new ArrayList<>();
-    eventKeys.forEach(k -> keys.add(Tuple.of(k)));
-    return batch(conn, "DELETE FROM eventlog_event WHERE event_key = ?", keys)
-        .compose(v -> batch(conn, "DELETE FROM eventlog_label WHERE message_id = ?", ids))
-        .compose(v -> batch(conn, "DELETE FROM eventlog_message WHERE message_id = ?", ids));
-  }
-
-  private static Future<Void> batch(SqlConnection conn, String sql, List<Tuple> rows) {
-    return rows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(sql).executeBatch(rows).mapEmpty();
-  }
-
-  private static Tuple messageRow(LoggedMessage m) {
-    List<String> labels = m.labels() == null ? List.of() : m.labels();
-    return Tuple.tuple()
-        .addString(m.messageId()).addLong(m.createdAt()).addString(m.url()).addString(m.host()).addString(m.path())
-        .addString(m.method()).addString(json(m.header())).addString(m.bodyBase64()).addString(m.topicName())
-        .addString(m.endpointName()).addString(m.queueName()).addString(m.scheduleId())
-        .addString(labels.isEmpty() ? null : new JsonArray(labels).encode()).addString(m.callerIp())
-        .addString(m.flowControlKey()).addLong(m.timeoutMs()).addInteger(m.maxRetries())
-        .addString(m.retryDelayExpression()).addString(m.callback()).addString(m.failureCallback());
-  }
-
-  private static Tuple eventRow(LoggedEvent e) {
-    return Tuple.tuple()
-        .addString(e.key()).addString(e.messageId()).addString(e.state()).addLong(e.time())
-        .addLong(e.nextDeliveryTime()).addInteger(e.responseStatus()).addString(json(e.responseHeader()))
-        .addString(e.responseBodyBase64()).addString(e.error());
-  }
-
-  private static String json(JsonObject o) {
-    return o == null ? null : o.encode();
+  private Future<Void> write(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events, boolean replay,
+      int retries) {
+    return pool.<Void>withTransaction(conn -> new BatchWriter(conn, messages, events, replay).write())
+        .recover(e -> retries > 0 && isConstraintViolation(e)
+            ? write(messages, events, true, retries - 1)
+            : Future.failedFuture(e));
   }
 
   /**
@@ -213,16 +153,20 @@ public final class EventStore {
     Future<Integer> events = pool.preparedQuery("DELETE FROM eventlog_event WHERE seq IN (SELECT seq FROM "
             + "eventlog_event WHERE event_time < ? ORDER BY event_time, seq LIMIT ?)")
         .execute(Tuple.of(cutoffMs, limit)).map(RowSet::rowCount);
-    return events.compose(deleted -> pool.withTransaction(conn -> conn.preparedQuery("SELECT m.message_id FROM "
+    return events.compose(deleted -> pool.withTransaction(conn -> conn.preparedQuery("SELECT m.msg_seq FROM "
             + "eventlog_message m WHERE m.created_at < ? AND NOT EXISTS (SELECT 1 FROM eventlog_event e WHERE "
-            + "e.message_id = m.message_id) ORDER BY m.created_at LIMIT ?").execute(Tuple.of(cutoffMs, limit))
+            + "e.msg_seq = m.msg_seq) ORDER BY m.created_at, m.msg_seq LIMIT ?").execute(Tuple.of(cutoffMs, limit))
         .compose(rows -> {
-          List<Tuple> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(Tuple.of(r.getString(0))));
-          return batch(conn, "DELETE FROM eventlog_label WHERE message_id = ?", ids)
-              .compose(v -> batch(conn, "DELETE FROM eventlog_message WHERE message_id = ?", ids))
-              .map(v -> deleted + ids.size());
+          List<Tuple> seqs = new ArrayList<>();
+          rows.forEach(r -> seqs.add(Tuple.of(r.getLong(0))));
+          return batch(conn, "DELETE FROM eventlog_label WHERE msg_seq = ?", seqs)
+              .compose(v -> batch(conn, "DELETE FROM eventlog_message WHERE msg_seq = ?", seqs))
+              .map(v -> deleted + seqs.size());
         })));
+  }
+
+  private static Future<Void> batch(SqlConnection conn, String sql, List<Tuple> rows) {
+    return rows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(sql).executeBatch(rows).mapEmpty();
   }
 
   /** The schema version the database is at. */

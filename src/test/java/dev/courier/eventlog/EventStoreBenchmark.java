@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * The insert rate of the event log, as the outbox writer drives it: one batch at a time, each of 125 messages and
@@ -43,13 +44,50 @@ public final class EventStoreBenchmark {
     }
   }
 
+  /**
+   * Batch {@code b} as the writer would hand it over: random message ids of Courier's shape (msg_<shard>_<24
+   * base62>), event keys that grow per shard as Redis stream ids do, and 1 in 10 events a retry of a message of an
+   * earlier batch.
+   */
+  static EventBatch realistic(int b) {
+    long time = LogFixtures.T0 + b * 100L;
+    List<LoggedMessage> messages = new ArrayList<>();
+    List<LoggedEvent> events = new ArrayList<>();
+    Random random = new Random(b);
+    for (int i = 0; i < MESSAGES_PER_BATCH; i++) {
+      int shard = i % 16;
+      String id = idOf(b, i);
+      messages.add(LogFixtures.message(id, time, "api.example.com", "/hooks/orders", null,
+          i % 4 == 0 ? "orders" : null, List.of("orders", "eu"), "10.0.0.7", null));
+      String key = "s" + shard + ":" + time + "-" + i;
+      events.add(LogFixtures.event(key + ":0", id, "CREATED", time));
+      events.add(LogFixtures.event(key + ":1", id, "ACTIVE", time + 1));
+      boolean retryOfOlder = b > 0 && i % 10 == 0;
+      // A retry names a message of an earlier batch: its event lands among older ones.
+      String target = retryOfOlder ? idOf(random.nextInt(b), i) : id;
+      events.add(LogFixtures.event(key + ":2", target, retryOfOlder ? "RETRY" : "DELIVERED", time + 40));
+    }
+    return new EventBatch(messages, events, false);
+  }
+
+  /** The same id for (b, i) every time it is asked, of Courier's shape and randomness. */
+  private static String idOf(int b, int i) {
+    Random random = new Random(((long) b << 20) + i);
+    StringBuilder id = new StringBuilder("msg_" + (i % 16) + "_");
+    String base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (int c = 0; c < 24; c++) {
+      id.append(base62.charAt(random.nextInt(62)));
+    }
+    return id.toString();
+  }
+
   private static void run(Vertx vertx, String name, EventStoreConfig config) {
     EventStore store = await(EventStore.open(vertx, config));
     try {
       int rowsPerBatch = MESSAGES_PER_BATCH * 4;
       List<EventBatch> batches = new ArrayList<>();
       for (int b = 0; b < WARMUP_BATCHES + BATCHES; b++) {
-        batches.add(LogFixtures.delivered("b" + b, MESSAGES_PER_BATCH, LogFixtures.T0 + b * 100L));
+        batches.add(realistic(b));
       }
       for (int b = 0; b < WARMUP_BATCHES; b++) {
         await(store.insert(batches.get(b)));

@@ -71,6 +71,21 @@ abstract class EventStoreWriteContract extends StoreTest {
   }
 
   @Test
+  void writersStoringTheSameEntriesAtOnceStoreThemOnce() {
+    // Two nodes' writers that both read the same outbox entries (one claimed them from the other) and a third
+    // that sees only the events: each transaction that meets the others' rows writes again and skips them.
+    EventBatch batch = LogFixtures.delivered("c", 20, T0);
+    EventBatch eventsOnly = new EventBatch(List.of(), batch.events(), true);
+    List<io.vertx.core.Future<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      writes.add(store.insert(i == 3 ? eventsOnly : new EventBatch(batch.messages(), batch.events(), i % 2 == 0)));
+    }
+    writes.forEach(LogFixtures::await);
+    assertStored(20, 40, 60);
+    assertEquals(60, all(filter("label", "orders")).size());
+  }
+
+  @Test
   void aKeyTwiceInOneBatchIsStoredOnce() {
     LoggedMessage m = message("msg_twice", T0);
     insert(new EventBatch(List.of(m, m), List.of(event("k", "msg_twice", "CREATED", T0),
@@ -89,9 +104,14 @@ abstract class EventStoreWriteContract extends StoreTest {
     // Nothing is known of the message yet, so no filter on the message matches it.
     assertEquals(List.of(), all(filter("host", "api.example.com")));
 
-    insert(new EventBatch(List.of(message("msg_late", T0)), List.of(), false));
+    insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), false));
     List<JsonObject> later = all(filter("host", "api.example.com"));
     assertEquals(2, later.size());
+    assertEquals(later, all(filter("label", "trim")));
+    assertStored(1, 1, 2);
+    // The message again (a replay): still one row, one label.
+    insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), true));
+    assertStored(1, 1, 2);
     assertEquals("https://api.example.com/hooks/orders", later.get(0).getString("url"));
     assertEquals(30_000L, later.get(1).getLong("timeout"));
   }
@@ -158,16 +178,18 @@ abstract class EventStoreWriteContract extends StoreTest {
     assertFalse(indexes().contains("eventlog_event_message"), indexes().toString());
     // The rows as version 1 of the code wrote them, in version 1's columns.
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
-      s.execute("INSERT INTO eventlog_message (message_id, created_at, url, host, path, method, header_json, body, "
-          + "topic_name, endpoint_name, queue_name, schedule_id, labels_json, caller_ip, flow_control_key, timeout_ms, "
-          + "max_retries, retry_delay_expression, callback, failure_callback) VALUES ('msg_v1', " + T0 + ", "
-          + "'https://v1.example/h', 'v1.example', '/h', 'POST', '{\"A\":[\"b\"]}', 'eyJ2IjoxfQ==', 'g', 'e', "
-          + "NULL, NULL, '[\"old\",\"gold\"]', '1.2.3.4', NULL, 20000, 2, NULL, NULL, NULL)");
-      s.execute("INSERT INTO eventlog_label (message_id, label) VALUES ('msg_v1', 'old'), ('msg_v1', 'gold')");
-      s.execute("INSERT INTO eventlog_event (event_key, message_id, state, event_time, next_delivery_time, "
+      s.execute("INSERT INTO eventlog_message (message_id, known, created_at, url, host, path, method, header_json, "
+          + "body, topic_name, endpoint_name, queue_name, schedule_id, labels_json, caller_ip, flow_control_key, "
+          + "timeout_ms, max_retries, retry_delay_expression, callback, failure_callback) VALUES ('msg_v1', TRUE, "
+          + T0 + ", 'https://v1.example/h', 'v1.example', '/h', 'POST', '{\"A\":[\"b\"]}', 'eyJ2IjoxfQ==', 'g', "
+          + "'e', NULL, NULL, '[\"old\",\"gold\"]', '1.2.3.4', NULL, 20000, 2, NULL, NULL, NULL)");
+      String seq = "(SELECT msg_seq FROM eventlog_message WHERE message_id = 'msg_v1')";
+      s.execute("INSERT INTO eventlog_label (msg_seq, label) VALUES (" + seq + ", 'old'), (" + seq + ", 'gold')");
+      s.execute("INSERT INTO eventlog_event (event_key, msg_seq, message_id, state, event_time, next_delivery_time, "
           + "response_status, response_header, response_body, error) VALUES "
-          + "('v1-1', 'msg_v1', 'CREATED', " + T0 + ", NULL, NULL, NULL, NULL, NULL), "
-          + "('v1-2', 'msg_v1', 'ERROR', " + (T0 + 5) + ", NULL, 503, '{\"X\":[\"y\"]}', 'Ym9vbQ==', 'HTTP 503')");
+          + "('v1-1', " + seq + ", 'msg_v1', 'CREATED', " + T0 + ", NULL, NULL, NULL, NULL, NULL), "
+          + "('v1-2', " + seq + ", 'msg_v1', 'ERROR', " + (T0 + 5) + ", NULL, 503, '{\"X\":[\"y\"]}', 'Ym9vbQ==', "
+          + "'HTTP 503')");
     }
 
     store = await(EventStore.open(vertx, config));
