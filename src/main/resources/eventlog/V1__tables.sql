@@ -43,11 +43,13 @@ CREATE TABLE IF NOT EXISTS eventlog_message (
 );
 
 -- One row per label of a message, for the label filter (any of a message's labels matches); labels_json above
--- keeps their order for display.
+-- keeps their order for display. The key serves both ways: an event's message has one of these labels?
+-- (label = ? AND msg_seq = ?), and the messages of a label (label = ?). Rows go by (label, msg_seq), as labels_json
+-- says which there are.
 CREATE TABLE IF NOT EXISTS eventlog_label (
-  msg_seq BIGINT NOT NULL,
   label VARCHAR(1024) NOT NULL,
-  PRIMARY KEY (msg_seq, label)
+  msg_seq BIGINT NOT NULL,
+  PRIMARY KEY (label, msg_seq)
 );
 
 -- One row per state change (LoggedEvent). seq orders the events of one millisecond and makes the cursor a key;

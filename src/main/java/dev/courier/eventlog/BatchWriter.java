@@ -32,7 +32,7 @@ final class BatchWriter {
       + "?, ".repeat(20) + "?)";
   private static final String FILL_IN_MESSAGE = "UPDATE eventlog_message SET "
       + String.join(" = ?, ", MESSAGE_COLUMNS.split(", ")) + " = ? WHERE msg_seq = ?";
-  private static final String INSERT_LABEL = "INSERT INTO eventlog_label (msg_seq, label) VALUES (?, ?)";
+  private static final String INSERT_LABEL = "INSERT INTO eventlog_label (label, msg_seq) VALUES (?, ?)";
   private static final String INSERT_EVENT = "INSERT INTO eventlog_event (event_key, msg_seq, message_id, state, "
       + "event_time, next_delivery_time, response_status, response_header, response_body, error) "
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -97,7 +97,7 @@ final class BatchWriter {
           List<Tuple> labels = new ArrayList<>();
           for (LoggedMessage m : labelled) {
             for (String label : new LinkedHashSet<>(labelsOf(m))) {
-              labels.add(Tuple.of(seqs.get(m.messageId()), label));
+              labels.add(Tuple.of(label, seqs.get(m.messageId())));
             }
           }
           return batch(INSERT_LABEL, labels).map(seqs);

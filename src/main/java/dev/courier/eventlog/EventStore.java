@@ -153,13 +153,21 @@ public final class EventStore {
     Future<Integer> events = pool.preparedQuery("DELETE FROM eventlog_event WHERE seq IN (SELECT seq FROM "
             + "eventlog_event WHERE event_time < ? ORDER BY event_time, seq LIMIT ?)")
         .execute(Tuple.of(cutoffMs, limit)).map(RowSet::rowCount);
-    return events.compose(deleted -> pool.withTransaction(conn -> conn.preparedQuery("SELECT m.msg_seq FROM "
-            + "eventlog_message m WHERE m.created_at < ? AND NOT EXISTS (SELECT 1 FROM eventlog_event e WHERE "
-            + "e.msg_seq = m.msg_seq) ORDER BY m.created_at, m.msg_seq LIMIT ?").execute(Tuple.of(cutoffMs, limit))
+    return events.compose(deleted -> pool.withTransaction(conn -> conn.preparedQuery("SELECT m.msg_seq, "
+            + "m.labels_json FROM eventlog_message m WHERE m.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
+            + "eventlog_event e WHERE e.msg_seq = m.msg_seq) ORDER BY m.created_at, m.msg_seq LIMIT ?")
+        .execute(Tuple.of(cutoffMs, limit))
         .compose(rows -> {
           List<Tuple> seqs = new ArrayList<>();
-          rows.forEach(r -> seqs.add(Tuple.of(r.getLong(0))));
-          return batch(conn, "DELETE FROM eventlog_label WHERE msg_seq = ?", seqs)
+          List<Tuple> labels = new ArrayList<>();
+          for (Row r : rows) {
+            seqs.add(Tuple.of(r.getLong(0)));
+            String json = r.getString(1);
+            if (json != null) {
+              new JsonArray(json).forEach(label -> labels.add(Tuple.of(label, r.getLong(0))));
+            }
+          }
+          return batch(conn, "DELETE FROM eventlog_label WHERE label = ? AND msg_seq = ?", labels)
               .compose(v -> batch(conn, "DELETE FROM eventlog_message WHERE msg_seq = ?", seqs))
               .map(v -> deleted + seqs.size());
         })));

@@ -162,9 +162,12 @@ abstract class EventStoreWriteContract extends StoreTest {
     store = await(EventStore.open(vertx, config));
     assertEquals(List.of("1 V1__tables", "2 V2__filter_indexes"), versionRows());
     assertEquals(3, all(EventFilter.NONE).size());
-    assertTrue(indexes().containsAll(Set.of("eventlog_event_time", "eventlog_event_message", "eventlog_label_label",
-        "eventlog_message_topic", "eventlog_message_queue", "eventlog_message_schedule", "eventlog_message_created")),
-        indexes().toString());
+    Set<String> v2 = database().dialect() == Dialect.H2
+        ? Set.of("eventlog_event_message", "eventlog_message_created")
+        : Set.of("eventlog_event_message", "eventlog_message_topic", "eventlog_message_queue",
+            "eventlog_message_schedule", "eventlog_message_created");
+    assertTrue(indexes().containsAll(v2), indexes().toString());
+    assertTrue(indexes().contains("eventlog_event_time"), indexes().toString());
   }
 
   @Test
@@ -184,7 +187,7 @@ abstract class EventStoreWriteContract extends StoreTest {
           + T0 + ", 'https://v1.example/h', 'v1.example', '/h', 'POST', '{\"A\":[\"b\"]}', 'eyJ2IjoxfQ==', 'g', "
           + "'e', NULL, NULL, '[\"old\",\"gold\"]', '1.2.3.4', NULL, 20000, 2, NULL, NULL, NULL)");
       String seq = "(SELECT msg_seq FROM eventlog_message WHERE message_id = 'msg_v1')";
-      s.execute("INSERT INTO eventlog_label (msg_seq, label) VALUES (" + seq + ", 'old'), (" + seq + ", 'gold')");
+      s.execute("INSERT INTO eventlog_label (label, msg_seq) VALUES ('old', " + seq + "), ('gold', " + seq + ")");
       s.execute("INSERT INTO eventlog_event (event_key, msg_seq, message_id, state, event_time, next_delivery_time, "
           + "response_status, response_header, response_body, error) VALUES "
           + "('v1-1', " + seq + ", 'msg_v1', 'CREATED', " + T0 + ", NULL, NULL, NULL, NULL, NULL), "
