@@ -19,7 +19,7 @@ import java.util.Random;
  */
 public final class EventStoreBenchmark {
   private static final int MESSAGES_PER_BATCH = 125;
-  private static final int WARMUP_BATCHES = 100;
+  private static final int WARMUP_BATCHES = 200;
   private static final int ROUNDS = 5;
   private static final int BATCHES = 100;
 
