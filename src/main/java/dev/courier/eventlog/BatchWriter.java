@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Writes one batch inside a transaction: the messages it does not know yet (a message row is written once; one that
@@ -132,7 +133,7 @@ final class BatchWriter {
         .map(out);
   }
 
-  private Future<Void> chunks(Collection<String> values, String sqlBeforeList, java.util.function.Consumer<Row> each) {
+  private Future<Void> chunks(Collection<String> values, String sqlBeforeList, Consumer<Row> each) {
     List<String> all = new ArrayList<>(values);
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < all.size(); from += CHUNK) {
