@@ -5,6 +5,7 @@ import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.dlq.DeadLetterService;
+import dev.courier.eventlog.EventStore;
 import dev.courier.ingest.IngestService;
 import dev.courier.metrics.CourierMetrics;
 import dev.courier.messages.MessageService;
@@ -42,6 +43,8 @@ public final class ApiVerticle extends VerticleBase {
   private final TopicCache topicCache;
   private final DispatchCredit credit;
   private final CourierMetrics metrics;
+  /** Null when the event log is off. */
+  private final EventStore events;
   private RedisConnector redis;
   private HttpServer server;
 
@@ -52,11 +55,13 @@ public final class ApiVerticle extends VerticleBase {
    * @param topicCache shared by the node's API verticles
    * @param credit the node's delivery credit (what {@code GET /v2/globalParallelism} reports)
    * @param metrics the node's meters, and what {@code GET /metrics} shows
+   * @param events the event log's database, shared by the node's API verticles; null when the log is off
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
       DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
-      DispatchCredit credit, CourierMetrics metrics) {
+      DispatchCredit credit, CourierMetrics metrics, EventStore events) {
     this.metrics = metrics;
+    this.events = events;
     this.topicCache = topicCache;
     this.credit = credit;
     this.config = config;
@@ -133,6 +138,9 @@ public final class ApiVerticle extends VerticleBase {
     router.delete("/v2/messages").handler(messages::cancelMany);
     router.get("/v2/keys").handler(signing::get);
     router.post("/v2/keys/rotate").handler(signing::rotate);
+    var eventLog = new EventsHandler(events);
+    router.get("/v2/events").handler(eventLog::events);
+    router.get("/v2/logs").handler(eventLog::logs);
     router.get("/v2/dlq").handler(dlq::list);
     router.get("/v2/dlq/:dlqId").handler(dlq::get);
     router.delete("/v2/dlq/:dlqId").handler(dlq::delete);
