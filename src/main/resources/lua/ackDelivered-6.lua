@@ -11,6 +11,8 @@
   KEYS[4] gated hash          courier:{s}:gated
   KEYS[5] runnable set        courier:{s}:runnable
   KEYS[6] due sorted set      courier:{s}:due
+  KEYS[7] outbox stream       courier:{s}:events    only while the event log is on (events.lua): DELIVERED,
+                              and CREATED (and ACTIVE) of the callbacks
   ARGV[1] gate key prefix     courier:{s}:gate:
   ARGV[2] n, the number of acks
   ARGV[3 .. 2+2n] per ack, 2 values: id, lease token
@@ -22,8 +24,10 @@
   claim)
 ]]
 -- @include gates
+-- @include events
 -- @include callbacks
 local n = tonumber(ARGV[2])
+openOutbox(KEYS[7], nil)
 local out = {}
 local done = {}
 local woke = 0
@@ -41,6 +45,9 @@ for k = 1, n do
   if redis.call('ZREM', KEYS[1], id .. '|' .. ARGV[2 + 2 * k]) == 1 then
     local cb = cbOf[k]
     local cancelled = redis.call('HDEL', KEYS[2], id) == 0
+    if not cancelled then
+      logEvent('D', id) -- before its callbacks' CREATED, as it happened
+    end
     if cb and not cancelled then
       woke = woke + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
         cb[2])
@@ -59,6 +66,7 @@ for k = 1, n do
   end
 end
 flushCallbacks(KEYS[2], KEYS[6], KEYS[1])
+flushEvents()
 if #done > 0 and redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HDEL', KEYS[3], unpack(done))
 end

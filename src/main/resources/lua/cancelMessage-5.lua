@@ -11,15 +11,22 @@
   KEYS[3] retried hash        courier:{s}:retried
   KEYS[4] gated hash          courier:{s}:gated
   KEYS[5] runnable set        courier:{s}:runnable
+  KEYS[6] outbox stream       courier:{s}:events    only while the event log is on (events.lua):
+                              CANCEL_REQUESTED and CANCELED, both now: the message is gone at once
   ARGV[1] message id
   ARGV[2] gate key prefix     courier:{s}:gate:
   Returns 1 cancelled, 0 unknown (never existed, or already delivered, failed or cancelled)
 ]]
 -- @include gates
+-- @include events
 local id = ARGV[1]
 if redis.call('HDEL', KEYS[2], id) == 0 then
   return 0
 end
+openOutbox(KEYS[6], nil)
+logEvent('Q', id)
+logEvent('X', id)
+flushEvents()
 local timer = redis.call('ZREM', KEYS[1], id)
 redis.call('HDEL', KEYS[3], id)
 local g = redis.call('HGET', KEYS[4], id)

@@ -23,6 +23,8 @@
   KEYS[4] retried hash        courier:{s}:retried   id -> attempts made (absent: none)
   KEYS[5] gated hash          courier:{s}:gated     id -> gate
   KEYS[6] runnable set        courier:{s}:runnable
+  KEYS[7] outbox stream       courier:{s}:events    only while the event log is on (events.lua): ACTIVE,
+                              and CANCELED for a message dropped with its deleted queue
   ARGV[1] now, unix ms
   ARGV[2] most messages to claim
   ARGV[3] lease grace, ms
@@ -39,6 +41,7 @@
   variadic call below goes in chunks, so a claim of any size either fails before writing or completes.
 ]]
 -- @include gates
+-- @include events
 local CHUNK = 1000
 local function chunked(command, key, values, step)
   for first = 1, #values, CHUNK * step do
@@ -64,12 +67,14 @@ local grace = tonumber(ARGV[3])
 local token = ARGV[4]
 local horizon = tonumber(ARGV[5])
 local prefix = ARGV[6]
+openOutbox(KEYS[7], ARGV[1])
 local out = {}
 local leases = {}
 local function lease(id, m, retried, due)
   leases[#leases + 1] = math.max(now, due) + (tonumber(string.match(m, '^(%d+):')) or 0) + grace
   leases[#leases + 1] = id .. '|' .. token
   out[#out + 1] = {id, m, retried or '0', string.format('%d', due)}
+  logEvent('A', id)
 end
 
 -- 1. Timers.
@@ -100,6 +105,7 @@ if #scored > 0 then
         redis.call('HDEL', KEYS[3], id)
         redis.call('HDEL', KEYS[4], id)
         redis.call('HDEL', KEYS[5], id)
+        logEvent('X', id)
       elseif redis.call('SISMEMBER', gk .. ':active', id) == 1 then
         lease(id, m, retried[i], tonumber(scored[2 * i]))
       else
@@ -186,4 +192,5 @@ while #out < max do
   end
 end
 chunked('ZADD', KEYS[2], leases, 2)
+flushEvents()
 return out

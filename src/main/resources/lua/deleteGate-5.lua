@@ -9,10 +9,13 @@
   KEYS[3] message hash        courier:{s}:msgs
   KEYS[4] retried hash        courier:{s}:retried
   KEYS[5] gated hash          courier:{s}:gated
+  KEYS[6] outbox stream       courier:{s}:events    only while the event log is on (events.lua): CANCELED
+                              for each message dropped
   ARGV[1] gate key prefix     courier:{s}:gate:
   ARGV[2] gate
   Returns the number of waiting messages dropped, or -1 for an unknown gate
 ]]
+-- @include events
 local gk = ARGV[1] .. ARGV[2]
 if redis.call('EXISTS', gk) == 0 then
   return -1
@@ -24,6 +27,11 @@ while true do
     break
   end
   redis.call('HDEL', KEYS[3], unpack(ids))
+  openOutbox(KEYS[6], nil)
+  for _, id in ipairs(ids) do
+    logEvent('X', id)
+  end
+  flushEvents()
   redis.call('HDEL', KEYS[4], unpack(ids))
   redis.call('HDEL', KEYS[5], unpack(ids))
   redis.call('LTRIM', gk .. ':ready', #ids, -1)

@@ -12,6 +12,8 @@
   KEYS[6] gated hash          courier:{s}:gated
   KEYS[7] runnable set        courier:{s}:runnable
   KEYS[8] due sorted set      courier:{s}:due
+  KEYS[9] outbox stream       courier:{s}:events    only while the event log is on (events.lua): ERROR with
+                              the response, FAILED, the callbacks' CREATED
   ARGV[1] message id
   ARGV[2] lease token
   ARGV[3] dlq id
@@ -28,6 +30,7 @@
   (or the message was cancelled; 2 if that freed such a permit)
 ]]
 -- @include gates
+-- @include events
 -- @include callbacks
 -- @include dlq
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
@@ -39,9 +42,16 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 if not m then
   return 2 * leaveGate(KEYS[6], ARGV[8], KEYS[7], ARGV[1]) -- cancelled during its attempt: no callbacks
 end
+openOutbox(KEYS[9], ARGV[4])
+logEvent('E', ARGV[1])
+for i = lastCb + 1, #ARGV, 2 do
+  logDetail(ARGV[i], ARGV[i + 1])
+end
+logEvent('F', ARGV[1])
 local woke = leaveGateForCallbacks(KEYS[2], KEYS[8], KEYS[1], KEYS[6], ARGV[8], KEYS[7], ARGV[1], ARGV, 10,
   lastCb) > 0 and 2 or 0
 flushCallbacks(KEYS[2], KEYS[8], KEYS[1])
+flushEvents()
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[5], 'm', m, 'id', ARGV[1], 'dlqId', ARGV[3], 'failed', ARGV[4], 'r', ARGV[5])
 if #ARGV > lastCb then

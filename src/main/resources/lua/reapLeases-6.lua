@@ -13,13 +13,17 @@
   KEYS[4] retried hash        courier:{s}:retried
   KEYS[5] gated hash          courier:{s}:gated
   KEYS[6] runnable set        courier:{s}:runnable
+  KEYS[7] outbox stream       courier:{s}:events    only while the event log is on (events.lua): the lost
+                              attempt's ERROR, and RETRY now
   ARGV[1] now, unix ms
   ARGV[2] most leases to reap in this call
   ARGV[3] gate key prefix     courier:{s}:gate:
   Returns the number of expired leases handled (those of cancelled messages are just dropped)
 ]]
 -- @include gates
+-- @include events
 local prefix = ARGV[3]
+openOutbox(KEYS[7], ARGV[1])
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(members) do
   redis.call('ZREM', KEYS[1], member)
@@ -28,6 +32,10 @@ for _, member in ipairs(members) do
   local g = redis.call('HGET', KEYS[5], id)
   if redis.call('HEXISTS', KEYS[3], id) == 1 then
     redis.call('HINCRBY', KEYS[4], id, 1)
+    logEvent('E', id)
+    logDetail('error', 'attempt lost: its lease expired (the node that held it stopped or stalled)')
+    logEvent('R', id)
+    logDetail('n', ARGV[1])
     if g and redis.call('EXISTS', prefix .. g) == 1 then
       redis.call('SREM', prefix .. g .. ':active', id)
       redis.call('LPUSH', prefix .. g .. ':ready', id)
@@ -40,4 +48,5 @@ for _, member in ipairs(members) do
     leaveGate(KEYS[5], prefix, KEYS[6], id)
   end
 end
+flushEvents()
 return #members

@@ -13,6 +13,7 @@
   KEYS[5] gated hash          courier:{s}:gated
   KEYS[6] queue registry      courier:{s}:gates
   KEYS[7] flow-control keys   courier:{s}:flows
+  KEYS[8] outbox stream       courier:{s}:events    only while the event log is on (events.lua): CREATED
   ARGV[1] dlq id
   ARGV[2] the new message's id
   ARGV[3] the new message (stored form)
@@ -24,6 +25,7 @@
   Returns 1 done, 0 the dead letter is gone (retried or deleted meanwhile): nothing stored
 ]]
 -- @include gates
+-- @include events
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
@@ -31,6 +33,10 @@ redis.call('DEL', KEYS[2])
 local id, gate = ARGV[2], ARGV[5]
 redis.call('HSET', KEYS[3], id, ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], id)
+openOutbox(KEYS[8], ARGV[8])
+logEvent('C', id)
+logDetail('m', ARGV[3])
+flushEvents()
 if gate ~= '' then
   local gk = ARGV[7] .. gate
   local now = tonumber(ARGV[8])

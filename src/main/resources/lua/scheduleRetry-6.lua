@@ -11,18 +11,24 @@
   KEYS[4] retried hash        courier:{s}:retried
   KEYS[5] gated hash          courier:{s}:gated
   KEYS[6] runnable set        courier:{s}:runnable
+  KEYS[7] outbox stream       courier:{s}:events    only while the event log is on (events.lua): ERROR with
+                              the response, RETRY with the next delivery time, the callbacks' CREATED
   ARGV[1] message id
   ARGV[2] lease token
   ARGV[3] next due time, unix ms
   ARGV[4] attempts made so far (the new Upstash-Retried)
   ARGV[5] gate key prefix     courier:{s}:gate:
-  ARGV[6] '1' when the message is flow-controlled (absent or '0': not)
-  ARGV[7..] the attempt's callback messages, five values each (id, stored message, due time, lease
-            deadline or '', lease token or ''), stored here (callbacks.lua); none for a cancelled message
+  ARGV[6] '1' when the message is flow-controlled, '0' when not
+  ARGV[7] c, the number of the attempt's callback messages
+  ARGV[8 .. 7+5c] those messages, five values each (id, stored message, due time, lease deadline or '', lease
+            token or ''), stored here (callbacks.lua); none for a cancelled message
+  ARGV[8+5c ..] field, value pairs of the attempt's response (rstatus, rhdr, rbody or error), for the ERROR
+            event; passed only while the event log is on
   Returns 1 done (3 if that freed a permit on a gate with ready work), 0 the lease is no longer ours (or
   the message was cancelled; 2 if that freed such a permit)
 ]]
 -- @include gates
+-- @include events
 -- @include callbacks
 if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
   return 0
@@ -33,8 +39,17 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-storeCallbacks(KEYS[3], KEYS[2], KEYS[1], KEYS[5], ARGV[5], ARGV, 7, #ARGV, nil)
+local lastCb = 7 + 5 * tonumber(ARGV[7])
+openOutbox(KEYS[7], nil)
+logEvent('E', ARGV[1])
+for i = lastCb + 1, #ARGV, 2 do
+  logDetail(ARGV[i], ARGV[i + 1])
+end
+logEvent('R', ARGV[1])
+logDetail('n', ARGV[3])
+storeCallbacks(KEYS[3], KEYS[2], KEYS[1], KEYS[5], ARGV[5], ARGV, 8, lastCb, nil)
 flushCallbacks(KEYS[3], KEYS[2], KEYS[1])
+flushEvents()
 if ARGV[6] == '1' then
   local g = redis.call('HGET', KEYS[5], ARGV[1])
   if g then

@@ -17,6 +17,7 @@
   KEYS[4] runnable set        courier:{s}:runnable
   KEYS[5] queue registry      courier:{s}:gates      set of the shard's queues (q:<name>)
   KEYS[6] flow-control keys   courier:{s}:flows      set of the shard's flow-control keys (f:<key>)
+  KEYS[7] outbox stream       courier:{s}:events     only while the event log is on (events.lua): CREATED
   ARGV[1] dedup key prefix    courier:{s}:dedup:
   ARGV[2] dedup window, ms
   ARGV[3] backlog limit of the shard (messages pending or in flight); '0' = none
@@ -31,12 +32,14 @@
     {2, backlog}     the shard's backlog is at its limit; nothing stored
 ]]
 -- @include gates
+-- @include events
 if (#ARGV - 5) % 6 ~= 0 then
   return redis.error_reply('storeMessages: 6 values per message (id, due, dedup, message, gate, limits)')
 end
 local limit = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local now = tonumber(ARGV[5])
+openOutbox(KEYS[7], ARGV[5])
 local backlog = -1
 if limit > 0 then
   backlog = redis.call('HLEN', KEYS[2])
@@ -74,6 +77,8 @@ for i = 6, #ARGV, 6 do
     end
     stored[#stored + 1] = id
     stored[#stored + 1] = ARGV[i + 3]
+    logEvent('C', id)
+    logDetail('m', ARGV[i + 3])
     if gate == '' or tonumber(due) > now then
       scheduled[#scheduled + 1] = due
       scheduled[#scheduled + 1] = id
@@ -134,4 +139,5 @@ for _, gate in ipairs(gateOrder) do
     runnableIfFree(prefix, KEYS[4], gate, cfg, now)
   end
 end
+flushEvents()
 return out

@@ -12,6 +12,9 @@ import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dispatch.DispatchVerticle;
 import dev.courier.dispatch.Handoff;
 import dev.courier.dispatch.LeaseTokens;
+import dev.courier.eventlog.EventLogVerticle;
+import dev.courier.eventlog.EventStore;
+import dev.courier.eventlog.EventStoreConfig;
 import dev.courier.bus.LocalCodec;
 import dev.courier.metrics.BacklogSampler;
 import dev.courier.metrics.CourierMetrics;
@@ -63,11 +66,15 @@ public final class Courier {
   private final ConnectionLimit connections;
 
   /** What a node deploys, in the order it deploys them. */
-  private enum Role { DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL, SCHEDULER }
+  private enum Role { EVENT_LOG, DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL, SCHEDULER }
+
+  /** The event log's database; null when the event log is off. */
+  private final EventStore events;
 
   private Courier(Vertx vertx, Map<Role, String> deployments, int port, SigningKeyStore signingKeys,
-      BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics) {
+      BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics, EventStore events) {
     this.vertx = vertx;
+    this.events = events;
     this.metrics = metrics;
     this.deployments = deployments;
     this.port = port;
@@ -97,7 +104,7 @@ public final class Courier {
   public static Future<Courier> start(Vertx vertx, AppConfig config, boolean keysExplicit,
       PrometheusMeterRegistry registry, Clock clock) {
     AppConfig cfg = config.http().port() == 0 ? config.withHttpPort(freePort()) : config;
-    Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards());
+    Keys keys = new Keys(cfg.redis().keyPrefix(), cfg.redis().shards(), cfg.eventLog().enabled());
     try {
       vertx.eventBus().registerDefaultCodec(DeliveryBatch.class, new LocalCodec<>(DeliveryBatch.class));
     } catch (IllegalStateException alreadyRegistered) {
@@ -125,10 +132,15 @@ public final class Courier {
 
     RedisConnector bootstrap = new RedisConnector(vertx, cfg.redis().url());
     ScriptRunner scripts = new ScriptRunner(bootstrap);
-    return scripts.loadAll()
+    EventStore[] eventStore = new EventStore[1];
+    return openEventLog(vertx, cfg).onSuccess(s -> eventStore[0] = s)
+        .compose(v -> scripts.loadAll())
         .compose(v -> checkShardCount(bootstrap, keys))
         .compose(v -> store.seed(scripts, keysExplicit))
         .eventually(bootstrap::close)
+        // The writer first: the outbox's consumer group exists before any script writes to it.
+        .compose(v -> eventStore[0] == null ? Future.succeededFuture() : deploy(vertx, ids, Role.EVENT_LOG,
+            () -> new EventLogVerticle(cfg.eventLog(), cfg.redis().url(), keys, eventStore[0], node, metrics), 1))
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
         .compose(v -> deploy(vertx, ids, Role.DISPATCHERS, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,
@@ -140,17 +152,32 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, Role.BACKLOG_SAMPLER,
             () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs()), 1))
         .compose(v -> deploy(vertx, ids, Role.API, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies,
-            connections, topicCache, credit, metrics, clock), apis))
+            connections, topicCache, credit, metrics, eventStore[0], clock), apis))
         .compose(v -> deploy(vertx, ids, Role.WHEEL,
             () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff, metrics), 1))
         .compose(v -> deploy(vertx, ids, Role.SCHEDULER, () -> new SchedulerVerticle(cfg.redis().url(), keys, clock,
             cfg.schedules().pollIntervalMs(), ScheduledPublisher.factory(cfg, keys, wakeup, topicCache, metrics)), 1))
-        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics, eventStore[0]))
         // A node that failed half-way (a port in use) gives back what it deployed: nothing of it keeps running.
         .recover(err -> undeployAll(vertx, ids).eventually(() -> {
           metrics.close();
+          if (eventStore[0] != null) {
+            eventStore[0].close();
+          }
           return Future.succeededFuture();
         }).compose(v -> Future.failedFuture(portInUse(err, cfg))));
+  }
+
+  /** The event log's database, migrated; null when the event log is off. */
+  private static Future<EventStore> openEventLog(Vertx vertx, AppConfig cfg) {
+    var log = cfg.eventLog();
+    if (!log.enabled()) {
+      return Future.succeededFuture();
+    }
+    var storeConfig = log.dbUrl() == null
+        ? new EventStoreConfig(EventStoreConfig.h2Default(cfg.dataDir()), null, null, 4, log.retentionMs())
+        : new EventStoreConfig(log.dbUrl(), log.dbUser(), log.dbPassword(), 4, log.retentionMs());
+    return EventStore.open(vertx, storeConfig);
   }
 
   /**
@@ -279,8 +306,10 @@ public final class Courier {
     }
     // By role, not by position: a list indexed by position missed the wheel once a verticle was added before
     // it, so the wheel went on claiming (and logged "claim failed: CONNECTION_CLOSED" when Vert.x closed).
-    List<Role> order = List.of(Role.API, Role.SCHEDULER, Role.WHEEL, Role.DLQ_TRIM, Role.BACKLOG_SAMPLER, Role.KEY_REFRESH,
-        Role.DISPATCHERS);
+    // The event-log writer last: it stores what the dispatchers' last outcomes recorded (what it leaves waits in
+    // Redis for the next writer).
+    List<Role> order = List.of(Role.API, Role.SCHEDULER, Role.WHEEL, Role.DLQ_TRIM, Role.BACKLOG_SAMPLER,
+        Role.KEY_REFRESH, Role.DISPATCHERS, Role.EVENT_LOG);
     Future<Void> chain = Future.succeededFuture();
     for (Role role : order) {
       String id = deployments.get(role);
@@ -288,7 +317,8 @@ public final class Courier {
         chain = chain.compose(v -> vertx.undeploy(id));
       }
     }
-    stopped = chain.onComplete(v -> metrics.close());
+    stopped = chain.eventually(() -> events == null ? Future.succeededFuture() : events.close())
+        .onComplete(v -> metrics.close());
     return stopped;
   }
 }

@@ -11,6 +11,9 @@
   permit of a message in a queue passes to its callback messages instead of being given back, and each of
   them holds it until its own outcome. (A flow-control key's permit is for attempts at its destination: it
   is given back as usual.)
+
+  Needs events.lua included before it: each callback message's CREATED (and ACTIVE when leased at once) goes
+  to the outbox.
 ]]
 
 -- The callback messages of this script call, gathered by storeCallbacks and written by flushCallbacks in one
@@ -29,9 +32,12 @@ local function storeCallbacks(msgs, due, lease, gated, prefix, cbs, first, last,
     local id = cbs[i]
     cbMessages[#cbMessages + 1] = id
     cbMessages[#cbMessages + 1] = cbs[i + 1]
+    logEvent('C', id)
+    logDetail('m', cbs[i + 1])
     if cbs[i + 3] ~= '' and not gate then
       cbLeases[#cbLeases + 1] = cbs[i + 3]
       cbLeases[#cbLeases + 1] = id .. '|' .. cbs[i + 4]
+      logEvent('A', id)
     else
       cbTimers[#cbTimers + 1] = cbs[i + 2]
       cbTimers[#cbTimers + 1] = id

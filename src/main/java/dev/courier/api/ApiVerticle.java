@@ -5,6 +5,7 @@ import dev.courier.dispatch.DirectDispatch;
 import dev.courier.dispatch.DispatchCredit;
 import dev.courier.flowcontrol.FlowControlService;
 import dev.courier.dlq.DeadLetterService;
+import dev.courier.eventlog.EventStore;
 import dev.courier.ingest.IngestService;
 import dev.courier.metrics.CourierMetrics;
 import dev.courier.messages.MessageService;
@@ -44,6 +45,8 @@ public final class ApiVerticle extends VerticleBase {
   private final TopicCache topicCache;
   private final DispatchCredit credit;
   private final CourierMetrics metrics;
+  /** Null when the event log is off. */
+  private final EventStore events;
   private final Clock clock;
   private RedisConnector redis;
   private HttpServer server;
@@ -55,20 +58,15 @@ public final class ApiVerticle extends VerticleBase {
    * @param topicCache shared by the node's API verticles
    * @param credit the node's delivery credit (what {@code GET /v2/globalParallelism} reports)
    * @param metrics the node's meters, and what {@code GET /metrics} shows
+   * @param events the event log's database, shared by the node's API verticles; null when the log is off
+   * @param clock what schedules are created and resumed by (the scheduler's clock; tests move it)
    */
   public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
       DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
-      DispatchCredit credit, CourierMetrics metrics) {
-    this(config, keys, signingKeys, wakeWheel, direct, bodies, connections, topicCache, credit, metrics,
-        Clock.systemUTC());
-  }
-
-  /** @param clock what schedules are created and resumed by (the scheduler's clock; tests move it) */
-  public ApiVerticle(AppConfig config, Keys keys, SigningKeyStore signingKeys, Runnable wakeWheel,
-      DirectDispatch direct, BodyBudget bodies, ConnectionLimit connections, TopicCache topicCache,
-      DispatchCredit credit, CourierMetrics metrics, Clock clock) {
+      DispatchCredit credit, CourierMetrics metrics, EventStore events, Clock clock) {
     this.clock = clock;
     this.metrics = metrics;
+    this.events = events;
     this.topicCache = topicCache;
     this.credit = credit;
     this.config = config;
@@ -155,6 +153,9 @@ public final class ApiVerticle extends VerticleBase {
     router.delete("/v2/messages").handler(messages::cancelMany);
     router.get("/v2/keys").handler(signing::get);
     router.post("/v2/keys/rotate").handler(signing::rotate);
+    var eventLog = new EventsHandler(events);
+    router.get("/v2/events").handler(eventLog::events);
+    router.get("/v2/logs").handler(eventLog::logs);
     router.get("/v2/dlq").handler(dlq::list);
     router.get("/v2/dlq/:dlqId").handler(dlq::get);
     router.delete("/v2/dlq/:dlqId").handler(dlq::delete);

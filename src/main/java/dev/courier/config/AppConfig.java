@@ -21,6 +21,7 @@ public record AppConfig(
     SchedulesConfig schedules,
     SecurityConfig security,
     MetricsConfig metrics,
+    EventLogConfig eventLog,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -91,18 +92,34 @@ public record AppConfig(
    */
   public record MetricsConfig(boolean enabled, long sampleIntervalMs) {}
 
+  /**
+   * The event log (dev.courier.eventlog).
+   *
+   * @param dbUrl a JDBC URL; null for the H2 file under the data folder
+   * @param dbUser null when none; {@code dbPassword} likewise
+   * @param batchSize most outbox entries a writer reads at once
+   * @param pendingIdleMs how long an entry read but not confirmed stays with its reader before another takes it
+   */
+  public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
+      int batchSize, long pendingIdleMs) {
+    @Override
+    public String toString() { // never the password, should a record be logged
+      return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser + "]";
+    }
+  }
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
   }
 }

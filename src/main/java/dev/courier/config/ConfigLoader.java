@@ -66,6 +66,9 @@ public final class ConfigLoader {
     alias(env, "QSTASH_TOKEN", "auth.token", values);
     alias(env, "QSTASH_CURRENT_SIGNING_KEY", "signing.current-key", values);
     alias(env, "QSTASH_NEXT_SIGNING_KEY", "signing.next-key", values);
+    alias(env, "COURIER_DB_URL", "event-log.db-url", values);
+    alias(env, "COURIER_DB_USER", "event-log.db-user", values);
+    alias(env, "COURIER_DB_PASSWORD", "event-log.db-password", values);
     boolean devProfile = dev || "dev".equalsIgnoreCase(env.getOrDefault("COURIER_PROFILE", ""));
     boolean production = "production".equalsIgnoreCase(env.getOrDefault("COURIER_PROFILE", ""));
     if (production && !env.containsKey("COURIER_SECURITY_DENY_PRIVATE_NETWORKS")) {
@@ -86,6 +89,9 @@ public final class ConfigLoader {
     }
     known.put("COURIER_CONFIG", null);
     known.put("COURIER_PROFILE", null);
+    known.put("COURIER_DB_URL", null);
+    known.put("COURIER_DB_USER", null);
+    known.put("COURIER_DB_PASSWORD", null);
     java.util.List<String> warnings = new java.util.ArrayList<>();
     for (String name : new java.util.TreeSet<>(env.keySet())) {
       if (!name.startsWith("COURIER_") || known.containsKey(name)) {
@@ -216,6 +222,17 @@ public final class ConfigLoader {
     if (metrics.sampleIntervalMs() < 1000) {
       throw new ConfigException("metrics.sample-interval: at least 1s");
     }
+    var eventLog = new AppConfig.EventLogConfig(bool("event-log.enabled"), optional("event-log.db-url"),
+        optional("event-log.db-user"), optional("event-log.db-password"), duration("event-log.retention"),
+        intIn("event-log.batch-size", 1, 10_000), duration("event-log.pending-idle"));
+    if (eventLog.dbUrl() != null && !eventLog.dbUrl().startsWith("jdbc:h2:")
+        && !eventLog.dbUrl().startsWith("jdbc:postgresql:")) {
+      throw new ConfigException("event-log.db-url: a jdbc:postgresql: or jdbc:h2: URL, not '"
+          + eventLog.dbUrl().replaceAll("//[^/@]*@", "//…@") + "'");
+    }
+    if (eventLog.pendingIdleMs() < 1000) {
+      throw new ConfigException("event-log.pending-idle: at least 1s");
+    }
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
@@ -225,8 +242,8 @@ public final class ConfigLoader {
       auth = new AppConfig.AuthConfig(DEV_TOKEN);
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
-    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics,
-        dev);
+    return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl,
+        schedules, security, metrics, eventLog, dev);
   }
 
   /** A comma-separated list of CIDRs, each checked (the key named in the error). */

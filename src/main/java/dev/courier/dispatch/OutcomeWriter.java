@@ -77,7 +77,11 @@ public final class OutcomeWriter {
       List<Object> args = new ArrayList<>(List.of(d.id(), d.leaseToken(), retry.dueAt(), d.retried() + 1L,
           keys.gatePrefix(s), flowControlled(d) ? "1" : "0"));
       callbacks = CallbackMessages.of(d, retry.last(), null, now);
+      args.add((long) callbacks.size());
       callbacks.forEach(c -> c.addTo(args));
+      if (keys.outbox()) {
+        addResponse(args, retry.last()); // for the ERROR event only: a retry keeps no response
+      }
       reply = scripts.run(s, LuaScript.SCHEDULE_RETRY, keys.retryKeys(s), args);
       if (!callbacks.isEmpty()) {
         // a callback stored with the retry is due soon: the wheel claims the shard now, not at its next tick

@@ -328,8 +328,8 @@ public final class DeadLetterService {
         String gate = next.queueName() != null ? Gates.queue(next.queueName())
             : next.flowControl() != null ? Gates.flowControl(next.flowControl().key()) : "";
         String limits = next.queueName() == null && next.flowControl() != null ? next.flowControl().limits() : "";
-        return scripts.run(shard, LuaScript.RETRY_DEAD_LETTER, List.of(keys.dlq(shard), key, keys.messages(shard),
-                keys.due(shard), keys.gated(shard), keys.gates(shard), keys.flows(shard)),
+        return scripts.run(shard, LuaScript.RETRY_DEAD_LETTER, keys.logged(shard, List.of(keys.dlq(shard), key,
+                keys.messages(shard), keys.due(shard), keys.gated(shard), keys.gates(shard), keys.flows(shard))),
             List.of(dlqId, id, MessageCodec.encode(next), next.notBefore(), gate, limits, keys.gatePrefix(shard), now))
             .map(r -> r.toLong() == 1L ? id : null);
       });

@@ -13,6 +13,7 @@ import dev.courier.redis.LuaScript;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -99,8 +100,8 @@ public final class IngestService {
 
   /** The KEYS of {@code storeMessages-6.lua} for a shard. */
   public static List<String> storeKeys(Keys keys, int shard) {
-    return List.of(keys.due(shard), keys.messages(shard), keys.gated(shard), keys.runnable(shard), keys.gates(shard),
-        keys.flows(shard));
+    return keys.logged(shard, List.of(keys.due(shard), keys.messages(shard), keys.gated(shard), keys.runnable(shard),
+        keys.gates(shard), keys.flows(shard)));
   }
 
   /** The ARGV of {@code storeMessages-6.lua} for a batch (public for the JMH benchmark of this hot spot). */
@@ -151,12 +152,22 @@ public final class IngestService {
     Request hset = Request.cmd(Command.HSET).arg(keys.messages(shard));
     Request wheel = null;
     Request lease = null;
+    // The event log's outbox entry (lua/includes/events.lua), in the same transaction: CREATED, ACTIVE if leased
+    Request events = keys.outbox() ? Request.cmd(Command.XADD).arg(keys.events(shard)).arg("*").arg("t").arg(now)
+        : null;
     for (NewMessage m : batch) {
       StoredMessage stored = m.stored();
-      hset.arg(m.id()).arg(MessageCodec.encode(stored));
+      Buffer encoded = MessageCodec.encode(stored);
+      hset.arg(m.id()).arg(encoded);
+      if (events != null) {
+        events.arg("C").arg(m.id()).arg("m").arg(encoded);
+      }
       if (deliveries.size() < leased && m.notBefore() <= now) {
         lease = (lease == null ? Request.cmd(Command.ZADD).arg(keys.lease(shard)) : lease)
             .arg(now + m.timeoutMs() + direct.leaseGraceMs()).arg(Keys.leaseMember(m.id(), token));
+        if (events != null) {
+          events.arg("A").arg(m.id());
+        }
         deliveries.add(new Delivery(shard, m.id(), stored, 0, token, m.notBefore()));
       } else {
         wheel = (wheel == null ? Request.cmd(Command.ZADD).arg(keys.due(shard)) : wheel)
@@ -171,6 +182,9 @@ public final class IngestService {
     }
     if (lease != null) {
       redis.send(shard, lease);
+    }
+    if (events != null) {
+      redis.send(shard, events);
     }
     boolean wake = dueNow > leased;
     return redis.send(shard, Request.cmd(Command.EXEC)).map(reply -> {

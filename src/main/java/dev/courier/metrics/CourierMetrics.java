@@ -60,6 +60,10 @@ public final class CourierMetrics implements AutoCloseable {
   private final Counter callbacks;
   private final Counter permitWaits;
   private final BacklogSample backlog = new BacklogSample();
+  private final Counter eventsWritten;
+  private final Counter eventWriteFailures;
+  private volatile double eventLogBacklog;
+  private volatile double eventLogLagSeconds;
 
   private CourierMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus) {
     this.registry = registry;
@@ -93,6 +97,17 @@ public final class CourierMetrics implements AutoCloseable {
         .description("Times the wheel found due work but no free delivery permit (delivery.max-in-flight)")
         .register(registry);
     backlog.register(registry);
+    eventsWritten = Counter.builder("courier.eventlog.events.written")
+        .description("Events this node's writer stored in the event log's database").register(registry);
+    eventWriteFailures = Counter.builder("courier.eventlog.write.failures")
+        .description("Batches the event-log writer could not store (the database was unreachable or refused them)")
+        .register(registry);
+    Gauge.builder("courier.eventlog.backlog", this, m -> m.eventLogBacklog)
+        .description("Outbox entries not yet in the database, over the shards (each holds one script call's events)")
+        .register(registry);
+    Gauge.builder("courier.eventlog.lag", this, m -> m.eventLogLagSeconds).baseUnit("seconds")
+        .description("Now minus the time of the oldest outbox entry not yet in the database; 0 when none")
+        .register(registry);
     if (prometheus != null) {
       new ClassLoaderMetrics().bindTo(registry);
       new JvmMemoryMetrics().bindTo(registry);
@@ -142,6 +157,20 @@ public final class CourierMetrics implements AutoCloseable {
   /** @param createdAt unix ms of the publish */
   public void delivered(long createdAt, long now) {
     endToEnd.record(Math.max(0, now - createdAt), TimeUnit.MILLISECONDS);
+  }
+
+  public void eventsWritten(int n) {
+    eventsWritten.increment(n);
+  }
+
+  public void eventWriteFailed() {
+    eventWriteFailures.increment();
+  }
+
+  /** The event log's backlog as the writer last read it from Redis. */
+  public void eventLogBacklog(long entries, double lagSeconds) {
+    eventLogBacklog = entries;
+    eventLogLagSeconds = lagSeconds;
   }
 
   public void retryScheduled() {

@@ -160,7 +160,7 @@ public final class QueueService {
     String gate = Gates.queue(name);
     int s = keys.shardOfGate(gate);
     known.remove(name);
-    return scripts.run(s, LuaScript.DELETE_GATE, List.of(keys.gates(s), keys.runnable(s), keys.messages(s),
-        keys.retried(s), keys.gated(s)), List.of(keys.gatePrefix(s), gate)).map(Response::toLong);
+    return scripts.run(s, LuaScript.DELETE_GATE, keys.logged(s, List.of(keys.gates(s), keys.runnable(s),
+        keys.messages(s), keys.retried(s), keys.gated(s))), List.of(keys.gatePrefix(s), gate)).map(Response::toLong);
   }
 }

@@ -34,6 +34,8 @@ import java.util.List;
  *                                           flow-control key's rate, period, rate window and pins
  * courier:{sN}:gate:&lt;g&gt;:ready   list        its messages ready to start, oldest first
  * courier:{sN}:gate:&lt;g&gt;:active  set         its messages holding a permit
+ * courier:{sN}:events          stream      the event log's outbox: the state changes the scripts made, until the
+ *                                           event-log writer stored them (lua/includes/events.lua)
  * courier:{topics}:topic:&lt;name&gt;  hash  a URL group: v (version, for compare-and-set), json (its endpoints)
  * courier:{topics}:names        set         the names of the URL groups
  * courier:{schedules}:schedule:&lt;id&gt;  hash  a schedule: its cron, stored request, state (see ScheduleService)
@@ -50,13 +52,46 @@ import java.util.List;
 public final class Keys {
   private final String prefix;
   private final int shards;
+  private final boolean outbox;
 
   public Keys(String prefix, int shards) {
+    this(prefix, shards, false);
+  }
+
+  /**
+   * @param outbox the event log is on: the transition scripts get the shard's outbox as their last key
+   *     ({@link #logged}) and record their state changes in it
+   */
+  public Keys(String prefix, int shards, boolean outbox) {
     if (shards < 1) {
       throw new IllegalArgumentException("shards must be >= 1");
     }
     this.prefix = prefix;
     this.shards = shards;
+    this.outbox = outbox;
+  }
+
+  /** Whether the transition scripts record their state changes in the shards' outboxes. */
+  public boolean outbox() {
+    return outbox;
+  }
+
+  /** The shard's outbox stream (lua/includes/events.lua). */
+  public String events(int shard) {
+    return shard(shard) + "events";
+  }
+
+  /**
+   * The keys of a transition script call, with the shard's outbox last while the event log is on: a script
+   * given it records what it changes, one without it records nothing ({@link LuaScript#logged}).
+   */
+  public List<String> logged(int shard, List<String> scriptKeys) {
+    if (!outbox) {
+      return scriptKeys;
+    }
+    String[] all = scriptKeys.toArray(new String[scriptKeys.size() + 1]);
+    all[scriptKeys.size()] = events(shard);
+    return List.of(all);
   }
 
   public int shards() {
@@ -152,23 +187,25 @@ public final class Keys {
 
   /** The KEYS of {@code ackDelivered-6.lua} (its ARGV: {@link #gatePrefix}, then id and token pairs). */
   public List<String> ackKeys(int shard) {
-    return List.of(lease(shard), messages(shard), retried(shard), gated(shard), runnable(shard), due(shard));
+    return logged(shard, List.of(lease(shard), messages(shard), retried(shard), gated(shard), runnable(shard),
+        due(shard)));
   }
 
   /** The KEYS of {@code scheduleRetry-6.lua}. */
   public List<String> retryKeys(int shard) {
-    return List.of(lease(shard), due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+    return logged(shard, List.of(lease(shard), due(shard), messages(shard), retried(shard), gated(shard),
+        runnable(shard)));
   }
 
   /** The KEYS of {@code moveToDlq-8.lua}. */
   public List<String> deadLetterKeys(int shard, String dlqId) {
-    return List.of(lease(shard), messages(shard), retried(shard), dlq(shard), deadLetter(shard, dlqId), gated(shard),
-        runnable(shard), due(shard));
+    return logged(shard, List.of(lease(shard), messages(shard), retried(shard), dlq(shard), deadLetter(shard, dlqId),
+        gated(shard), runnable(shard), due(shard)));
   }
 
   /** The KEYS of {@code cancelMessage-5.lua} (its ARGV: the id, then {@link #gatePrefix}). */
   public List<String> cancelKeys(int shard) {
-    return List.of(due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+    return logged(shard, List.of(due(shard), messages(shard), retried(shard), gated(shard), runnable(shard)));
   }
 
   public String gateReady(int shard, String gate) {

@@ -19,20 +19,20 @@ import java.util.regex.Pattern;
  * model). Redis runs each script in a scope of its own, so the shared functions stay {@code local}.
  */
 public enum LuaScript {
-  STORE_MESSAGES("storeMessages-6.lua"),
-  CLAIM_DUE("claimDue-6.lua"),
-  ACK_DELIVERED("ackDelivered-6.lua"),
-  SCHEDULE_RETRY("scheduleRetry-6.lua"),
-  MOVE_TO_DLQ("moveToDlq-8.lua"),
-  REAP_LEASES("reapLeases-6.lua"),
-  CANCEL_MESSAGE("cancelMessage-5.lua"),
+  STORE_MESSAGES("storeMessages-6.lua", true),
+  CLAIM_DUE("claimDue-6.lua", true),
+  ACK_DELIVERED("ackDelivered-6.lua", true),
+  SCHEDULE_RETRY("scheduleRetry-6.lua", true),
+  MOVE_TO_DLQ("moveToDlq-8.lua", true),
+  REAP_LEASES("reapLeases-6.lua", true),
+  CANCEL_MESSAGE("cancelMessage-5.lua", true),
   CONFIGURE_GATE("configureGate-2.lua"),
-  DELETE_GATE("deleteGate-5.lua"),
+  DELETE_GATE("deleteGate-5.lua", true),
   CHANGE_FLOW_CONTROL("changeFlowControl-1.lua"),
   EXPIRE_FLOW_CONTROL("expireFlowControl-3.lua"),
   DELETE_DEAD_LETTER("deleteDeadLetter-2.lua"),
   TRIM_DEAD_LETTERS("trimDeadLetters-1.lua"),
-  RETRY_DEAD_LETTER("retryDeadLetter-7.lua"),
+  RETRY_DEAD_LETTER("retryDeadLetter-7.lua", true),
   PUT_TOPIC("putTopic-2.lua"),
   PUT_SCHEDULE("putSchedule-3.lua"),
   REMOVE_SCHEDULE("removeSchedule-3.lua"),
@@ -44,6 +44,7 @@ public enum LuaScript {
 
   private final String file;
   private final int numKeys;
+  private final boolean logged;
   private final String source;
   private final String sha;
 
@@ -53,7 +54,13 @@ public enum LuaScript {
   }
 
   LuaScript(String file) {
+    this(file, false);
+  }
+
+  /** @param logged it changes messages' states and takes the event log's outbox as an extra last key */
+  LuaScript(String file, boolean logged) {
     this.file = file;
+    this.logged = logged;
     this.numKeys = Integer.parseInt(file.substring(file.lastIndexOf('-') + 1, file.length() - ".lua".length()));
     try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream("lua/" + file)) {
       if (in == null) {
@@ -90,8 +97,14 @@ public enum LuaScript {
     return file;
   }
 
+  /** The keys it always takes; one more, the outbox, while the event log is on when it is {@link #logged}. */
   public int numKeys() {
     return numKeys;
+  }
+
+  /** It records the state changes it makes in the outbox given as its last key (lua/includes/events.lua). */
+  public boolean logged() {
+    return logged;
   }
 
   public String source() {

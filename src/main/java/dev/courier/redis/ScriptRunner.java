@@ -51,7 +51,8 @@ public final class ScriptRunner {
   }
 
   /**
-   * @param keys exactly {@link LuaScript#numKeys()} keys
+   * @param keys exactly {@link LuaScript#numKeys()} keys, and the outbox after them for a {@link LuaScript#logged}
+   *     script while the event log is on ({@link Keys#logged})
    * @param args String, Buffer, byte[], Long or Integer values
    */
   public Future<Response> run(LuaScript script, List<String> keys, List<?> args) {
@@ -60,7 +61,7 @@ public final class ScriptRunner {
 
   /** As {@link #run(LuaScript, List, List)}, in the batch of {@code shard}, whose keys these are. */
   public Future<Response> run(int shard, LuaScript script, List<String> keys, List<?> args) {
-    if (keys.size() != script.numKeys()) {
+    if (keys.size() != script.numKeys() && !(script.logged() && keys.size() == script.numKeys() + 1)) {
       throw new IllegalArgumentException(script.file() + " takes " + script.numKeys() + " keys, got " + keys.size());
     }
     Future<Response> reply = redis.send(shard, request(script, keys, args)).recover(err -> {

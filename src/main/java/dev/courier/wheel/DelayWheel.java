@@ -56,8 +56,8 @@ public final class DelayWheel {
   public Future<List<Delivery>> claim(int shard, int max, long now, long until) {
     String token = tokens.next();
     return scripts.run(shard, LuaScript.CLAIM_DUE,
-        List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
-            keys.runnable(shard)),
+        keys.logged(shard, List.of(keys.due(shard), keys.lease(shard), keys.messages(shard), keys.retried(shard),
+            keys.gated(shard), keys.runnable(shard))),
         List.of(now, max, leaseGraceMs, token, until, keys.gatePrefix(shard)))
         .map(reply -> parse(reply, shard, token));
   }
@@ -85,8 +85,8 @@ public final class DelayWheel {
 
   public Future<Integer> reap(int shard, long now, int max) {
     return scripts.run(shard, LuaScript.REAP_LEASES,
-        List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard), keys.gated(shard),
-            keys.runnable(shard)),
+        keys.logged(shard, List.of(keys.lease(shard), keys.due(shard), keys.messages(shard), keys.retried(shard),
+            keys.gated(shard), keys.runnable(shard))),
         List.of(now, max, keys.gatePrefix(shard))).map(Response::toInteger);
   }
 }

@@ -32,7 +32,12 @@ class FlowControlScriptsTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    f = new GateFixture(vertx, "flow");
+    f = new GateFixture(vertx, "flow", outbox());
+  }
+
+  /** Whether the scripts run with the event log's outbox ({@link FlowControlScriptsWithOutboxTest}). */
+  boolean outbox() {
+    return false;
   }
 
   @AfterEach

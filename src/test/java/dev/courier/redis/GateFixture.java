@@ -33,9 +33,14 @@ final class GateFixture implements AutoCloseable {
   final DelayWheel wheel;
 
   GateFixture(Vertx vertx, String prefix) {
+    this(vertx, prefix, false);
+  }
+
+  /** @param outbox the event log is on: the scripts also get the outbox key and record their changes in it */
+  GateFixture(Vertx vertx, String prefix, boolean outbox) {
     redis = new RedisConnector(vertx, TestRedis.url());
     scripts = new ScriptRunner(redis);
-    keys = new Keys(prefix + UUID.randomUUID().toString().substring(0, 8), 1);
+    keys = new Keys(prefix + UUID.randomUUID().toString().substring(0, 8), 1, outbox);
     wheel = new DelayWheel(scripts, keys, 1_000, new LeaseTokens("node-a"));
     get(scripts.loadAll());
   }
@@ -94,7 +99,7 @@ final class GateFixture implements AutoCloseable {
   long retry(Delivery d, long dueAt) {
     boolean flow = d.message().queueName() == null && d.message().flowControl() != null;
     return get(scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(0),
-        List.of(d.id(), d.leaseToken(), dueAt, d.retried() + 1L, keys.gatePrefix(0), flow ? "1" : "0"))).toLong();
+        List.of(d.id(), d.leaseToken(), dueAt, d.retried() + 1L, keys.gatePrefix(0), flow ? "1" : "0", 0L))).toLong();
   }
 
   long cancel(String id) {

@@ -34,10 +34,15 @@ class GateScriptsTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    f = new GateFixture(vertx, "gate");
+    f = new GateFixture(vertx, "gate", outbox());
     keys = f.keys;
     wheel = f.wheel;
     scripts = f.scripts;
+  }
+
+  /** Whether the scripts run with the event log's outbox ({@link GateScriptsWithOutboxTest}). */
+  boolean outbox() {
+    return false;
   }
 
   @AfterEach

@@ -187,7 +187,7 @@ class LuaScriptsTest {
     store("r", now, null);
     Delivery d = get(wheel.claim(0, 10, now)).get(0);
     Response ok = get(scripts.run(LuaScript.SCHEDULE_RETRY, keys.retryKeys(0),
-        List.of("r", d.leaseToken(), now + 5_000, 1L, keys.gatePrefix(0))));
+        List.of("r", d.leaseToken(), now + 5_000, 1L, keys.gatePrefix(0), "0", 0L)));
     assertEquals(1L, ok.toLong());
     assertTrue(get(wheel.claim(0, 10, now + 4_999)).isEmpty(), "never early");
     Delivery retried = get(wheel.claim(0, 10, now + 5_000)).get(0);

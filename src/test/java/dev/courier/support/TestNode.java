@@ -81,6 +81,8 @@ public final class TestNode implements AutoCloseable {
     env.put("COURIER_SIGNING_CURRENT_KEY", CURRENT_KEY);
     env.put("COURIER_SIGNING_NEXT_KEY", NEXT_KEY);
     env.put("COURIER_DELIVERY_REAPER_INTERVAL_MS", "200");
+    // Off unless a test turns it on (with a data folder of its own): the event-log tests cover it
+    env.put("COURIER_EVENT_LOG_ENABLED", "false");
     return env;
   }
 

@@ -1,0 +1,134 @@
+package dev.courier.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The event-log scenario of {@link Bench} ({@code -Dbench.only=eventlog}): the end-to-end rate with the event log
+ * on (its default database, the H2 file) against off, in rounds that alternate a node started each way
+ * ({@code bench.eventlogRounds} pairs, 2), each warmed for {@code bench.eventlogWarmup} s (15) and then measured
+ * for {@link Bench#SECONDS} s as target 1 is: deliveries counted in three windows, the best one kept. While the
+ * log is on, the writer's lag (now minus the oldest outbox entry not yet in the database) is sampled every 500 ms;
+ * after the round, how long the writer takes to empty the outbox. Target: on ≥ 0.8 × off, lag under 5 s.
+ */
+final class EventLogBench {
+  private static final int ROUNDS = Integer.getInteger("bench.eventlogRounds", 2);
+  private static final int WARMUP = Integer.getInteger("bench.eventlogWarmup", 15);
+  private static final Pattern ENTRY_ID = Pattern.compile("(\\d{13})-\\d+");
+
+  private final Bench b;
+  private final Path jar;
+
+  EventLogBench(Bench b, Path jar) {
+    this.b = b;
+    this.jar = jar;
+  }
+
+  /** What one measured round found. */
+  private record Round(double best, long lagMs, long catchUpMs, double courierMicros, double redisMicros) {}
+
+  void run() throws Exception {
+    double bestOff = 0;
+    double bestOn = 0;
+    long worstLag = 0;
+    double[] cpuOff = {Double.MAX_VALUE, Double.MAX_VALUE};
+    double[] cpuOn = {Double.MAX_VALUE, Double.MAX_VALUE};
+    List<String> rounds = new ArrayList<>();
+    for (int i = 0; i < ROUNDS; i++) {
+      for (boolean on : new boolean[] {false, true}) {
+        b.courier.close();
+        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+        String extra = System.getProperty("courier.jvm", "");
+        if (!extra.isBlank()) {
+          jvm.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        b.courier = CourierProcess.start(jar, Files.createTempDirectory("courier-eventlog"), jvm,
+            Map.of("COURIER_EVENT_LOG_ENABLED", Boolean.toString(on)));
+        Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, WARMUP * 1000L, n -> b.immediate("/v2/publish/" + b.sinkUrl())));
+        b.drain(60_000);
+        if (on) {
+          awaitEmptyOutbox(120_000);
+        }
+        Round r = measure(on);
+        double[] cpu = on ? cpuOn : cpuOff;
+        cpu[0] = Math.min(cpu[0], r.courierMicros());
+        cpu[1] = Math.min(cpu[1], r.redisMicros());
+        if (on) {
+          bestOn = Math.max(bestOn, r.best());
+          worstLag = Math.max(worstLag, r.lagMs());
+        } else {
+          bestOff = Math.max(bestOff, r.best());
+        }
+        rounds.add(String.format(Locale.ROOT, "%s %.0f/s, courier %.0f µs + redis %.0f µs per message%s", on ? "on" : "off",
+            r.best(), r.courierMicros(), r.redisMicros(), on ? String.format(Locale.ROOT,
+                " (lag ≤ %.1f s, outbox empty %.1f s after)", r.lagMs() / 1000.0, r.catchUpMs() / 1000.0) : ""));
+      }
+    }
+    b.line("eventlog. rounds (best window each)", "%s", String.join("; ", rounds));
+    b.line("eventlog. end-to-end with the log on (H2) vs off", "%.0f vs %.0f msg/s = %.2f  %s (target >= 0.80)",
+        bestOn, bestOff, bestOn / bestOff, bestOn / bestOff >= 0.8 ? "PASS" : "FAIL");
+    b.line("eventlog. CPU per delivered message (best)", "on: courier %.0f µs, redis %.0f µs; off: courier %.0f µs,"
+        + " redis %.0f µs", cpuOn[0], cpuOn[1], cpuOff[0], cpuOff[1]);
+    b.line("eventlog. writer lag at that rate (worst sample)", "%.1f s  %s (target < 5 s)", worstLag / 1000.0,
+        worstLag < 5_000 ? "PASS" : "FAIL");
+  }
+
+  /**
+   * Publishes for {@link Bench#SECONDS}: the best of three windows' delivery rate, the worst writer lag seen, and
+   * the CPU Courier and Redis spent per delivered message until the round drained (and the outbox emptied).
+   */
+  private Round measure(boolean on) throws Exception {
+    b.sink.reset();
+    double[] cpu0 = b.courier.cpuSeconds();
+    var run = Load.closed(b.vertx, Bench.CONCURRENCY, Bench.SECONDS * 1000L, n -> b.immediate("/v2/publish/" + b.sinkUrl()));
+    long t0 = System.currentTimeMillis();
+    long count = b.sink.requests.get();
+    long at = t0;
+    double best = 0;
+    long lag = 0;
+    for (int w = 1; w <= 3; w++) {
+      long windowEnd = t0 + w * Bench.SECONDS * 1000L / 3;
+      while (System.currentTimeMillis() < windowEnd) {
+        Thread.sleep(Math.min(500, Math.max(1, windowEnd - System.currentTimeMillis())));
+        if (on) {
+          lag = Math.max(lag, lagMs());
+        }
+      }
+      long c = b.sink.requests.get();
+      long now = System.currentTimeMillis();
+      best = Math.max(best, (c - count) * 1000.0 / (now - at));
+      count = c;
+      at = now;
+    }
+    Bench.await(run);
+    b.drain(120_000);
+    long catchUp = on ? awaitEmptyOutbox(300_000) : 0;
+    double[] cpu1 = b.courier.cpuSeconds();
+    long delivered = Math.max(1, b.sink.requests.get());
+    return new Round(best, lag, catchUp, (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered);
+  }
+
+  /** Now minus the oldest outbox entry's time (0 when the outbox is empty); one shard, the default. */
+  private long lagMs() throws Exception {
+    Matcher m = ENTRY_ID.matcher(b.courier.redis("XRANGE", "courier:{s0}:events", "-", "+", "COUNT", "1"));
+    return m.find() ? Math.max(0, System.currentTimeMillis() - Long.parseLong(m.group(1))) : 0;
+  }
+
+  /** Waits until the writer stored everything; returns how long that took. */
+  private long awaitEmptyOutbox(long maxMs) throws Exception {
+    long t0 = System.currentTimeMillis();
+    while (System.currentTimeMillis() - t0 < maxMs) {
+      if (lagMs() == 0) {
+        return System.currentTimeMillis() - t0;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the event-log writer did not empty the outbox within " + maxMs + " ms");
+  }
+}

@@ -1,0 +1,198 @@
+package dev.courier.eventlog;
+
+import dev.courier.config.AppConfig.EventLogConfig;
+import dev.courier.metrics.CourierMetrics;
+import dev.courier.redis.Keys;
+import dev.courier.redis.RedisConnector;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event-log writer of one node: moves events from the shards' outboxes ({@link Outbox}) to the database
+ * ({@link EventStore}) in batches, and trims what is past {@code event-log.retention}.
+ *
+ * <p>Per shard, one batch at a time: read at most {@code batch-size} new entries, store them in one transaction,
+ * then confirm and delete them in Redis. A batch the database refuses is kept (one per shard, so memory stays
+ * bounded) and tried again with a growing pause; meanwhile new events wait in Redis, where the backlog gauges
+ * and a log line show how far behind the database is. Entries another writer read and never confirmed (its node
+ * died mid-batch) are taken over after {@code pending-idle} and stored as a replay: once, whatever the other
+ * writer had done.
+ */
+public final class EventLogVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(EventLogVerticle.class);
+  /** How long an idle shard waits before it looks again: the delay before an event shows in the log. */
+  static final long IDLE_POLL_MS = 100;
+  static final long MAX_BACKOFF_MS = 5_000;
+  static final long SAMPLE_INTERVAL_MS = 5_000;
+  static final long TRIM_INTERVAL_MS = 60_000;
+  static final int TRIM_BATCH = 5_000;
+  /** A lag above which the writer says so in the log (at most once a minute). */
+  static final long LAG_WARNING_MS = 30_000;
+
+  private final EventLogConfig config;
+  private final String redisUrl;
+  private final Keys keys;
+  private final EventStore store;
+  private final String consumer;
+  private final CourierMetrics metrics;
+  private RedisConnector redis;
+  private Outbox outbox;
+  private volatile boolean stopped;
+  private final List<String> claimCursors = new ArrayList<>();
+  private long lastLagWarning;
+  private boolean trimming;
+
+  public EventLogVerticle(EventLogConfig config, String redisUrl, Keys keys, EventStore store, String consumer,
+      CourierMetrics metrics) {
+    this.config = config;
+    this.redisUrl = redisUrl;
+    this.keys = keys;
+    this.store = store;
+    this.consumer = consumer;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    redis = new RedisConnector(vertx, redisUrl);
+    outbox = new Outbox(redis, keys, consumer);
+    return outbox.createGroups().onSuccess(v -> {
+      for (int s = 0; s < keys.shards(); s++) {
+        int shard = s;
+        claimCursors.add("0-0");
+        poll(shard, null, 0);
+        vertx.setTimer(config.pendingIdleMs(), t -> claimStale(shard));
+      }
+      vertx.setPeriodic(SAMPLE_INTERVAL_MS, t -> sampleBacklog());
+      vertx.setPeriodic(TRIM_INTERVAL_MS, t -> trim());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    return redis.close();
+  }
+
+  /** @param failed the batch the database refused last time (null: read new entries) */
+  private void poll(int shard, List<Outbox.Entry> failed, int failures) {
+    if (stopped) {
+      return;
+    }
+    Future<List<Outbox.Entry>> entries = failed != null ? Future.succeededFuture(failed)
+        : outbox.readNew(shard, config.batchSize());
+    entries.compose(batch -> write(shard, batch, failed != null).map(batch)).onComplete(ar -> {
+      if (stopped) {
+        return;
+      }
+      if (ar.succeeded()) {
+        if (failures > 0) {
+          LOG.info("event log: the database takes events again");
+        }
+        if (ar.result().size() >= config.batchSize()) {
+          vertx.runOnContext(v -> poll(shard, null, 0)); // more is waiting
+        } else {
+          vertx.setTimer(IDLE_POLL_MS, t -> poll(shard, null, 0));
+        }
+        return;
+      }
+      metrics.eventWriteFailed();
+      if (failures == 0) {
+        LOG.warn("event log: cannot store events ({}); they wait in Redis and are stored when it works again",
+            ar.cause().getMessage());
+      }
+      // a batch read but not stored is tried again; a failed read (Redis down) just reads again
+      List<Outbox.Entry> keep = failed != null ? failed : entries.succeeded() ? entries.result() : null;
+      long pause = Math.min(MAX_BACKOFF_MS, 250L << Math.min(failures, 5));
+      vertx.setTimer(pause, t -> poll(shard, keep, failures + 1));
+    });
+  }
+
+  /** Stores the entries' events, then confirms and deletes the entries. */
+  private Future<Void> write(int shard, List<Outbox.Entry> entries, boolean replay) {
+    if (entries.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    EventBatch batch = OutboxDecoder.decode(shard, entries, replay);
+    List<String> ids = new ArrayList<>(entries.size());
+    entries.forEach(e -> ids.add(e.id()));
+    return store.insert(batch).compose(v -> outbox.ack(shard, ids))
+        .onSuccess(v -> metrics.eventsWritten(batch.events().size()));
+  }
+
+  /** Takes over what other writers left unconfirmed, a batch at a time, going through the shard's whole list. */
+  private void claimStale(int shard) {
+    if (stopped) {
+      return;
+    }
+    outbox.claimStale(shard, config.pendingIdleMs(), config.batchSize(), claimCursors.get(shard))
+        .compose(claimed -> {
+          claimCursors.set(shard, claimed.next());
+          if (!claimed.entries().isEmpty()) {
+            LOG.info("event log: took over {} outbox entries another writer left unconfirmed", claimed.entries().size());
+          }
+          return write(shard, claimed.entries(), true).map(claimed);
+        })
+        .onComplete(ar -> {
+          boolean more = ar.succeeded() && !ar.result().next().equals("0-0");
+          if (ar.failed()) {
+            metrics.eventWriteFailed();
+          }
+          if (more) {
+            vertx.runOnContext(v -> claimStale(shard));
+          } else {
+            vertx.setTimer(Math.max(1_000, config.pendingIdleMs() / 3), t -> claimStale(shard));
+          }
+        });
+  }
+
+  private void sampleBacklog() {
+    List<Future<long[]>> shards = new ArrayList<>();
+    for (int s = 0; s < keys.shards(); s++) {
+      shards.add(outbox.backlog(s));
+    }
+    Future.all(shards).onSuccess(all -> {
+      long entries = 0;
+      long oldest = Long.MAX_VALUE;
+      for (Future<long[]> f : shards) {
+        entries += f.result()[0];
+        if (f.result()[1] > 0) {
+          oldest = Math.min(oldest, f.result()[1]);
+        }
+      }
+      long now = System.currentTimeMillis();
+      long lagMs = oldest == Long.MAX_VALUE ? 0 : Math.max(0, now - oldest);
+      metrics.eventLogBacklog(entries, lagMs / 1000.0);
+      if (lagMs > LAG_WARNING_MS && now - lastLagWarning > 60_000) {
+        lastLagWarning = now;
+        LOG.warn("event log: the database is {} s behind ({} outbox entries waiting in Redis)", lagMs / 1000, entries);
+      }
+    });
+  }
+
+  /** Deletes events past the retention, a bounded batch at a time, until none is left or the next tick. */
+  private void trim() {
+    if (trimming || stopped) {
+      return;
+    }
+    trimming = true;
+    long cutoff = System.currentTimeMillis() - config.retentionMs();
+    trimFrom(cutoff, 0).onComplete(ar -> {
+      trimming = false;
+      if (ar.failed()) {
+        LOG.warn("event log: trim failed: {}", ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("event log: {} rows past event-log.retention deleted", ar.result());
+      }
+    });
+  }
+
+  private Future<Integer> trimFrom(long cutoff, int sofar) {
+    return store.trim(cutoff, TRIM_BATCH).compose(n -> n >= TRIM_BATCH && !stopped && sofar < 100 * TRIM_BATCH
+        ? trimFrom(cutoff, sofar + n) : Future.succeededFuture(sofar + n));
+  }
+}

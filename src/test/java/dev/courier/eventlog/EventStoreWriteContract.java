@@ -1,0 +1,238 @@
+package dev.courier.eventlog;
+
+import static dev.courier.eventlog.LogFixtures.T0;
+import static dev.courier.eventlog.LogFixtures.await;
+import static dev.courier.eventlog.LogFixtures.event;
+import static dev.courier.eventlog.LogFixtures.message;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Writing the log: replays stored once, events before (or without) their message, the trim. */
+abstract class EventStoreWriteContract extends StoreTest {
+
+  long count(String table) {
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+      r.next();
+      return r.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void assertStored(long messages, long labels, long events) {
+    assertEquals(List.of(messages, labels, events),
+        List.of(count("eventlog_message"), count("eventlog_label"), count("eventlog_event")));
+  }
+
+  @Test
+  void aReplayedBatchIsStoredOnce() {
+    EventBatch batch = LogFixtures.delivered("r", 3, T0);
+    insert(batch);
+    assertStored(3, 6, 9);
+    insert(new EventBatch(batch.messages(), batch.events(), true));
+    assertStored(3, 6, 9);
+    assertEquals(9, all(EventFilter.NONE).size());
+    assertEquals(9, all(filter("label", "orders,eu")).size());
+  }
+
+  @Test
+  void aReplayOfPartlyStoredEntriesAddsOnlyWhatIsNew() {
+    EventBatch first = LogFixtures.delivered("a", 2, T0);
+    insert(first);
+    EventBatch more = LogFixtures.delivered("b", 2, T0 + 1000);
+    List<LoggedMessage> ms = new ArrayList<>(first.messages().subList(1, 2));
+    ms.addAll(more.messages());
+    List<LoggedEvent> es = new ArrayList<>(first.events().subList(2, 6));
+    es.addAll(more.events());
+    insert(new EventBatch(ms, es, true));
+    assertStored(4, 8, 12);
+    JsonObject replayed = all(filter("messageId", "msg_a_1")).get(0);
+    assertEquals("https://api.example.com/hooks/orders", replayed.getString("url"));
+  }
+
+  @Test
+  void aBatchNotMarkedReplayThatMeetsStoredKeysIsStillStoredOnce() {
+    EventBatch batch = LogFixtures.delivered("d", 2, T0);
+    insert(batch);
+    insert(batch);
+    assertStored(2, 4, 6);
+  }
+
+  @Test
+  void writersStoringTheSameEntriesAtOnceStoreThemOnce() {
+    // Two nodes' writers that both read the same outbox entries (one claimed them from the other) and a third
+    // that sees only the events: each transaction that meets the others' rows writes again and skips them.
+    EventBatch batch = LogFixtures.delivered("c", 20, T0);
+    EventBatch eventsOnly = new EventBatch(List.of(), batch.events(), true);
+    List<io.vertx.core.Future<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      writes.add(store.insert(i == 3 ? eventsOnly : new EventBatch(batch.messages(), batch.events(), i % 2 == 0)));
+    }
+    writes.forEach(LogFixtures::await);
+    assertStored(20, 40, 60);
+    assertEquals(60, all(filter("label", "orders")).size());
+  }
+
+  @Test
+  void aKeyTwiceInOneBatchIsStoredOnce() {
+    LoggedMessage m = message("msg_twice", T0);
+    insert(new EventBatch(List.of(m, m), List.of(event("k", "msg_twice", "CREATED", T0),
+        event("k", "msg_twice", "CREATED", T0)), false));
+    assertStored(1, 0, 1);
+  }
+
+  @Test
+  void eventsShowBeforeTheirMessageArrivesAndWithoutIt() {
+    insert(new EventBatch(List.of(), List.of(event("l1", "msg_late", "CREATED", T0),
+        event("l2", "msg_late", "ACTIVE", T0 + 1)), false));
+    List<JsonObject> early = all(EventFilter.NONE);
+    assertEquals(List.of(new JsonObject().put("time", T0 + 1).put("messageId", "msg_late").put("state", "ACTIVE"),
+        new JsonObject().put("time", T0).put("messageId", "msg_late").put("state", "CREATED")), early);
+    assertEquals(2, all(filter("messageId", "msg_late", "state", "IN_PROGRESS,CREATED")).size());
+    // Nothing is known of the message yet, so no filter on the message matches it.
+    assertEquals(List.of(), all(filter("host", "api.example.com")));
+
+    insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), false));
+    List<JsonObject> later = all(filter("host", "api.example.com"));
+    assertEquals(2, later.size());
+    assertEquals(later, all(filter("label", "trim")));
+    assertStored(1, 1, 2);
+    // The message again (a replay): still one row, one label.
+    insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), true));
+    assertStored(1, 1, 2);
+    assertEquals("https://api.example.com/hooks/orders", later.get(0).getString("url"));
+    assertEquals(30_000L, later.get(1).getLong("timeout"));
+  }
+
+  @Test
+  void theTrimDeletesOldestFirstInBoundedStepsAndKeepsWhatIsStillReferenced() {
+    long cutoff = T0 + 50;
+    List<LoggedEvent> es = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      es.add(event("old" + i, "msg_old", "ACTIVE", T0 + i));
+    }
+    es.add(event("edge", "msg_new", "CREATED", cutoff));
+    es.add(event("new1", "msg_new", "DELIVERED", T0 + 100));
+    insert(new EventBatch(List.of(labelled("msg_old", T0), labelled("msg_orphan", T0),
+        labelled("msg_new", cutoff), labelled("msg_fresh", T0 + 200)), es, false));
+
+    // 4 events, and the one old message no event refers to.
+    assertEquals(5, await(store.trim(cutoff, 4)));
+    assertEquals(List.of(T0 + 4, T0 + 5), oldestTimes(2));
+    assertStored(3, 3, 8);
+    assertEquals(4, await(store.trim(cutoff, 4)));
+    // The last 2 old events, then their message, which nothing refers to any more.
+    assertEquals(3, await(store.trim(cutoff, 4)));
+    assertEquals(0, await(store.trim(cutoff, 4)));
+    assertStored(2, 2, 2);
+    // The event at the cutoff stays; so does the message created after it that has no event yet.
+    assertEquals(List.of(cutoff, T0 + 100), oldestTimes(5));
+    insert(new EventBatch(List.of(), List.of(event("f1", "msg_fresh", "CREATED", T0 + 200)), false));
+    assertEquals("https://api.example.com/hooks/orders",
+        all(filter("messageId", "msg_fresh")).get(0).getString("url"));
+  }
+
+  private static LoggedMessage labelled(String id, long createdAt) {
+    return message(id, createdAt, "api.example.com", "/hooks/orders", null, null, List.of("trim"), null, null);
+  }
+
+  private List<Long> oldestTimes(int count) {
+    return await(store.query(EventFilter.NONE, count, null, false)).entries().stream()
+        .map(e -> e.getLong("time")).toList();
+  }
+
+  @Test
+  void anEmptyDatabaseIsMigratedToTheLatestVersionAndAgainIsANoOp() throws Exception {
+    assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
+    assertEquals(List.of("1 V1__tables", "2 V2__filter_indexes"), versionRows());
+    insert(LogFixtures.delivered("x", 1, T0));
+    await(store.close());
+    store = await(EventStore.open(vertx, config));
+    assertEquals(List.of("1 V1__tables", "2 V2__filter_indexes"), versionRows());
+    assertEquals(3, all(EventFilter.NONE).size());
+    Set<String> v2 = database().dialect() == Dialect.H2
+        ? Set.of("eventlog_event_message", "eventlog_message_created")
+        : Set.of("eventlog_event_message", "eventlog_message_topic", "eventlog_message_queue",
+            "eventlog_message_schedule", "eventlog_message_created");
+    assertTrue(indexes().containsAll(v2), indexes().toString());
+    assertTrue(indexes().contains("eventlog_event_time"), indexes().toString());
+  }
+
+  @Test
+  void aDatabaseAtVersion1WithRowsIsMigratedAndItsRowsStillRead() throws Exception {
+    await(store.close());
+    EventStoreConfig old = database().create();
+    store = await(EventStore.open(vertx, old, 1));
+    assertEquals(1, await(store.schemaVersion()));
+    await(store.close());
+    config = old;
+    assertFalse(indexes().contains("eventlog_event_message"), indexes().toString());
+    // The rows as version 1 of the code wrote them, in version 1's columns.
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO eventlog_message (message_id, known, created_at, url, host, path, method, header_json, "
+          + "body, topic_name, endpoint_name, queue_name, schedule_id, labels_json, caller_ip, flow_control_key, "
+          + "timeout_ms, max_retries, retry_delay_expression, callback, failure_callback) VALUES ('msg_v1', TRUE, "
+          + T0 + ", 'https://v1.example/h', 'v1.example', '/h', 'POST', '{\"A\":[\"b\"]}', 'eyJ2IjoxfQ==', 'g', "
+          + "'e', NULL, NULL, '[\"old\",\"gold\"]', '1.2.3.4', NULL, 20000, 2, NULL, NULL, NULL)");
+      String seq = "(SELECT msg_seq FROM eventlog_message WHERE message_id = 'msg_v1')";
+      s.execute("INSERT INTO eventlog_label (label, msg_seq) VALUES ('old', " + seq + "), ('gold', " + seq + ")");
+      s.execute("INSERT INTO eventlog_event (event_key, msg_seq, message_id, state, event_time, next_delivery_time, "
+          + "response_status, response_header, response_body, error) VALUES "
+          + "('v1-1', " + seq + ", 'msg_v1', 'CREATED', " + T0 + ", NULL, NULL, NULL, NULL, NULL), "
+          + "('v1-2', " + seq + ", 'msg_v1', 'ERROR', " + (T0 + 5) + ", NULL, 503, '{\"X\":[\"y\"]}', 'Ym9vbQ==', "
+          + "'HTTP 503')");
+    }
+
+    store = await(EventStore.open(vertx, config));
+    assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
+    assertTrue(indexes().contains("eventlog_event_message"), indexes().toString());
+    List<JsonObject> entries = all(filter("label", "gold", "topicName", "g"));
+    assertEquals(List.of("ERROR", "CREATED"), entries.stream().map(e -> e.getString("state")).toList());
+    JsonObject error = entries.get(0);
+    assertEquals(503, error.getInteger("responseStatus"));
+    assertEquals(new JsonObject().put("X", List.of("y")), error.getJsonObject("responseHeaders"));
+    assertEquals("old", error.getString("label"));
+    assertEquals(20_000L, error.getLong("timeout"));
+    // And the migrated database takes new rows, in the same order as the old ones.
+    insert(new EventBatch(List.of(), List.of(event("v2-1", "msg_v1", "RETRY", T0 + 6)), false));
+    assertEquals(List.of("RETRY", "ERROR", "CREATED"),
+        all(filter("messageId", "msg_v1")).stream().map(e -> e.getString("state")).toList());
+  }
+
+  private List<String> versionRows() throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT version, name FROM eventlog_schema_version ORDER BY version")) {
+      while (r.next()) {
+        out.add(r.getInt(1) + " " + r.getString(2));
+      }
+    }
+    return out;
+  }
+
+  /** The names of the event log's indexes, lower case. */
+  Set<String> indexes() throws SQLException {
+    String sql = database().dialect() == Dialect.H2
+        ? "SELECT LOWER(INDEX_NAME) FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_NAME LIKE 'EVENTLOG%'"
+        : "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'eventlog%'";
+    Set<String> out = new java.util.HashSet<>();
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
+  }
+}

