@@ -99,9 +99,10 @@ public record AppConfig(
    * @param dbUser null when none; {@code dbPassword} likewise
    * @param batchSize most outbox entries a writer reads at once
    * @param pendingIdleMs how long an entry read but not confirmed stays with its reader before another takes it
+   * @param writerSharePercent how much of one core the writer may take while the node delivers (100: no limit)
    */
   public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
-      int batchSize, long pendingIdleMs) {
+      int batchSize, long pendingIdleMs, int writerSharePercent) {
     @Override
     public String toString() { // never the password, should a record be logged
       return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser + "]";

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * bounded) and tried again with a growing pause; meanwhile new events wait in Redis, where the backlog gauges
  * and a log line show how far behind the database is. Entries another writer read and never confirmed (its node
  * died mid-batch) are taken over after {@code pending-idle} and stored as a replay: once, whatever the other
- * writer had done.
+ * writer had done. Where a commit is durable only after a checkpoint (H2), the stored entries are confirmed
+ * after the next one, once a second ({@link #CHECKPOINT_INTERVAL_MS}): a node killed before it leaves them
+ * unconfirmed, to be stored again as a replay.
  */
 public final class EventLogVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EventLogVerticle.class);
@@ -32,6 +35,7 @@ public final class EventLogVerticle extends VerticleBase {
   static final int TRIM_BATCH = 5_000;
   /** A lag above which the writer says so in the log (at most once a minute). */
   static final long LAG_WARNING_MS = 30_000;
+  static final long CHECKPOINT_INTERVAL_MS = 1_000;
 
   private final EventLogConfig config;
   private final String redisUrl;
@@ -39,15 +43,21 @@ public final class EventLogVerticle extends VerticleBase {
   private final EventStore store;
   private final String consumer;
   private final CourierMetrics metrics;
+  /** Whether the node is delivering now: then the writer keeps to its share of a core. */
+  private final BooleanSupplier delivering;
   private RedisConnector redis;
   private Outbox outbox;
   private volatile boolean stopped;
   private final List<String> claimCursors = new ArrayList<>();
   private long lastLagWarning;
   private boolean trimming;
+  /** Per shard, entries stored but not yet confirmed: they wait for the next checkpoint. */
+  private final List<List<String>> awaitingCheckpoint = new ArrayList<>();
+  private boolean checkpointing;
 
   public EventLogVerticle(EventLogConfig config, String redisUrl, Keys keys, EventStore store, String consumer,
-      CourierMetrics metrics) {
+      CourierMetrics metrics, BooleanSupplier delivering) {
+    this.delivering = delivering;
     this.config = config;
     this.redisUrl = redisUrl;
     this.keys = keys;
@@ -64,18 +74,52 @@ public final class EventLogVerticle extends VerticleBase {
       for (int s = 0; s < keys.shards(); s++) {
         int shard = s;
         claimCursors.add("0-0");
+        awaitingCheckpoint.add(new ArrayList<>());
         poll(shard, null, 0);
         vertx.setTimer(config.pendingIdleMs(), t -> claimStale(shard));
       }
       vertx.setPeriodic(SAMPLE_INTERVAL_MS, t -> sampleBacklog());
       vertx.setPeriodic(TRIM_INTERVAL_MS, t -> trim());
+      if (!store.durableOnCommit()) {
+        vertx.setPeriodic(CHECKPOINT_INTERVAL_MS, t -> checkpoint());
+      }
     });
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
-    return redis.close();
+    // what was stored is confirmed before the node goes (else the next writer stores it again, as a replay)
+    return checkpoint().eventually(redis::close);
+  }
+
+  /** Makes the stored rows durable, then confirms their entries. */
+  private Future<Void> checkpoint() {
+    if (checkpointing || awaitingCheckpoint.stream().allMatch(List::isEmpty)) {
+      return Future.succeededFuture();
+    }
+    checkpointing = true;
+    List<List<String>> taken = new ArrayList<>();
+    for (int s = 0; s < awaitingCheckpoint.size(); s++) {
+      taken.add(awaitingCheckpoint.get(s));
+      awaitingCheckpoint.set(s, new ArrayList<>());
+    }
+    return store.checkpoint().compose(v -> {
+      List<Future<Void>> acks = new ArrayList<>();
+      for (int s = 0; s < taken.size(); s++) {
+        acks.add(outbox.ack(s, taken.get(s)));
+      }
+      return Future.all(acks).<Void>mapEmpty();
+    }).onComplete(ar -> {
+      checkpointing = false;
+      if (ar.failed()) {
+        // confirmed at the next one (a confirmation twice is harmless), or stored again by a take-over
+        for (int s = 0; s < taken.size(); s++) {
+          awaitingCheckpoint.get(s).addAll(taken.get(s));
+        }
+        LOG.warn("event log: checkpoint failed: {}", ar.cause().getMessage());
+      }
+    });
   }
 
   /** @param failed the batch the database refused last time (null: read new entries) */
@@ -85,6 +129,7 @@ public final class EventLogVerticle extends VerticleBase {
     }
     Future<List<Outbox.Entry>> entries = failed != null ? Future.succeededFuture(failed)
         : outbox.readNew(shard, config.batchSize());
+    long started = System.nanoTime();
     entries.compose(batch -> write(shard, batch, failed != null).map(batch)).onComplete(ar -> {
       if (stopped) {
         return;
@@ -93,7 +138,10 @@ public final class EventLogVerticle extends VerticleBase {
         if (failures > 0) {
           LOG.info("event log: the database takes events again");
         }
-        if (ar.result().size() >= config.batchSize()) {
+        long pause = sharePause(System.nanoTime() - started, ar.result().size());
+        if (pause > 0) {
+          vertx.setTimer(pause, t -> poll(shard, null, 0));
+        } else if (ar.result().size() >= config.batchSize()) {
           vertx.runOnContext(v -> poll(shard, null, 0)); // more is waiting
         } else {
           vertx.setTimer(IDLE_POLL_MS, t -> poll(shard, null, 0));
@@ -112,6 +160,19 @@ public final class EventLogVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * The pause after a batch that keeps the writer to {@code writer-share} of a core while the node delivers: a
+   * batch that took t leaves t × (100 / share − 1) to the deliveries (a quarter of a core: 3 t). None when the node
+   * is idle, so a backlog is caught up at full speed once the load drops.
+   */
+  private long sharePause(long tookNanos, int entries) {
+    int share = config.writerSharePercent();
+    if (entries == 0 || share >= 100 || !delivering.getAsBoolean()) {
+      return 0;
+    }
+    return Math.min(MAX_BACKOFF_MS, tookNanos * (100 - share) / share / 1_000_000);
+  }
+
   /** Stores the entries' events, then confirms and deletes the entries. */
   private Future<Void> write(int shard, List<Outbox.Entry> entries, boolean replay) {
     if (entries.isEmpty()) {
@@ -120,8 +181,13 @@ public final class EventLogVerticle extends VerticleBase {
     EventBatch batch = OutboxDecoder.decode(shard, entries, replay);
     List<String> ids = new ArrayList<>(entries.size());
     entries.forEach(e -> ids.add(e.id()));
-    return store.insert(batch).compose(v -> outbox.ack(shard, ids))
-        .onSuccess(v -> metrics.eventsWritten(batch.events().size()));
+    Future<Void> stored = store.insert(batch);
+    if (store.durableOnCommit()) {
+      stored = stored.compose(v -> outbox.ack(shard, ids));
+    } else {
+      stored = stored.onSuccess(v -> awaitingCheckpoint.get(shard).addAll(ids));
+    }
+    return stored.onSuccess(v -> metrics.eventsWritten(batch.events().size()));
   }
 
   /** Takes over what other writers left unconfirmed, a batch at a time, going through the shard's whole list. */

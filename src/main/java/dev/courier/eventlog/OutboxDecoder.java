@@ -119,7 +119,7 @@ public final class OutboxDecoder {
     }
     var cb = m.callbacks();
     return new LoggedMessage(id, m.createdAt(), m.url(), host, path, m.method(), MessageView.headers(m), body,
-        m.topicName(), m.endpointName(), m.queueName(), null, m.labels(), m.callerIp(),
+        m.topicName(), m.endpointName(), m.queueName(), m.scheduleId(), m.labels(), m.callerIp(),
         m.flowControl() == null ? null : m.flowControl().key(), m.timeoutMs(), m.maxRetries(),
         m.retryDelayExpression(), cb == null || cb.callback() == null ? null : cb.callback().url(),
         cb == null || cb.failureCallback() == null ? null : cb.failureCallback().url());

@@ -24,7 +24,7 @@ class EventStoreConfigTest {
   @Test
   void theDefaultIsAnH2FileInTheDataFolderThatCommitsToTheFile() {
     String url = EventStoreConfig.h2Default(Path.of("/var/lib/courier/./data"));
-    assertEquals("jdbc:h2:file:/var/lib/courier/data/eventlog;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE", url);
+    assertEquals("jdbc:h2:file:/var/lib/courier/data/eventlog;WRITE_DELAY=2000;DB_CLOSE_ON_EXIT=FALSE", url);
     assertEquals(Dialect.H2, config(url).dialect());
     assertEquals(url, config(url).effectiveUrl());
   }

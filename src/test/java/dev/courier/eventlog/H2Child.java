@@ -29,6 +29,7 @@ public final class H2Child {
         await(store.insert(batch));
         events += batch.events().size();
       }
+      await(store.checkpoint()); // what the writer waits for before it confirms its outbox entries
       System.out.println("INSERTED " + events);
     } else {
       System.out.println("OPEN");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The H2 file belongs to one process, and what insert() acknowledged survives that process's kill -9. */
+/** The H2 file belongs to one process, and what a checkpoint wrote survives that process's kill -9. */
 @ExtendWith(VertxExtension.class)
 class H2FileTest {
   @TempDir
@@ -65,7 +65,7 @@ class H2FileTest {
   }
 
   @Test
-  void whatInsertAcknowledgedSurvivesAKill9(Vertx vertx) throws Exception {
+  void whatACheckpointWroteSurvivesAKill9(Vertx vertx) throws Exception {
     child = H2Child.start("insert", config().jdbcUrl());
     int acknowledged = Integer.parseInt(H2Child.awaitLine(child, "INSERTED ").substring("INSERTED ".length()));
     // SIGKILL at once: H2's default (a commit reaches the file up to 500 ms later) lost all of it here.
