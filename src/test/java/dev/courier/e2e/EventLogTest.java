@@ -43,8 +43,16 @@ class EventLogTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED", "true", "COURIER_DATA_DIR", data.toString()));
+    node = TestNode.start(vertx, eventLogEnv(data));
     sink = Sink.start(vertx);
+  }
+
+  /**
+   * The settings that turn the node's event log on, and where it keeps it: here the default H2 file under the data
+   * folder. A subclass points it at another database and runs every case here against it.
+   */
+  protected Map<String, String> eventLogEnv(Path dataDir) {
+    return Map.of("COURIER_EVENT_LOG_ENABLED", "true", "COURIER_DATA_DIR", dataDir.toString());
   }
 
   @AfterEach
