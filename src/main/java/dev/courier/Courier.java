@@ -157,7 +157,7 @@ public final class Courier {
         .compose(v -> deploy(vertx, ids, Role.WHEEL,
             () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff, metrics), 1))
         .compose(v -> deploy(vertx, ids, Role.SCHEDULER, () -> new SchedulerVerticle(cfg.redis().url(), keys, clock,
-            cfg.schedules().pollIntervalMs(), ScheduledPublisher.factory(cfg, keys, wakeup, topicCache, metrics)), 1))
+            cfg.schedules().pollIntervalMs(), ScheduledPublisher.factory(cfg, keys, wakeup, topicCache, metrics), metrics), 1))
         .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics, eventStore[0]))
         // A node that failed half-way (a port in use) gives back what it deployed: nothing of it keeps running.
         .recover(err -> undeployAll(vertx, ids).eventually(() -> {

@@ -61,6 +61,8 @@ public final class CourierMetrics implements AutoCloseable {
   private final Counter permitWaits;
   private final BacklogSample backlog = new BacklogSample();
   private final Counter eventsWritten;
+  private final Counter schedulesFired;
+  private final Counter scheduleFiresFailed;
   private final Counter eventWriteFailures;
   private volatile double eventLogBacklog;
   private volatile double eventLogLagSeconds;
@@ -97,6 +99,10 @@ public final class CourierMetrics implements AutoCloseable {
         .description("Times the wheel found due work but no free delivery permit (delivery.max-in-flight)")
         .register(registry);
     backlog.register(registry);
+    schedulesFired = Counter.builder("courier.schedule.fires").tag("result", "published")
+        .description("Schedule fires this node claimed, by whether their message was published").register(registry);
+    scheduleFiresFailed = Counter.builder("courier.schedule.fires").tag("result", "failed")
+        .description("Schedule fires this node claimed, by whether their message was published").register(registry);
     eventsWritten = Counter.builder("courier.eventlog.events.written")
         .description("Events this node's writer stored in the event log's database").register(registry);
     eventWriteFailures = Counter.builder("courier.eventlog.write.failures")
@@ -157,6 +163,11 @@ public final class CourierMetrics implements AutoCloseable {
   /** @param createdAt unix ms of the publish */
   public void delivered(long createdAt, long now) {
     endToEnd.record(Math.max(0, now - createdAt), TimeUnit.MILLISECONDS);
+  }
+
+  /** @param published whether the fire's message was published (a fire is claimed once: a failed one is lost) */
+  public void scheduleFired(boolean published) {
+    (published ? schedulesFired : scheduleFiresFailed).increment();
   }
 
   public void eventsWritten(int n) {

@@ -3,6 +3,7 @@ package dev.courier.schedules;
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
 import dev.courier.redis.ScriptRunner;
+import dev.courier.metrics.CourierMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Clock;
@@ -37,8 +38,11 @@ public final class SchedulerVerticle extends VerticleBase {
   private boolean stopping;
   private long timer = -1;
 
+  private final CourierMetrics metrics;
+
   public SchedulerVerticle(String redisUrl, Keys keys, Clock clock, long intervalMs,
-      SchedulePublisher.Factory publishers) {
+      SchedulePublisher.Factory publishers, CourierMetrics metrics) {
+    this.metrics = metrics;
     this.redisUrl = redisUrl;
     this.keys = keys;
     this.clock = clock;
@@ -94,7 +98,9 @@ public final class SchedulerVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       return publisher.fire(s, d.fireTime())
+          .onSuccess(ids -> metrics.scheduleFired(true))
           .recover(err -> {
+            metrics.scheduleFired(false);
             LOG.warn("schedule {}: the fire at {} was not published: {}", s.id(), d.fireTime(), err.getMessage());
             return Future.succeededFuture(List.of());
           })

@@ -189,6 +189,8 @@ class ScheduleApiTest {
     assertEquals(at("2030-01-01T00:01:00Z"), s.getLong("lastScheduleTime"));
     assertEquals(at("2030-01-01T00:02:00Z"), s.getLong("nextScheduleTime"));
     assertEquals(r.header("Upstash-Message-Id"), s.getJsonObject("lastScheduleStates").fieldNames().iterator().next());
+    String metrics = new String(node.send("GET", "/metrics", Map.of(), null).body(), StandardCharsets.UTF_8);
+    assertTrue(metrics.contains("courier_schedule_fires_total{result=\"published\"} 1.0"), "the fire is counted");
   }
 
   private static String onlyState(JsonObject schedule) {
