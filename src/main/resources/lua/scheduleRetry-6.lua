@@ -1,9 +1,8 @@
 --[[
   Puts a failed message back on the wheel for its next attempt. Fenced by the lease (see ackDelivered).
-  A queued message keeps its permit while it waits (a parallelism-1 queue stays FIFO through retries).
-  A flow-controlled one (ARGV[6] = '1') gives it back, as a key's parallelism counts attempts in flight,
-  and is counted as delayed until it falls due, when the claim puts it at the tail of its key's ready
-  list (api-decisions.md). A gated message cancelled during its attempt leaves its gate here.
+  A queued message keeps its permit while it waits (a parallelism-1 queue stays FIFO through retries); a
+  flow-controlled one (ARGV[6] = '1') gives it back (backOnWheel in gates.lua, api-decisions.md). A gated
+  message cancelled during its attempt leaves its gate here.
 
   KEYS[1] lease sorted set    courier:{s}:lease
   KEYS[2] due sorted set      courier:{s}:due
@@ -38,7 +37,6 @@ if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
   return 2 * leaveGate(KEYS[5], ARGV[5], KEYS[6], ARGV[1])
 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 local lastCb = 7 + 5 * tonumber(ARGV[7])
 openOutbox(KEYS[7], nil)
 logEvent('E', ARGV[1])
@@ -50,11 +48,4 @@ logDetail('n', ARGV[3])
 storeCallbacks(KEYS[3], KEYS[2], KEYS[1], KEYS[5], ARGV[5], ARGV, 8, lastCb, nil)
 flushCallbacks(KEYS[3], KEYS[2], KEYS[1])
 flushEvents()
-if ARGV[6] == '1' then
-  local g = redis.call('HGET', KEYS[5], ARGV[1])
-  if g then
-    redis.call('HINCRBY', ARGV[5] .. g, 'delayed', 1)
-    return 1 + 2 * releasePermit(ARGV[5], KEYS[6], g, ARGV[1])
-  end
-end
-return 1
+return backOnWheel(KEYS[2], KEYS[5], ARGV[5], KEYS[6], ARGV[1], ARGV[3], ARGV[6])

@@ -116,7 +116,7 @@ public final class Courier {
     String node = Ids.token(8);
     var tokens = new LeaseTokens(node);
     int cores = Runtime.getRuntime().availableProcessors();
-    int dispatchers = cfg.delivery().instances() > 0 ? cfg.delivery().instances() : cores;
+    int dispatchers = cfg.delivery().dispatchers();
     int apis = cfg.http().instances() > 0 ? cfg.http().instances() : cores;
     var handoff = new Handoff(vertx, dispatchers, node);
     var direct = cfg.delivery().direct()

@@ -156,3 +156,20 @@ local function leaveGate(gated, prefix, runnable, id)
   redis.call('HDEL', gated, id)
   return releasePermit(prefix, runnable, g, id)
 end
+
+-- A claimed message goes back on the wheel, due at `at`, without ending: a retry (scheduleRetry) or an
+-- attempt that never started (deferAttempt). A queued message keeps its permit while it waits, so a
+-- parallelism-1 queue stays FIFO; a flow-controlled one (`flow` = '1') gives it back, as a key's
+-- parallelism counts attempts in flight, and is counted as delayed until the claim finds it due and puts
+-- it at the tail of its key's ready list. 1, or 3 when that made its gate runnable.
+local function backOnWheel(due, gated, prefix, runnable, id, at, flow)
+  redis.call('ZADD', due, at, id)
+  if flow == '1' then
+    local g = redis.call('HGET', gated, id)
+    if g then
+      redis.call('HINCRBY', prefix .. g, 'delayed', 1)
+      return 1 + 2 * releasePermit(prefix, runnable, g, id)
+    end
+  end
+  return 1
+end

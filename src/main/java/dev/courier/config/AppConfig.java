@@ -60,7 +60,19 @@ public record AppConfig(
       long reaperIntervalMs,
       int poolSizePerHost,
       int maxResponseBody,
-      boolean direct) {}
+      boolean direct,
+      int hostSharePercent,
+      long hostStallMs) {
+    /** Dispatchers (event loops sending deliveries) a node runs: {@code instances}, or one per core. */
+    public int dispatchers() {
+      return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Attempts one destination host may have in flight on one dispatcher: its share of the credit, split evenly. */
+    public int hostLimitPerDispatcher() {
+      return Math.max(1, (int) Math.ceil(maxInFlight * (hostSharePercent / 100.0) / dispatchers()));
+    }
+  }
 
   public record DlqConfig(long retentionMs) {}
 

@@ -35,6 +35,7 @@ public final class DispatchVerticle extends VerticleBase {
   private RedisConnector redis;
   private HttpClient client;
   private MessageConsumer<DeliveryBatch> consumer;
+  private Dispatcher dispatcher;
   /** Deliveries handed to this dispatcher whose outcome is not recorded yet (waiting for their due time too). */
   private int held;
   /** How long a stop waits for the attempts in flight. */
@@ -70,8 +71,9 @@ public final class DispatchVerticle extends VerticleBase {
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis, metrics), keys, config.dlq().retentionMs(),
         wakeClaims, direct, metrics);
-    var dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
-        new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()), metrics);
+    dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
+        new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()), metrics,
+        delivery.hostLimitPerDispatcher(), delivery.hostStallMs());
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;
       try {
@@ -126,6 +128,8 @@ public final class DispatchVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     handoff.unregister(context);
+    // Attempts that never started (their host held its share) go back to the wheel now, not after the grace.
+    dispatcher.deferWaiting();
     Promise<Void> drained = Promise.promise();
     consumer.unregister().onComplete(v -> awaitDrained(drained, System.currentTimeMillis() + STOP_GRACE_MS));
     return drained.future().eventually(() -> Future.join(client.close(), redis.close()));

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Makes one delivery attempt (qstash-api.md §7): the stored method, body bytes and forwarded headers,
@@ -48,6 +49,8 @@ public final class Dispatcher {
   private final int maxResponseBody;
   private final NetworkPolicy policy;
   private final CourierMetrics metrics;
+  private final HostShare hosts;
+  private final long hostStallMs;
   private final Map<String, Target> targets = new LinkedHashMap<>(TARGET_CACHE, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Target> eldest) {
@@ -57,12 +60,20 @@ public final class Dispatcher {
 
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
       int maxResponseBody) {
-    this(vertx, client, signingKeys, outcomes, maxResponseBody, NetworkPolicy.local(), CourierMetrics.disabled());
+    this(vertx, client, signingKeys, outcomes, maxResponseBody, NetworkPolicy.local(), CourierMetrics.disabled(),
+        Integer.MAX_VALUE, 2_000);
   }
 
-  /** @param policy the SSRF guard every attempt (and each of its redirects) is checked against */
+  /**
+   * @param policy the SSRF guard every attempt (and each of its redirects) is checked against
+   * @param hostLimit attempts one destination host may have in flight on this dispatcher ({@link HostShare})
+   * @param hostStallMs how long a host at that limit may go without ending an attempt before the attempts
+   *     beyond it go back to the wheel, and for about how long they wait there
+   */
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
-      int maxResponseBody, NetworkPolicy policy, CourierMetrics metrics) {
+      int maxResponseBody, NetworkPolicy policy, CourierMetrics metrics, int hostLimit, long hostStallMs) {
+    this.hosts = new HostShare(vertx, hostLimit, hostStallMs);
+    this.hostStallMs = hostStallMs;
     this.policy = policy;
     this.metrics = metrics;
     this.vertx = vertx;
@@ -78,16 +89,39 @@ public final class Dispatcher {
       // attempt is left. Without this, a message that takes its node down would be retried for ever.
       return outcomes.write(d, new Outcome.Dead(LOST_ATTEMPTS), System.currentTimeMillis());
     }
-    long start = System.nanoTime();
-    return attempt(d).compose(result -> {
-      long now = System.currentTimeMillis();
-      Outcome outcome = RetryPolicy.decide(d, result, now);
-      metrics.attempt(kind(outcome, result), start);
-      if (outcome instanceof Outcome.Delivered) {
-        metrics.delivered(d.message().createdAt(), now);
-      }
-      return outcomes.write(d, outcome, now);
-    });
+    Target target;
+    try {
+      target = targets.computeIfAbsent(d.message().url(), Target::of);
+    } catch (RuntimeException e) {
+      return write(d, AttemptResult.network("invalid destination: " + e.getMessage()), System.nanoTime());
+    }
+    long[] start = new long[1];
+    return hosts.run(target.host(), () -> {
+      start[0] = System.nanoTime();
+      return attempt(d, target);
+    }).compose(result -> result == HostShare.DEFERRED
+        ? outcomes.defer(d, System.currentTimeMillis() + deferMs())
+        : write(d, result, start[0]));
+  }
+
+  private Future<Boolean> write(Delivery d, AttemptResult result, long startNanos) {
+    long now = System.currentTimeMillis();
+    Outcome outcome = RetryPolicy.decide(d, result, now);
+    metrics.attempt(kind(outcome, result), startNanos);
+    if (outcome instanceof Outcome.Delivered) {
+      metrics.delivered(d.message().createdAt(), now);
+    }
+    return outcomes.write(d, outcome, now);
+  }
+
+  /** A deferred message waits one stall period, spread by ±20 % so that they do not all come back together. */
+  private long deferMs() {
+    return (long) (hostStallMs * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+  }
+
+  /** Answers the attempts held back for their host's share {@link HostShare#DEFERRED}: the node is stopping. */
+  public void deferWaiting() {
+    hosts.deferAllWaiting();
   }
 
   private static CourierMetrics.AttemptOutcome kind(Outcome outcome, AttemptResult result) {
@@ -107,11 +141,20 @@ public final class Dispatcher {
    * and the lease would stay held and the reaper would hand the message back, to throw again.)
    */
   Future<AttemptResult> attempt(Delivery d) {
+    Target t;
+    try {
+      t = targets.computeIfAbsent(d.message().url(), Target::of);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(AttemptResult.network("invalid destination: " + e.getMessage()));
+    }
+    return attempt(d, t);
+  }
+
+  private Future<AttemptResult> attempt(Delivery d, Target t) {
     StoredMessage m = d.message();
     RequestOptions options;
     String basicAuth;
     try {
-      Target t = targets.computeIfAbsent(m.url(), Target::of);
       basicAuth = t.basicAuth();
       RequestOptions target = t.parsed();
       options = new RequestOptions()
@@ -156,9 +199,11 @@ public final class Dispatcher {
    * (so QStash) sends {@code http://user:pass@host/} as {@code Authorization: Basic …} unless the message
    * forwards an Authorization of its own; Vert.x would drop the user info silently.
    */
-  private record Target(RequestOptions parsed, String basicAuth) {
+  private record Target(RequestOptions parsed, String basicAuth, String host) {
     static Target of(String url) {
       RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
+      // the share's unit: one origin (a host's http and https, or two ports, are different servers)
+      String host = (parsed.isSsl() ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort();
       String basic = null;
       try {
         String info = new URI(dev.courier.api.Urls.lenientForParsing(url)).getRawUserInfo();
@@ -172,7 +217,7 @@ public final class Dispatcher {
       } catch (URISyntaxException | IllegalArgumentException e) {
         // no user info that could be read: none sent
       }
-      return new Target(parsed, basic);
+      return new Target(parsed, basic, host);
     }
 
     /** Percent-decoding only: a '+' in user info is a plus, not a space. */

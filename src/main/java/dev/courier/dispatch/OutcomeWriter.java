@@ -122,6 +122,26 @@ public final class OutcomeWriter {
     });
   }
 
+  /**
+   * Puts a claimed message back on the wheel, due at {@code dueAt}, without an attempt ({@link HostShare}
+   * did not start one). The future carries whether the lease was still ours.
+   */
+  public Future<Boolean> defer(Delivery d, long dueAt) {
+    int s = d.shard();
+    return scripts.run(s, LuaScript.DEFER_ATTEMPT, keys.deferKeys(s),
+        List.of(d.id(), d.leaseToken(), dueAt, keys.gatePrefix(s), flowControlled(d) ? "1" : "0")).map(r -> {
+          long code = r.toLong();
+          if (code >= 2) {
+            wakeClaims.accept(s);
+          }
+          boolean written = (code & 1) == 1;
+          if (written) {
+            metrics.deferred();
+          }
+          return written;
+        });
+  }
+
   /** Its gate is a flow-control key's: a retry gives the permit back while it waits (scheduleRetry). */
   private static boolean flowControlled(Delivery d) {
     return d.message().queueName() == null && d.message().flowControl() != null;

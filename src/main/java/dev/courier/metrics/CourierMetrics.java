@@ -59,6 +59,7 @@ public final class CourierMetrics implements AutoCloseable {
   private final Counter deadLettered;
   private final Counter callbacks;
   private final Counter permitWaits;
+  private final Counter deferred;
   private final BacklogSample backlog = new BacklogSample();
   private final Counter eventsWritten;
   private final Counter schedulesFired;
@@ -97,6 +98,10 @@ public final class CourierMetrics implements AutoCloseable {
         .register(registry);
     permitWaits = Counter.builder("courier.delivery.permit.waits")
         .description("Times the wheel found due work but no free delivery permit (delivery.max-in-flight)")
+        .register(registry);
+    deferred = Counter.builder("courier.delivery.deferred")
+        .description("Claimed messages put back on the wheel unattempted: their host held its share of the"
+            + " credit and had stopped answering (delivery.host-share)")
         .register(registry);
     backlog.register(registry);
     schedulesFired = Counter.builder("courier.schedule.fires").tag("result", "published")
@@ -200,6 +205,10 @@ public final class CourierMetrics implements AutoCloseable {
 
   public void permitWait() {
     permitWaits.increment();
+  }
+
+  public void deferred() {
+    deferred.increment();
   }
 
   /** The timer of one script (looked up in an EnumMap, no tags built). */

@@ -197,6 +197,11 @@ public final class Keys {
         runnable(shard)));
   }
 
+  /** The KEYS of {@code deferAttempt-6.lua}: a retry's, without the outbox (no event is logged). */
+  public List<String> deferKeys(int shard) {
+    return List.of(lease(shard), due(shard), messages(shard), retried(shard), gated(shard), runnable(shard));
+  }
+
   /** The KEYS of {@code moveToDlq-8.lua}. */
   public List<String> deadLetterKeys(int shard, String dlqId) {
     return logged(shard, List.of(lease(shard), messages(shard), retried(shard), dlq(shard), deadLetter(shard, dlqId),

@@ -23,6 +23,7 @@ public enum LuaScript {
   CLAIM_DUE("claimDue-6.lua", true),
   ACK_DELIVERED("ackDelivered-6.lua", true),
   SCHEDULE_RETRY("scheduleRetry-6.lua", true),
+  DEFER_ATTEMPT("deferAttempt-6.lua"),
   MOVE_TO_DLQ("moveToDlq-8.lua", true),
   REAP_LEASES("reapLeases-6.lua", true),
   CANCEL_MESSAGE("cancelMessage-5.lua", true),

@@ -128,6 +128,23 @@ class FlowControlScriptsTest {
   }
 
   @Test
+  void aDeferredAttemptGivesItsPermitBackLikeARetryButCountsNoAttempt() {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 3; i++) {
+      f.store(limits(2, 0, 0), "p" + i, now);
+    }
+    List<Delivery> two = f.claimDeliveries(10);
+    assertEquals(3L, f.defer(two.get(0), now + 200), "done, and the freed permit made the key runnable");
+    assertEquals("1", f.field(F, "delayed"));
+    assertEquals(List.of("p2"), f.claim(10), "the next starts meanwhile");
+    assertEquals(List.of(), ids(f.claimAt(10, now + 300)), "due again, but both permits are taken");
+    assertEquals(1L, f.ack(two.get(1)));
+    List<Delivery> back = f.claimDeliveries(10);
+    assertEquals(List.of("p0"), ids(back));
+    assertEquals(0, back.get(0).retried(), "a deferral is no attempt");
+  }
+
+  @Test
   void aRetryCountsInTheRateWindowLikeAFirstAttempt() {
     long now = System.currentTimeMillis();
     f.store(limits(0, 2, 1_000), "x", now);

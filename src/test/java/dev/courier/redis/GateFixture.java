@@ -102,6 +102,13 @@ final class GateFixture implements AutoCloseable {
         List.of(d.id(), d.leaseToken(), dueAt, d.retried() + 1L, keys.gatePrefix(0), flow ? "1" : "0", 0L))).toLong();
   }
 
+  /** As OutcomeWriter defers an attempt that its host's share held back (deferAttempt). */
+  long defer(Delivery d, long dueAt) {
+    boolean flow = d.message().queueName() == null && d.message().flowControl() != null;
+    return get(scripts.run(LuaScript.DEFER_ATTEMPT, keys.deferKeys(0),
+        List.of(d.id(), d.leaseToken(), dueAt, keys.gatePrefix(0), flow ? "1" : "0"))).toLong();
+  }
+
   long cancel(String id) {
     return get(scripts.run(LuaScript.CANCEL_MESSAGE, keys.cancelKeys(0), List.of(id, keys.gatePrefix(0)))).toLong();
   }

@@ -121,6 +121,40 @@ class GateScriptsTest {
   }
 
   @Test
+  void aDeferredAttemptKeepsThePermitCountsNoAttemptAndIsFencedByItsLease() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    store(null, "u", now);
+    List<Delivery> claimed = claimDeliveries(10);
+    Delivery m0 = claimed.stream().filter(d -> d.id().equals("m0")).findFirst().orElseThrow();
+    Delivery u = claimed.stream().filter(d -> d.id().equals("u")).findFirst().orElseThrow();
+    assertEquals(1L, f.defer(m0, now + 500));
+    assertEquals(0L, f.defer(m0, now + 500), "its lease is gone: a second defer changes nothing");
+    assertEquals(1L, f.defer(u, now + 500));
+    assertEquals(1, active(A), "the deferred message kept its queue's permit");
+    assertEquals(List.of(), claim(10), "m1 waits behind it, and nothing is due yet");
+    List<Delivery> again = f.claimAt(10, now + 600);
+    assertEquals(List.of("m0", "u"), again.stream().map(Delivery::id).sorted().toList());
+    assertTrue(again.stream().allMatch(d -> d.retried() == 0), "a deferral is no attempt");
+    Delivery m0Again = again.stream().filter(d -> d.id().equals("m0")).findFirst().orElseThrow();
+    assertEquals(1L, ack(m0Again));
+    assertEquals(List.of("m1"), claim(10));
+  }
+
+  @Test
+  void aMessageCancelledBeforeItsDeferralLeavesItsQueue() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    Delivery d = claimDeliveries(10).get(0);
+    assertEquals(1L, f.cancel("m0"));
+    assertEquals(2L, f.defer(d, now), "not put back, and its permit freed a queue with ready work");
+    assertEquals(0, active(A));
+    assertEquals(List.of("m1"), claim(10));
+  }
+
+  @Test
   void aReapedMessageGoesBackToTheHeadAndItsPermitComesBack() {
     long now = System.currentTimeMillis();
     store(A, "m0", now);
