@@ -3,6 +3,7 @@ package dev.courier;
 import dev.courier.bootstrap.Credentials;
 import dev.courier.bootstrap.DataDirLock;
 import dev.courier.bootstrap.EmbeddedRedis;
+import dev.courier.bootstrap.LogFormat;
 import dev.courier.config.AppConfig;
 import dev.courier.config.ConfigException;
 import dev.courier.config.ConfigLoader;
@@ -25,6 +26,8 @@ import java.util.List;
 public final class Main {
   /** Referenced for the life of the process: a collected channel would close, and release the lock. */
   private static DataDirLock dataDirLock;
+  private static final org.slf4j.Logger LIFECYCLE = org.slf4j.LoggerFactory.getLogger("courier");
+  private static volatile boolean jsonLog;
 
   private Main() {}
 
@@ -66,9 +69,11 @@ public final class Main {
     AppConfig config;
     try {
       config = ConfigLoader.load(System.getenv(), file, dev);
-      ConfigLoader.unknownVariables(System.getenv()).forEach(w -> System.err.println("courier: warning: " + w));
+      LogFormat.apply(config.log().format());
+      jsonLog = LogFormat.JSON.equals(config.log().format());
+      ConfigLoader.unknownVariables(System.getenv()).forEach(w -> warn("warning: " + w));
     } catch (ConfigException e) {
-      System.err.println("courier: configuration error: " + e.getMessage());
+      warn("configuration error: " + e.getMessage());
       System.exit(2);
       return;
     }
@@ -83,13 +88,13 @@ public final class Main {
         boolean persistent = !config.devProfile();
         embedded = EmbeddedRedis.start(config.dataDir(), EmbeddedRedis.freePort(), persistent);
         config = config.withRedisUrl(embedded.url());
-        System.out.println("courier: embedded redis-server on " + embedded.url()
+        say("embedded redis-server on " + embedded.url()
             + (persistent ? ", AOF under " + config.dataDir().resolve("redis").toAbsolutePath() : ", no persistence"));
       }
       resolved = Credentials.resolve(config);
     } catch (IOException | RuntimeException e) {
       // A data dir that cannot be written, a second node on it: one line that says so, not a stack trace.
-      System.err.println("courier: start-up failed: " + describe(e));
+      warn("start-up failed: " + describe(e));
       closeQuietly(embedded);
       System.exit(1);
       return;
@@ -100,7 +105,7 @@ public final class Main {
       Credentials.writeEnvFile(config, config.http().port(), new SigningKeys(config.signing().currentKey(),
           config.signing().nextKey()), resolved);
     } catch (IOException e) {
-      System.err.println("courier: warning: could not write the credentials env file: " + e.getMessage());
+      warn("warning: could not write the credentials env file: " + e.getMessage());
     }
 
     // One event loop per core (Vert.x defaults to two): the API and dispatch instances share them, so
@@ -116,17 +121,17 @@ public final class Main {
       Courier node = Courier.start(vertx, config, resolved.keysExplicit(), registry).await();
       // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
       // only now: the node has adopted the deployment's signing keys.
-      resolved.announcement(node.signingKeys()).forEach(System.out::println);
-      System.out.println("courier: " + summary(config));
+      resolved.announcement(node.signingKeys()).forEach(Main::announce);
+      say(summary(config));
       Path env = Credentials.writeEnvFile(config, node.port(), node.signingKeys(), resolved);
       if (env != null) {
-        System.out.println("courier: credentials for clients and shells: . " + env);
+        say("credentials for clients and shells: . " + env);
       }
-      System.out.println("courier: listening on http://" + config.http().host() + ":" + node.port()
+      say("listening on http://" + config.http().host() + ":" + node.port()
           + (config.devProfile() ? " (dev profile: public development credentials)" : "")
           + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        System.out.println("courier: stopping (the attempts in flight finish first)");
+        say("stopping (the attempts in flight finish first)");
         try {
           node.stop().await();
           vertx.close().await();
@@ -134,20 +139,49 @@ public final class Main {
           // shutting down anyway
         }
         closeQuietly(redis);
-        System.out.println("courier: stopped");
+        say("stopped");
       }));
     } catch (Exception e) {
-      System.err.println("courier: start-up failed: " + describe(e));
+      warn("start-up failed: " + describe(e));
       if (resolved.tokenGenerated() || resolved.keysGenerated()) {
         // Generated now and not printed (the node never ran): say where they are, or a second start would
         // find them, print nothing, and leave the user without a token.
-        System.err.println("courier: the credentials generated for this data folder are kept in "
+        warn("the credentials generated for this data folder are kept in "
             + config.dataDir().resolve(Credentials.ENV_FILE) + " (. " + config.dataDir().resolve(Credentials.ENV_FILE)
             + " sets them in a shell)");
       }
       vertx.close();
       closeQuietly(redis);
       System.exit(1);
+    }
+  }
+
+  /**
+   * A lifecycle line of the node: {@code courier: <line>} on stdout (stderr for a problem), or with
+   * {@code log.format: json} a log event like every other, so that a log shipper reads one format.
+   */
+  private static void say(String line) {
+    if (jsonLog) {
+      LIFECYCLE.info(line);
+    } else {
+      System.out.println("courier: " + line);
+    }
+  }
+
+  private static void warn(String line) {
+    if (jsonLog) {
+      LIFECYCLE.warn(line);
+    } else {
+      System.err.println("courier: " + line);
+    }
+  }
+
+  /** The credentials block printed at the start that generated them: as it is, or one event per line. */
+  private static void announce(String line) {
+    if (jsonLog) {
+      LIFECYCLE.info(line);
+    } else {
+      System.out.println(line);
     }
   }
 

@@ -107,7 +107,7 @@ public final class ApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> health(ctx.request()));
-    var probes = new HealthHandler(redis);
+    var probes = new HealthHandler(redis, events);
     router.get("/health/live").handler(probes::live);
     router.get("/health/ready").handler(probes::ready);
     router.get("/metrics").handler(auth).handler(new MetricsHandler(metrics)::handle);

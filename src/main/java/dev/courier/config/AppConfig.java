@@ -22,6 +22,7 @@ public record AppConfig(
     SecurityConfig security,
     MetricsConfig metrics,
     EventLogConfig eventLog,
+    LogConfig log,
     boolean devProfile) {
 
   public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
@@ -121,18 +122,21 @@ public record AppConfig(
     }
   }
 
+  /** @param format {@code text} or {@code json} (bootstrap.LogFormat) */
+  public record LogConfig(String format) {}
+
   public AppConfig withHttpPort(int port) {
     return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, log, devProfile);
   }
 
   public AppConfig withRedisUrl(String url) {
     return new AppConfig(http, dataDir, new RedisConfig(url, redis.shards(), redis.keyPrefix()), auth, signing,
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, log, devProfile);
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
     return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
-        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, devProfile);
+        limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, log, devProfile);
   }
 }

@@ -239,6 +239,10 @@ public final class ConfigLoader {
     if (eventLog.pendingIdleMs() < 1000) {
       throw new ConfigException("event-log.pending-idle: at least 1s");
     }
+    var log = new AppConfig.LogConfig(string("log.format"));
+    if (!log.format().equals("text") && !log.format().equals("json")) {
+      throw new ConfigException("log.format: text or json, not '" + log.format() + "'");
+    }
     Path dataDir = Path.of(string("data-dir"));
     if (dev) {
       // The SDK's QSTASH_DEV mode talks to 127.0.0.1:8080 with public credentials: never expose them.
@@ -249,7 +253,7 @@ public final class ConfigLoader {
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
     return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl,
-        schedules, security, metrics, eventLog, dev);
+        schedules, security, metrics, eventLog, log, dev);
   }
 
   /** A comma-separated list of CIDRs, each checked (the key named in the error). */

@@ -87,6 +87,11 @@ class EventLogDatabaseOutageTest {
         return System.currentTimeMillis() - down >= OUTAGE_MS;
       }, OUTAGE_MS + 5_000, "the outage");
       long backlog = EventLogAudit.outboxLength(vertx, node.prefix());
+      // Readiness names the database's absence and stays ready: the node still stores and delivers
+      var ready = node.send("GET", "/health/ready", Map.of(), null, false);
+      JsonObject readiness = new JsonObject(new String(ready.body(), java.nio.charset.StandardCharsets.UTF_8));
+      assertEquals(200, ready.statusCode(), readiness.encode());
+      assertEquals("unreachable", readiness.getString("eventLog"), readiness.encode());
       pg = startPostgres(port);
       long up = System.currentTimeMillis();
 
@@ -121,6 +126,8 @@ class EventLogDatabaseOutageTest {
       Sink.waitFor(() -> EventLogAudit.outboxLength(vertx, node.prefix()) == 0
           && EventLogAudit.outboxPending(vertx, node.prefix()) == 0, 10_000, "the outbox to be emptied");
       assertEquals(List.of(), EventLogAudit.problems(accepted, EventLogAudit.createdAndDelivered(db)));
+      assertEquals("ok", new JsonObject(new String(node.send("GET", "/health/ready", Map.of(), null, false).body(),
+          java.nio.charset.StandardCharsets.UTF_8)).getString("eventLog"), "back once the database is");
     } finally {
       publishing.set(false);
       publisher.join(10_000);

@@ -138,6 +138,7 @@ class MetricsEndToEndTest {
       assertEquals("ok", body.getString("status"));
       assertEquals("ok", body.getString("redis"));
       assertEquals("loaded", body.getString("scripts"));
+      assertEquals("off", body.getString("eventLog"), "the test node runs without the event log");
       assertEquals(200, node.send("GET", "/health", Map.of(), null, false).statusCode());
     }
   }
