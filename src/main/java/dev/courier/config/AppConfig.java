@@ -69,6 +69,15 @@ public record AppConfig(
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
     }
 
+    /**
+     * How long an attempt waits for its host's share before it goes back to the wheel: host-stall, but at most
+     * half the lease grace, so that the wait ends well inside the message's lease (a lease that expired while its
+     * message waited would let the reaper hand the message to another node, and both would deliver it).
+     */
+    public long hostWaitMs() {
+      return Math.max(1, Math.min(hostStallMs, leaseGraceMs / 2));
+    }
+
     /** Attempts one destination host may have in flight on one dispatcher: its share of the credit, split evenly. */
     public int hostLimitPerDispatcher() {
       return Math.max(1, (int) Math.ceil(maxInFlight * (hostSharePercent / 100.0) / dispatchers()));

@@ -73,7 +73,7 @@ public final class DispatchVerticle extends VerticleBase {
         wakeClaims, direct, metrics);
     dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
         new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()), metrics,
-        delivery.hostLimitPerDispatcher(), delivery.hostStallMs());
+        delivery.hostLimitPerDispatcher(), delivery.hostWaitMs());
     Consumer<Delivery> send = d -> {
       Future<Boolean> done;
       try {

@@ -67,8 +67,8 @@ public final class Dispatcher {
   /**
    * @param policy the SSRF guard every attempt (and each of its redirects) is checked against
    * @param hostLimit attempts one destination host may have in flight on this dispatcher ({@link HostShare})
-   * @param hostStallMs how long a host at that limit may go without ending an attempt before the attempts
-   *     beyond it go back to the wheel, and for about how long they wait there
+   * @param hostStallMs how long an attempt beyond that limit waits for its host (and how long a host at it may go
+   *     without ending an attempt) before going back to the wheel, and for about how long it waits there
    */
   public Dispatcher(Vertx vertx, HttpClient client, SigningKeyStore signingKeys, OutcomeWriter outcomes,
       int maxResponseBody, NetworkPolicy policy, CourierMetrics metrics, int hostLimit, long hostStallMs) {

@@ -15,11 +15,14 @@ import java.util.function.Supplier;
  *
  * <p>A host runs at most {@code limit} attempts at a time. An attempt beyond that waits here, holding its
  * credit, for one of the host's attempts to end: for a fast host nothing changes (its excess waited the same
- * way in the HTTP client's connection pool before). Only a host that has gone {@code stallMs} without ending
- * any attempt while at its limit is treated as stalled: its waiting attempts, and any new one beyond its
- * limit, are answered {@link #DEFERRED}, and the dispatcher puts them back on the wheel for later, which
- * frees their credit for other destinations. Nothing is lost and no attempt is counted: the message is
- * claimed again when it falls due.
+ * way in the HTTP client's connection pool before). An attempt that has waited {@code stallMs} is answered
+ * {@link #DEFERRED}, and so is every new one beyond the limit of a host that has gone {@code stallMs} without
+ * ending an attempt (a stalled host): the dispatcher puts them back on the wheel for later, which frees their
+ * credit for other destinations. Nothing is lost and no attempt is counted: the message is claimed again when
+ * it falls due. The wait is bounded so that it stays well inside the message's lease (its timeout plus
+ * {@code delivery.lease-grace}, of which {@code stallMs} is at most half: {@code DeliveryConfig.hostWaitMs}): a
+ * lease that expired while its message waited here would let the reaper hand it to another node, and both
+ * would deliver it.
  *
  * <p>Confined to its dispatcher's event loop (no locks); the entry of a host is dropped when it has nothing
  * in flight or waiting, so the map is bounded by the dispatcher's credit.
@@ -41,7 +44,7 @@ final class HostShare {
     long timer = -1;
   }
 
-  private record Waiting(Supplier<Future<AttemptResult>> attempt, Promise<AttemptResult> result) {}
+  private record Waiting(Supplier<Future<AttemptResult>> attempt, Promise<AttemptResult> result, long since) {}
 
   /**
    * @param limit attempts one host may have in flight on this dispatcher
@@ -67,9 +70,9 @@ final class HostShare {
       return Future.succeededFuture(DEFERRED);
     }
     Promise<AttemptResult> result = Promise.promise();
-    h.waiting.add(new Waiting(attempt, result));
+    h.waiting.add(new Waiting(attempt, result, now));
     if (h.timer < 0) {
-      armStallTimer(host, h, now);
+      armTimer(host, h, now);
     }
     return result.future();
   }
@@ -112,18 +115,20 @@ final class HostShare {
     forgetIfIdle(host, h);
   }
 
-  private void armStallTimer(String host, Host h, long now) {
-    long wait = Math.max(1, (h.progressAt + stallNanos - now) / 1_000_000L);
+  /** Wakes when the oldest waiting attempt has waited its allowance. */
+  private void armTimer(String host, Host h, long now) {
+    long wait = Math.max(1, (h.waiting.peek().since() + stallNanos - now + 999_999) / 1_000_000L);
     h.timer = vertx.setTimer(wait, id -> {
       h.timer = -1;
-      if (h.waiting.isEmpty()) {
-        return;
-      }
       long at = System.nanoTime();
-      if (at - h.progressAt >= stallNanos) {
-        deferWaiting(host, h);
+      Waiting w;
+      while ((w = h.waiting.peek()) != null && at - w.since() >= stallNanos) {
+        h.waiting.poll().result().complete(DEFERRED);
+      }
+      if (h.waiting.isEmpty()) {
+        forgetIfIdle(host, h);
       } else {
-        armStallTimer(host, h, at); // an attempt ended since: the host still moves
+        armTimer(host, h, at);
       }
     });
   }

@@ -106,6 +106,24 @@ class HostShareTest {
     assertEquals(0, (int) on(share::waiting));
   }
 
+  /** Even from a host that moves, no attempt waits past its allowance: it must start well inside its lease. */
+  @Test
+  void anAttemptThatWaitedItsAllowanceIsDeferredEvenWhileItsHostMoves() throws Exception {
+    HostShare share = new HostShare(vertx, 1, 300);
+    Manual first = new Manual();
+    on(() -> share.run("http://h:80", first));
+    Manual second = new Manual();
+    on(() -> share.run("http://h:80", second));
+    Manual third = new Manual();
+    Future<AttemptResult> waiting = on(() -> share.run("http://h:80", third));
+    on(() -> first.end.tryComplete(OK)); // the host moves: the second starts, the third waits on
+    assertTrue(second.started);
+    AttemptResult r = waiting.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertSame(HostShare.DEFERRED, r, "waited its 300 ms behind a running attempt");
+    assertFalse(third.started);
+    assertFalse(second.end.future().isComplete());
+  }
+
   @Test
   void aStoppingDispatcherDefersEveryWaitingAttempt() throws Exception {
     HostShare share = new HostShare(vertx, 1, 60_000);
