@@ -294,6 +294,12 @@ public final class PublishRequest {
         name = key.toLowerCase(Locale.ROOT);
       }
       if (name != null && !name.isEmpty() && !HOP_HEADERS.contains(name)) {
+        // HTTP's parser lets only tokens through, but a batch item's headers are JSON keys, which can be anything
+        // (a space, CR LF): such a name could never be sent, so every attempt would fail on it.
+        if (!TOKEN.matcher(name).matches()) {
+          throw ApiException.badRequest("invalid forwarded header name in header " + key.substring(0,
+              Math.min(key.length(), 64)).replaceAll("[^!-~]", "?") + ": not an HTTP token");
+        }
         out.computeIfAbsent(HeaderNames.canonical(name), k -> new ArrayList<>()).add(h.getValue());
       }
     }
