@@ -16,6 +16,11 @@ public final class BacklogSample {
   private volatile double dlq;
   private volatile double wheelLagSeconds;
   private volatile double redisUp;
+  /** Permits taken in queues and in flow-control keys, and how many queues and keys there are. */
+  private volatile double queuePermits;
+  private volatile double flowPermits;
+  private volatile double queues;
+  private volatile double flowKeys;
   private volatile long sampledAt;
 
   void register(MeterRegistry registry) {
@@ -27,6 +32,16 @@ public final class BacklogSample {
         .register(registry);
     Gauge.builder("courier.delay.wheel.lag", this, b -> b.wheelLagSeconds).baseUnit("seconds")
         .description("Now minus the oldest timer that is due and not yet claimed; 0 when none is").register(registry);
+    Gauge.builder("courier.gate.permits.in.use", this, b -> b.queuePermits).tag("kind", "queue")
+        .description("Permits taken in gates: attempts in flight, and a queue's messages waiting for their retry")
+        .register(registry);
+    Gauge.builder("courier.gate.permits.in.use", this, b -> b.flowPermits).tag("kind", "flow_control")
+        .description("Permits taken in gates: attempts in flight, and a queue's messages waiting for their retry")
+        .register(registry);
+    Gauge.builder("courier.gates", this, b -> b.queues).tag("kind", "queue")
+        .description("Queues and flow-control keys that exist").register(registry);
+    Gauge.builder("courier.gates", this, b -> b.flowKeys).tag("kind", "flow_control")
+        .description("Queues and flow-control keys that exist").register(registry);
     Gauge.builder("courier.redis.up", this, b -> b.redisUp)
         .description("1 when the last periodic read of Redis succeeded, 0 when it failed").register(registry);
   }
@@ -44,6 +59,13 @@ public final class BacklogSample {
     wheelLagSeconds = lagSeconds;
     redisUp = 1;
     sampledAt = System.currentTimeMillis();
+  }
+
+  void gates(long queuePermits, long flowPermits, long queues, long flowKeys) {
+    this.queuePermits = queuePermits;
+    this.flowPermits = flowPermits;
+    this.queues = queues;
+    this.flowKeys = flowKeys;
   }
 
   void redisDown() {

@@ -1,6 +1,7 @@
 package dev.courier.metrics;
 
 import dev.courier.redis.Keys;
+import dev.courier.redis.LuaScript;
 import dev.courier.redis.RedisConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -76,6 +77,7 @@ public final class BacklogSampler extends VerticleBase {
       long stored = 0;
       long dlq = 0;
       long oldestDue = Long.MAX_VALUE;
+      long[] gates = new long[4];
       for (Future<Response> f : shards) {
         Response exec = f.result();
         due += exec.get(0).toLong();
@@ -87,12 +89,16 @@ public final class BacklogSampler extends VerticleBase {
         if (oldest != null && oldest.size() > 0) {
           oldestDue = Math.min(oldestDue, firstScore(oldest));
         }
+        for (int i = 0; i < gates.length; i++) {
+          gates[i] += exec.get(6).get(i).toLong();
+        }
       }
       // What is neither on the wheel nor leased waits in a gate's ready list (a queue or a flow-control key).
       // The wheel also holds the rate-window timers of flow-control keys, hence the clamp.
       long queued = Math.max(0, stored - onWheel - leased);
       double lag = oldestDue <= now ? (now - oldestDue) / 1000.0 : 0;
       sample.update(due, onWheel - due, leased, queued, dlq, lag);
+      sample.gates(gates[0], gates[1], gates[2], gates[3]);
     });
   }
 
@@ -103,7 +109,10 @@ public final class BacklogSampler extends VerticleBase {
     return (long) Double.parseDouble(score.toString());
   }
 
-  /** EXEC's reply: due now, on the wheel, leased, stored, dead letters, the oldest due timer. */
+  /**
+   * EXEC's reply: due now, on the wheel, leased, stored, dead letters, the oldest due timer, and what the gates
+   * hold (countPermits).
+   */
   private Future<Response> readShard(int s, long now) {
     redis.send(s, Request.cmd(Command.MULTI));
     redis.send(s, Request.cmd(Command.ZCOUNT).arg(keys.due(s)).arg("-inf").arg(now));
@@ -112,6 +121,9 @@ public final class BacklogSampler extends VerticleBase {
     redis.send(s, Request.cmd(Command.HLEN).arg(keys.messages(s)));
     redis.send(s, Request.cmd(Command.ZCARD).arg(keys.dlq(s)));
     redis.send(s, Request.cmd(Command.ZRANGE).arg(keys.due(s)).arg(0).arg(0).arg("WITHSCORES"));
+    // EVAL, not EVALSHA: a Redis that restarted without the scripts still answers the sample
+    redis.send(s, Request.cmd(Command.EVAL).arg(LuaScript.COUNT_PERMITS.source()).arg(2).arg(keys.gates(s))
+        .arg(keys.flows(s)).arg(keys.gatePrefix(s)));
     return redis.send(s, Request.cmd(Command.EXEC)).map(r -> {
       if (r == null) {
         throw new IllegalStateException("transaction aborted");

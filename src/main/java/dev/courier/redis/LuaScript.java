@@ -40,6 +40,7 @@ public enum LuaScript {
   SET_SCHEDULE_PAUSED("setSchedulePaused-2.lua"),
   CLAIM_SCHEDULE("claimSchedule-2.lua"),
   RECORD_FIRE("recordFire-1.lua"),
+  COUNT_PERMITS("countPermits-2.lua"),
   SEED_KEYS("seedKeys-1.lua"),
   ROTATE_KEYS("rotateKeys-1.lua");
 

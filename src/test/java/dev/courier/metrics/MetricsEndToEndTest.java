@@ -125,6 +125,34 @@ class MetricsEndToEndTest {
     }
   }
 
+  /** A queue of parallelism 2 and a flow-control key of parallelism 1 in front of a slow destination. */
+  @Test
+  void gatesShowTheirPermitsInUseAndTheMessagesWaitingInThem() throws Exception {
+    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_METRICS_SAMPLE_INTERVAL",
+        "1s"), registry)) {
+      sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 5_000));
+      assertEquals(200, node.send("POST", "/v2/queues", Map.of("Content-Type", "application/json"),
+          "{\"queueName\":\"metered\",\"parallelism\":2}".getBytes(StandardCharsets.UTF_8)).statusCode());
+      byte[] body = "x".getBytes(StandardCharsets.UTF_8);
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, node.send("POST", "/v2/enqueue/metered/" + sink.url("/q/" + i), Map.of(), body)
+            .statusCode());
+      }
+      for (int i = 0; i < 3; i++) {
+        node.publish(sink.url("/f/" + i), Map.of("Upstash-Flow-Control-Key", "metered-key",
+            "Upstash-Flow-Control-Value", "parallelism=1"), body);
+      }
+      sink.await(3, 10_000);
+      Sink.waitFor(() -> scrape(node).value("courier_gate_permits_in_use{kind=\"queue\"}") == 2.0
+          && scrape(node).value("courier_gate_permits_in_use{kind=\"flow_control\"}") == 1.0, 10_000,
+          "permits not sampled: " + lastText);
+      Scrape s = scrape(node);
+      assertEquals(1.0, s.value("courier_gates{kind=\"queue\"}"));
+      assertEquals(1.0, s.value("courier_gates{kind=\"flow_control\"}"));
+      assertEquals(5.0, s.value("courier_messages_pending{state=\"queued\"}"), "3 in the queue, 2 behind the key");
+    }
+  }
+
   @Test
   void metricsTakeTheTokenAndTheProbesDoNot() throws Exception {
     try (TestNode node = TestNode.start(vertx, Map.of(), registry)) {
