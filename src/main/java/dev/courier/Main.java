@@ -122,7 +122,7 @@ public final class Main {
       if (env != null) {
         System.out.println("courier: credentials for clients and shells: . " + env);
       }
-      System.out.println("courier: listening on http://" + config.http().host() + ":" + node.port()
+      System.out.println("courier: listening on " + config.http().scheme() + "://" + config.http().host() + ":" + node.port()
           + (config.devProfile() ? " (dev profile: public development credentials)" : "")
           + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -156,7 +156,10 @@ public final class Main {
     return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : redacted(c.redis().url()))
         + " (" + c.redis().shards() + (c.redis().shards() == 1 ? " shard" : " shards") + ", prefix "
         + c.redis().keyPrefix() + "), delivery.max-in-flight " + c.delivery().maxInFlight() + ", delivery.direct "
-        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics)" : "off") + ", data-dir "
+        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics" + (c.metrics().auth()
+            ? ", token)" : ", no token)") : "off") + ", health probes " + (c.http().healthAuth() ? "with" : "without")
+        + " token, " + c.auth().accepted().size() + (c.auth().accepted().size() == 1 ? " API token" : " API tokens")
+        + ", tls " + (c.http().tls() == null ? "off" : "on (" + c.http().tls().certPath() + ")") + ", data-dir "
         + c.dataDir();
   }
 

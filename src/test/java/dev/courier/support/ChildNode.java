@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /** A node in a JVM of its own ({@code dev.courier.Main}), for what a test JVM cannot do to itself: die, or stop. */
 public final class ChildNode {
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
 
   private ChildNode() {}
 
