@@ -153,7 +153,7 @@ public final class Main {
 
   /** The settings an operator checks first, in one line, with no secret (the Redis URL's password is cut). */
   static String summary(AppConfig c) {
-    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : redacted(c.redis().url()))
+    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : AppConfig.redactUrl(c.redis().url()))
         + " (" + c.redis().shards() + (c.redis().shards() == 1 ? " shard" : " shards") + ", prefix "
         + c.redis().keyPrefix() + "), delivery.max-in-flight " + c.delivery().maxInFlight() + ", delivery.direct "
         + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics" + (c.metrics().auth()
@@ -161,10 +161,6 @@ public final class Main {
         + " token, " + c.auth().accepted().size() + (c.auth().accepted().size() == 1 ? " API token" : " API tokens")
         + ", tls " + (c.http().tls() == null ? "off" : "on (" + c.http().tls().certPath() + ")") + ", data-dir "
         + c.dataDir();
-  }
-
-  private static String redacted(String url) {
-    return url.replaceAll("//[^@/]*@", "//***@");
   }
 
   /** The jar's version (its manifest), or "development" when run from classes. */

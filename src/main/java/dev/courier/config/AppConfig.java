@@ -47,7 +47,7 @@ public record AppConfig(
   public record RedisConfig(String url, int shards, String keyPrefix) {
     @Override
     public String toString() { // the URL may hold Redis's password
-      return "RedisConfig[url=" + (url == null ? null : url.replaceAll("//[^@/]*@", "//***@")) + ", shards=" + shards
+      return "RedisConfig[url=" + redactUrl(url) + ", shards=" + shards
           + ", keyPrefix=" + keyPrefix + "]";
     }
   }
@@ -158,8 +158,17 @@ public record AppConfig(
       int batchSize, long pendingIdleMs, int writerSharePercent) {
     @Override
     public String toString() { // never the password, should a record be logged
-      return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser + "]";
+      return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";
     }
+  }
+
+  /**
+   * A Redis or JDBC URL as it may be shown: the user info's password ({@code //user:pass@}) and a {@code password}
+   * parameter ({@code ?password=…}, {@code ;PASSWORD=…}) become {@code ***}. Null stays null.
+   */
+  public static String redactUrl(String url) {
+    return url == null ? null : url.replaceAll("//[^@/]*@", "//***@")
+        .replaceAll("(?i)(password=)[^&;]*", "$1***");
   }
 
   public AppConfig withHttpPort(int port) {

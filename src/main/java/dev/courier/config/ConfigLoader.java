@@ -231,7 +231,7 @@ public final class ConfigLoader {
     if (eventLog.dbUrl() != null && !eventLog.dbUrl().startsWith("jdbc:h2:")
         && !eventLog.dbUrl().startsWith("jdbc:postgresql:")) {
       throw new ConfigException("event-log.db-url: a jdbc:postgresql: or jdbc:h2: URL, not '"
-          + eventLog.dbUrl().replaceAll("//[^/@]*@", "//…@") + "'");
+          + AppConfig.redactUrl(eventLog.dbUrl()) + "'");
     }
     if (eventLog.pendingIdleMs() < 1000) {
       throw new ConfigException("event-log.pending-idle: at least 1s");

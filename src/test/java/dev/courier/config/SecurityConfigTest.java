@@ -66,12 +66,16 @@ class SecurityConfigTest {
   void noSecretInTheRecordsToString() {
     AppConfig c = load(Map.of("COURIER_AUTH_TOKEN", "tok-secret-1", "COURIER_AUTH_TOKENS", "tok-secret-2",
         "COURIER_SIGNING_CURRENT_KEY", "sig_secret_cur", "COURIER_SIGNING_NEXT_KEY", "sig_secret_next",
-        "COURIER_REDIS_URL", "redis://:redis-pass@127.0.0.1:6379", "COURIER_DB_PASSWORD", "db-pass"));
+        "COURIER_REDIS_URL", "redis://:redis-pass@127.0.0.1:6379", "COURIER_DB_PASSWORD", "db-pass",
+        "COURIER_DB_URL", "jdbc:postgresql://db/courier?user=c&password=url-pass&ssl=true"));
     String text = c.toString();
-    for (String secret : List.of("tok-secret", "sig_secret", "redis-pass", "db-pass")) {
+    for (String secret : List.of("tok-secret", "sig_secret", "redis-pass", "db-pass", "url-pass")) {
       assertFalse(text.contains(secret), secret + " in " + text);
     }
     assertTrue(text.contains("AuthConfig[tokens=2]"), text);
+    assertTrue(text.contains("?user=c&password=***&ssl=true"), text);
+    String bad = rejected(Map.of("COURIER_DB_URL", "jdbc:mysql://u:pw1@db/x?password=pw2"));
+    assertTrue(bad.startsWith("event-log.db-url: ") && !bad.contains("pw1") && !bad.contains("pw2"), bad);
   }
 
   @Test

@@ -27,11 +27,17 @@ public final class ChildNode {
 
   /** Reads the child's output (and keeps draining it) until it says where it listens. */
   public static String awaitListening(Process child) throws Exception {
+    return awaitListening(child, line -> { });
+  }
+
+  /** As {@link #awaitListening(Process)}, handing every line of the child's output to {@code lines}, to its end. */
+  public static String awaitListening(Process child, java.util.function.Consumer<String> lines) throws Exception {
     CompletableFuture<String> url = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
         String line;
         while ((line = in.readLine()) != null) {
+          lines.accept(line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
             url.complete(m.group(1));
