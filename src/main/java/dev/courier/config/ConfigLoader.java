@@ -250,8 +250,9 @@ public final class ConfigLoader {
   }
 
   /**
-   * {@code auth.token} and {@code auth.tokens} (comma-separated, or a YAML list). With only {@code auth.tokens}
-   * given, its first token is the primary one: the operator manages the tokens, so none is generated.
+   * {@code auth.token} and {@code auth.tokens} (comma-separated, or a YAML list). The latter only adds tokens: with
+   * {@code auth.token} empty the data folder's token (generated at the first start) stays the primary one and keeps
+   * working, so that adding a token to rotate to never locks out the clients of the generated one.
    */
   private AppConfig.AuthConfig auth() {
     String token = optional("auth.token");
@@ -270,9 +271,6 @@ public final class ConfigLoader {
         throw new ConfigException("auth.tokens: a token holds a space, a comma or a non-ASCII character");
       }
       more.add(t);
-    }
-    if (token == null && !more.isEmpty()) {
-      token = more.remove(0);
     }
     return new AppConfig.AuthConfig(token, more);
   }

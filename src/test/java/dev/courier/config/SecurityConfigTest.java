@@ -40,12 +40,14 @@ class SecurityConfigTest {
         load(Map.of("QSTASH_TOKEN", "alias", "COURIER_AUTH_TOKENS", "next")).auth().accepted());
   }
 
+  /** Adding a token to rotate to must not retire the generated one its clients still use. */
   @Test
-  void tokensAloneMakeTheFirstThePrimaryAndNoneIsGenerated() {
+  void tokensAloneAddToTheGeneratedOne() {
     AppConfig c = load(Map.of("COURIER_AUTH_TOKENS", "first,second"));
-    assertEquals("first", c.auth().token());
-    assertEquals(List.of("first", "second"), c.auth().accepted());
-    assertNull(load(Map.of()).auth().token(), "nothing given: generated at start (Credentials)");
+    assertNull(c.auth().token(), "generated (or the data folder's) at start: Credentials");
+    assertEquals(List.of("first", "second"), c.auth().moreTokens());
+    assertEquals(List.of("generated", "first", "second"), c.withCredentials("generated", "sig_a", "sig_b").auth()
+        .accepted());
   }
 
   @Test
