@@ -4,6 +4,7 @@
 // failure. Checks for features Courier does not offer yet are listed as pending, by name.
 //
 //   QSTASH_URL=http://127.0.0.1:8080 QSTASH_TOKEN=… QSTASH_CURRENT_SIGNING_KEY=… QSTASH_NEXT_SIGNING_KEY=… node run.mjs
+//   COURIER_SECOND_TOKEN=… (a token in Courier's auth.tokens) also checks that a second token works.
 //   COURIER_DEV_PORT=… also runs the dev-compat check against a Courier started with --dev on that port:
 //   a child process with only QSTASH_DEV=true (and QSTASH_DEV_PORT) set, as an app in dev mode would run.
 import { Client, Receiver } from "@upstash/qstash";
@@ -614,6 +615,22 @@ if (devMode) {
     const bad = new Client({ baseUrl, token: "not-the-token", retry: false });
     await rejects(bad.publish({ url: sinkBase + "/never", body: "x" }), 401, "publish with a bad token");
   });
+
+  // Token rotation (auth.tokens): a second configured token works through the SDK like the first, and the
+  // delivery is signed the same. ConformanceIT starts Courier with COURIER_AUTH_TOKENS and passes it on.
+  if (process.env.COURIER_SECOND_TOKEN) {
+    await check("auth.second-token", async () => {
+      const rotated = new Client({ baseUrl, token: process.env.COURIER_SECOND_TOKEN, retry: false });
+      const p = path("second-token");
+      const res = await rotated.publishJSON({ url: sinkBase + p, body: { rotated: true } });
+      assert(res.messageId.startsWith("msg_"), "messageId");
+      const [d] = await delivered(p);
+      eq(d.verified, "ok", "signature");
+      assert(Array.isArray(await rotated.queue().list()), "a GET with it lists the queues");
+    });
+  } else {
+    pending("auth.second-token (COURIER_SECOND_TOKEN not set)");
+  }
 
   // Both are answered before Courier reads the body (token first, then the declared Content-Length): the
   // SDK must still see the JSON error, not a reset connection, while it is sending the rest.

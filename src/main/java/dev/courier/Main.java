@@ -127,7 +127,7 @@ public final class Main {
       if (env != null) {
         say("credentials for clients and shells: . " + env);
       }
-      say("listening on http://" + config.http().host() + ":" + node.port()
+      say("listening on " + config.http().scheme() + "://" + config.http().host() + ":" + node.port()
           + (config.devProfile() ? " (dev profile: public development credentials)" : "")
           + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -187,15 +187,14 @@ public final class Main {
 
   /** The settings an operator checks first, in one line, with no secret (the Redis URL's password is cut). */
   static String summary(AppConfig c) {
-    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : redacted(c.redis().url()))
+    return "version " + version() + ", redis " + (c.redis().url() == null ? "embedded" : AppConfig.redactUrl(c.redis().url()))
         + " (" + c.redis().shards() + (c.redis().shards() == 1 ? " shard" : " shards") + ", prefix "
         + c.redis().keyPrefix() + "), delivery.max-in-flight " + c.delivery().maxInFlight() + ", delivery.direct "
-        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics)" : "off") + ", data-dir "
+        + c.delivery().direct() + ", metrics " + (c.metrics().enabled() ? "on (/metrics" + (c.metrics().auth()
+            ? ", token)" : ", no token)") : "off") + ", health probes " + (c.http().healthAuth() ? "with" : "without")
+        + " token, " + c.auth().accepted().size() + (c.auth().accepted().size() == 1 ? " API token" : " API tokens")
+        + ", tls " + (c.http().tls() == null ? "off" : "on (" + c.http().tls().certPath() + ")") + ", data-dir "
         + c.dataDir();
-  }
-
-  private static String redacted(String url) {
-    return url.replaceAll("//[^@/]*@", "//***@");
   }
 
   /** The jar's version (its manifest), or "development" when run from classes. */

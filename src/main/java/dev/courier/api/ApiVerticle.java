@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
@@ -83,7 +84,7 @@ public final class ApiVerticle extends VerticleBase {
     redis = new RedisConnector(vertx, config.redis().url());
     ScriptRunner scripts = new ScriptRunner(redis, metrics);
     var limits = config.limits();
-    var auth = new AuthHandler(config.auth().token());
+    var auth = new AuthHandler(config.auth().accepted());
     var queueService = new QueueService(scripts, keys, config.queues().maxQueues());
     var topicService = new TopicService(scripts, keys, topicCache, config.topics().maxTopics(),
         config.topics().maxEndpoints());
@@ -106,11 +107,19 @@ public final class ApiVerticle extends VerticleBase {
             new DeadLetterService(scripts, keys)), clock);
 
     Router router = Router.router(vertx);
+    boolean healthAuth = config.http().healthAuth();
+    if (healthAuth) {
+      router.route("/health").handler(auth);
+      router.route("/health/*").handler(auth);
+    }
     router.get("/health").handler(ctx -> health(ctx.request()));
     var probes = new HealthHandler(redis, events);
     router.get("/health/live").handler(probes::live);
     router.get("/health/ready").handler(probes::ready);
-    router.get("/metrics").handler(auth).handler(new MetricsHandler(metrics)::handle);
+    if (config.metrics().auth()) {
+      router.route("/metrics").handler(auth);
+    }
+    router.get("/metrics").handler(new MetricsHandler(metrics)::handle);
     router.route("/v2/*").handler(auth);
     // A batch has a body limit of its own (batch.max-bytes), so it is routed before the others' body handler.
     router.post("/v2/batch").handler(batch::checkLength);
@@ -181,6 +190,11 @@ public final class ApiVerticle extends VerticleBase {
         // request and answer: about 4 % of Courier's CPU per publish in a profile.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
+    var tls = config.http().tls();
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath().toString())
+          .setKeyPath(tls.keyPath().toString()));
+    }
     if (config.http().idleTimeoutMs() > 0) {
       options.setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.http().idleTimeoutMs()))
           .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
@@ -191,7 +205,7 @@ public final class ApiVerticle extends VerticleBase {
       if (req.method() == HttpMethod.POST && (req.path().startsWith(PublishHandler.PREFIX)
           || req.path().startsWith(PublishHandler.ENQUEUE_PREFIX))) {
         publish.handle(req);
-      } else if (req.method() == HttpMethod.GET && req.path().equals("/health")) {
+      } else if (req.method() == HttpMethod.GET && req.path().equals("/health") && !healthAuth) {
         health(req);
       } else if (!Urls.wellEscaped(req.path())) {
         // Vert.x Web decodes the path and the query while matching routes: a stray '%' in either threw in
@@ -204,7 +218,21 @@ public final class ApiVerticle extends VerticleBase {
       }
     };
     return vertx.createHttpServer(options).connectionHandler(connections::admit).requestHandler(front)
-        .invalidRequestHandler(ApiErrors::invalidRequest).listen().onSuccess(s -> server = s);
+        .invalidRequestHandler(ApiErrors::invalidRequest).listen().onSuccess(s -> server = s)
+        .recover(err -> Future.failedFuture(tls == null || bindFailure(err) ? err : new IllegalStateException(
+            "cannot serve HTTPS with http.tls.cert-path " + tls.certPath() + " and http.tls.key-path " + tls.keyPath()
+                + " (does the key belong to the certificate?): " + err.getMessage(), err)));
+  }
+
+  /** A port in use is Courier.start's to explain, TLS or not. */
+  private static boolean bindFailure(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) { // epoll's
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void health(HttpServerRequest req) {

@@ -77,7 +77,7 @@ public final class Credentials {
     }
     String text = "# Courier's credentials, for clients and shells: . " + config.dataDir().resolve(ENV_FILE) + "\n"
         + "# Written at every start from " + FILE + " (keep both secret).\n"
-        + "export QSTASH_URL=" + quote("http://" + host + ":" + port) + "\n"
+        + "export QSTASH_URL=" + quote(config.http().scheme() + "://" + host + ":" + port) + "\n"
         + "export QSTASH_TOKEN=" + quote(config.auth().token()) + "\n"
         // keys the operator supplied are theirs already, and not written anywhere
         + (resolved.keysExplicit() ? "" : "export QSTASH_CURRENT_SIGNING_KEY=" + quote(inUse.current()) + "\n"

@@ -25,18 +25,70 @@ public record AppConfig(
     LogConfig log,
     boolean devProfile) {
 
-  public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs) {}
+  /**
+   * @param tls null when the API serves plain HTTP
+   * @param healthAuth whether the probes ({@code /health}, {@code /health/live}, {@code /health/ready}) take the token
+   */
+  public record HttpConfig(String host, int port, int instances, int maxConnections, long idleTimeoutMs,
+      TlsConfig tls, boolean healthAuth) {
+    /** What a client puts before {@code ://}. */
+    public String scheme() {
+      return tls == null ? "http" : "https";
+    }
+
+    public HttpConfig withPort(int port) {
+      return new HttpConfig(host, port, instances, maxConnections, idleTimeoutMs, tls, healthAuth);
+    }
+  }
+
+  /** The API's certificate (chain) and private key, PEM files checked readable at start-up ({@link TlsSettings}). */
+  public record TlsConfig(Path certPath, Path keyPath) {}
 
   /** {@code url} is null when the embedded Redis is to be started. */
-  public record RedisConfig(String url, int shards, String keyPrefix) {}
+  public record RedisConfig(String url, int shards, String keyPrefix) {
+    @Override
+    public String toString() { // the URL may hold Redis's password
+      return "RedisConfig[url=" + redactUrl(url) + ", shards=" + shards
+          + ", keyPrefix=" + keyPrefix + "]";
+    }
+  }
 
-  /** {@code token} is null when it is to be generated (or read from the data folder). */
-  public record AuthConfig(String token) {}
+  /**
+   * @param token the primary token (what {@code data/credentials.env} holds); null when it is to be generated (or
+   *     read from the data folder)
+   * @param moreTokens further tokens accepted alongside it ({@code auth.tokens}), so that a token can be rotated
+   *     without downtime: add the new one, move the clients, remove the old one
+   */
+  public record AuthConfig(String token, java.util.List<String> moreTokens) {
+    public AuthConfig {
+      moreTokens = java.util.List.copyOf(moreTokens);
+    }
+
+    /** Every token a request may carry, the primary first. */
+    public java.util.List<String> accepted() {
+      var all = new java.util.ArrayList<String>();
+      if (token != null) {
+        all.add(token);
+      }
+      moreTokens.stream().filter(t -> !t.equals(token)).forEach(all::add);
+      return all;
+    }
+
+    @Override
+    public String toString() { // never a token, should a record be logged
+      return "AuthConfig[tokens=" + accepted().size() + "]";
+    }
+  }
 
   /** Both null when they are to be generated (or read from the data folder / Redis). */
   public record SigningConfig(String currentKey, String nextKey) {
     public boolean configured() {
       return currentKey != null && nextKey != null;
+    }
+
+    @Override
+    public String toString() { // never a key, should a record be logged
+      return "SigningConfig[configured=" + configured() + "]";
     }
   }
 
@@ -111,8 +163,9 @@ public record AppConfig(
   /**
    * @param enabled whether {@code /metrics} and the meters exist (off: no-op meters, no Vert.x metrics)
    * @param sampleIntervalMs how often the backlog gauges read Redis
+   * @param auth whether {@code /metrics} takes the API token
    */
-  public record MetricsConfig(boolean enabled, long sampleIntervalMs) {}
+  public record MetricsConfig(boolean enabled, long sampleIntervalMs, boolean auth) {}
 
   /**
    * The event log (dev.courier.eventlog).
@@ -127,15 +180,24 @@ public record AppConfig(
       int batchSize, long pendingIdleMs, int writerSharePercent) {
     @Override
     public String toString() { // never the password, should a record be logged
-      return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser + "]";
+      return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";
     }
   }
 
   /** @param format {@code text} or {@code json} (bootstrap.LogFormat) */
   public record LogConfig(String format) {}
 
+  /**
+   * A Redis or JDBC URL as it may be shown: the user info's password ({@code //user:pass@}) and a {@code password}
+   * parameter ({@code ?password=…}, {@code ;PASSWORD=…}) become {@code ***}. Null stays null.
+   */
+  public static String redactUrl(String url) {
+    return url == null ? null : url.replaceAll("//[^@/]*@", "//***@")
+        .replaceAll("(?i)(password=)[^&;]*", "$1***");
+  }
+
   public AppConfig withHttpPort(int port) {
-    return new AppConfig(new HttpConfig(http.host(), port, http.instances(), http.maxConnections(), http.idleTimeoutMs()), dataDir, redis, auth, signing,
+    return new AppConfig(http.withPort(port), dataDir, redis, auth, signing,
         limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, log, devProfile);
   }
 
@@ -145,7 +207,7 @@ public record AppConfig(
   }
 
   public AppConfig withCredentials(String token, String currentKey, String nextKey) {
-    return new AppConfig(http, dataDir, redis, new AuthConfig(token), new SigningConfig(currentKey, nextKey),
+    return new AppConfig(http, dataDir, redis, new AuthConfig(token, auth.moreTokens()), new SigningConfig(currentKey, nextKey),
         limits, delivery, dlq, queues, topics, flowControl, schedules, security, metrics, eventLog, log, devProfile);
   }
 }

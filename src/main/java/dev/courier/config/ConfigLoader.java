@@ -172,10 +172,11 @@ public final class ConfigLoader {
 
   private AppConfig map(boolean dev) {
     var http = new AppConfig.HttpConfig(string("http.host"), intIn("http.port", 0, 65535),
-        intIn("http.instances", 0, 256), intIn("http.max-connections", 0, 10_000_000), duration("http.idle-timeout"));
+        intIn("http.instances", 0, 256), intIn("http.max-connections", 0, 10_000_000), duration("http.idle-timeout"),
+        TlsSettings.check(optional(TlsSettings.CERT_KEY), optional(TlsSettings.KEY_KEY)), bool("http.health-auth"));
     var redis = new AppConfig.RedisConfig(redisUrl("redis.url"), intIn("redis.shards", 1, 1024),
         string("redis.key-prefix"));
-    var auth = new AppConfig.AuthConfig(optional("auth.token"));
+    var auth = auth();
     var signing = new AppConfig.SigningConfig(optional("signing.current-key"), optional("signing.next-key"));
     if ((signing.currentKey() == null) != (signing.nextKey() == null)) {
       throw new ConfigException("signing.current-key and signing.next-key must be given together");
@@ -223,7 +224,8 @@ public final class ConfigLoader {
         longIn("schedules.poll-interval-ms", 10, 60_000));
     var security = new AppConfig.SecurityConfig(bool("security.deny-private-networks"),
         networks("security.denied-networks"));
-    var metrics = new AppConfig.MetricsConfig(bool("metrics.enabled"), duration("metrics.sample-interval"));
+    var metrics = new AppConfig.MetricsConfig(bool("metrics.enabled"), duration("metrics.sample-interval"),
+        bool("metrics.auth"));
     if (metrics.sampleIntervalMs() < 1000) {
       throw new ConfigException("metrics.sample-interval: at least 1s");
     }
@@ -234,7 +236,7 @@ public final class ConfigLoader {
     if (eventLog.dbUrl() != null && !eventLog.dbUrl().startsWith("jdbc:h2:")
         && !eventLog.dbUrl().startsWith("jdbc:postgresql:")) {
       throw new ConfigException("event-log.db-url: a jdbc:postgresql: or jdbc:h2: URL, not '"
-          + eventLog.dbUrl().replaceAll("//[^/@]*@", "//…@") + "'");
+          + AppConfig.redactUrl(eventLog.dbUrl()) + "'");
     }
     if (eventLog.pendingIdleMs() < 1000) {
       throw new ConfigException("event-log.pending-idle: at least 1s");
@@ -249,11 +251,37 @@ public final class ConfigLoader {
       if (!isLoopback(http.host())) {
         throw new ConfigException("http.host: the dev profile binds loopback only, not '" + http.host() + "'");
       }
-      auth = new AppConfig.AuthConfig(DEV_TOKEN);
+      auth = new AppConfig.AuthConfig(DEV_TOKEN, java.util.List.of());
       signing = new AppConfig.SigningConfig(DEV_CURRENT_KEY, DEV_NEXT_KEY);
     }
     return new AppConfig(http, dataDir, redis, auth, signing, limits, delivery, dlq, queues, topics, flowControl,
         schedules, security, metrics, eventLog, log, dev);
+  }
+
+  /**
+   * {@code auth.token} and {@code auth.tokens} (comma-separated, or a YAML list). The latter only adds tokens: with
+   * {@code auth.token} empty the data folder's token (generated at the first start) stays the primary one and keeps
+   * working, so that adding a token to rotate to never locks out the clients of the generated one.
+   */
+  private AppConfig.AuthConfig auth() {
+    String token = optional("auth.token");
+    Object raw = raw("auth.tokens");
+    Iterable<?> items = raw instanceof java.util.List<?> list ? list
+        : raw == null ? java.util.List.of() : java.util.List.of(raw.toString().split(","));
+    java.util.List<String> more = new java.util.ArrayList<>();
+    for (Object item : items) {
+      String t = item == null ? "" : item.toString().trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      // A client sends "Bearer <token>", trimmed: a token with white space or a comma could never match. The
+      // value is not repeated, as it is a secret.
+      if (!t.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',')) {
+        throw new ConfigException("auth.tokens: a token holds a space, a comma or a non-ASCII character");
+      }
+      more.add(t);
+    }
+    return new AppConfig.AuthConfig(token, more);
   }
 
   /** A comma-separated list of CIDRs, each checked (the key named in the error). */

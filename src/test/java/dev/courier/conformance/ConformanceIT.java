@@ -31,13 +31,16 @@ class ConformanceIT {
     if (!Files.isDirectory(suite.resolve("node_modules/@upstash/qstash"))) {
       assertEquals(0, run(suite, List.of("npm", "ci", "--no-audit", "--no-fund"), Map.of()), "npm ci failed");
     }
-    try (JarProcess courier = JarProcess.start(data.resolve("main"));
+    // A second token (auth.tokens) besides the generated one, which the SDK checks too.
+    String second = "conformance-second-" + java.util.UUID.randomUUID();
+    try (JarProcess courier = JarProcess.start(data.resolve("main"), Map.of("COURIER_AUTH_TOKENS", second));
         JarProcess dev = JarProcess.start(data.resolve("dev"), "--dev")) {
       Map<String, String> env = new HashMap<>(courier.credentials());
       assertTrue(env.keySet().containsAll(List.of("QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY",
           "QSTASH_NEXT_SIGNING_KEY")), "first start prints the generated credentials: " + env.keySet());
       env.put("QSTASH_URL", "http://127.0.0.1:" + courier.port());
       env.put("COURIER_DEV_PORT", Integer.toString(dev.port()));
+      env.put("COURIER_SECOND_TOKEN", second);
       assertEquals(0, run(suite, List.of("node", "run.mjs"), env), "conformance checks failed (see output above)");
     }
   }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /** A node in a JVM of its own ({@code dev.courier.Main}), for what a test JVM cannot do to itself: die, or stop. */
 public final class ChildNode {
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
 
   private ChildNode() {}
 
@@ -27,12 +27,18 @@ public final class ChildNode {
 
   /** Reads the child's output (and keeps draining it) until it says where it listens. */
   public static String awaitListening(Process child) throws Exception {
+    return awaitListening(child, line -> { });
+  }
+
+  /** As {@link #awaitListening(Process)}, handing every line of the child's output to {@code lines}, to its end. */
+  public static String awaitListening(Process child, java.util.function.Consumer<String> lines) throws Exception {
     CompletableFuture<String> url = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
         String line;
         while ((line = in.readLine()) != null) {
           BlockedThreadGuard.scan(line, "child node"); // its blocked event loops fail the test that owns it
+          lines.accept(line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) {
             url.complete(m.group(1));

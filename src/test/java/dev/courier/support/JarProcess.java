@@ -35,6 +35,11 @@ public final class JarProcess implements AutoCloseable {
 
   /** @param args Courier's own arguments, e.g. {@code --dev} */
   public static JarProcess start(Path dir, String... args) throws Exception {
+    return start(dir, Map.of(), args);
+  }
+
+  /** @param env {@code COURIER_*} settings on top of the embedded defaults */
+  public static JarProcess start(Path dir, Map<String, String> env, String... args) throws Exception {
     Path jar = Path.of("target/courier.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new AssertionError("target/courier.jar is built by `package` before the integration tests run");
@@ -46,6 +51,7 @@ public final class JarProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("COURIER_") || k.startsWith("QSTASH_"));
     pb.environment().put("COURIER_HTTP_PORT", "0");
+    pb.environment().putAll(env);
     Process p = pb.start();
     String prefix = "[courier" + (args.length == 0 ? "" : " " + String.join(" ", args)) + "] ";
     Map<String, String> credentials = new HashMap<>();
