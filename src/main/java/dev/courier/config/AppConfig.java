@@ -60,7 +60,8 @@ public record AppConfig(
       long reaperIntervalMs,
       int poolSizePerHost,
       int maxResponseBody,
-      boolean direct) {}
+      boolean direct,
+      long stopGraceMs) {}
 
   public record DlqConfig(long retentionMs) {}
 

@@ -206,7 +206,8 @@ public final class ConfigLoader {
         longIn("delivery.reaper-interval-ms", 10, 600_000),
         intIn("delivery.pool-size-per-host", 1, 10_000),
         intIn("delivery.max-response-body", 0, 64 * 1024 * 1024),
-        bool("delivery.direct"));
+        bool("delivery.direct"),
+        duration("delivery.stop-grace"));
     var dlq = new AppConfig.DlqConfig(duration("dlq.retention"));
     var queues = new AppConfig.QueuesConfig(intIn("queues.max-queues", 0, 10_000_000),
         intIn("queues.max-parallelism", 1, 1_000_000));

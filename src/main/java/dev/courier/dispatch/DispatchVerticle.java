@@ -37,8 +37,6 @@ public final class DispatchVerticle extends VerticleBase {
   private MessageConsumer<DeliveryBatch> consumer;
   /** Deliveries handed to this dispatcher whose outcome is not recorded yet (waiting for their due time too). */
   private int held;
-  /** How long a stop waits for the attempts in flight. */
-  private static final long STOP_GRACE_MS = 10_000;
 
   /**
    * @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work
@@ -120,14 +118,15 @@ public final class DispatchVerticle extends VerticleBase {
 
   /**
    * Takes no more work, lets the attempts it holds finish and their outcomes reach Redis (for at most
-   * {@link #STOP_GRACE_MS}), then closes. Closing at once failed them all: each was counted as a failed
+   * {@code delivery.stop-grace}), then closes. Closing at once failed them all: each was counted as a failed
    * attempt, or its outcome was lost and its lease expired, and a message already delivered went out again.
    */
   @Override
   public Future<?> stop() {
     handoff.unregister(context);
     Promise<Void> drained = Promise.promise();
-    consumer.unregister().onComplete(v -> awaitDrained(drained, System.currentTimeMillis() + STOP_GRACE_MS));
+    long deadline = System.currentTimeMillis() + config.delivery().stopGraceMs();
+    consumer.unregister().onComplete(v -> awaitDrained(drained, deadline));
     return drained.future().eventually(() -> Future.join(client.close(), redis.close()));
   }
 
