@@ -69,8 +69,13 @@ final class ChaosNode implements AutoCloseable {
       processes.add(ChildNode.start(List.of("-Xmx256m"), env));
     }
     List<ChaosNode> nodes = new ArrayList<>();
-    for (int i = 0; i < names.size(); i++) {
-      nodes.add(new ChaosNode(names.get(i), processes.get(i), new CompletableFuture<>()));
+    try {
+      for (int i = 0; i < names.size(); i++) {
+        nodes.add(new ChaosNode(names.get(i), processes.get(i), new CompletableFuture<>()));
+      }
+    } catch (Exception e) {
+      processes.forEach(Process::destroyForcibly); // none outlives a failed start
+      throw e;
     }
     return nodes;
   }
