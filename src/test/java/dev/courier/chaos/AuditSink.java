@@ -53,6 +53,9 @@ final class AuditSink implements AutoCloseable {
   private final Map<String, Integer> statusByRoute = new ConcurrentHashMap<>();
   private final Map<String, Long> delayByRoute = new ConcurrentHashMap<>();
   private final AtomicLong requests = new AtomicLong();
+  /** Routes whose answers wait for {@link #release}, and the answers waiting. */
+  private final Set<String> holding = ConcurrentHashMap.newKeySet();
+  private final java.util.Queue<Runnable> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private AuditSink(Vertx vertx) throws Exception {
     this.vertx = vertx;
@@ -110,10 +113,33 @@ final class AuditSink implements AutoCloseable {
         req.response().setStatusCode(status).end("chaos");
       };
       long delay = delayByRoute.getOrDefault(route, 0L);
-      if (delay > 0) {
+      if (holding.contains(route)) {
+        held.add(answer);
+      } else if (delay > 0) {
         vertx.setTimer(delay, t -> answer.run());
       } else {
         answer.run();
+      }
+    });
+  }
+
+  /** From now on {@code route} answers nothing until {@link #release}: the node's attempts stay open. */
+  void hold(String route) {
+    holding.add(route);
+  }
+
+  /** Requests held unanswered by {@link #hold}. */
+  int held() {
+    return held.size();
+  }
+
+  /** Answers every held request (on the sink's event loop) and stops holding {@code route}. */
+  void release(String route) {
+    holding.remove(route);
+    vertx.runOnContext(v -> {
+      Runnable r;
+      while ((r = held.poll()) != null) {
+        r.run();
       }
     });
   }

@@ -109,9 +109,13 @@ final class ChaosNode implements AutoCloseable {
     }
   }
 
-  /** SIGTERM: the node's shutdown hook stops it. */
+  /**
+   * SIGTERM: the node's shutdown hook stops it. Through the process handle, not {@link Process#destroy()}: that
+   * also closes this side of the child's output pipe, so what the node says while it stops ("courier: stopped")
+   * was lost.
+   */
   void term() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   /** Waits for the process to end and its output to be read; false if it still runs after {@code ms}. */
@@ -120,6 +124,7 @@ final class ChaosNode implements AutoCloseable {
       return false;
     }
     outputEnded.get(5, TimeUnit.SECONDS);
+    System.out.println("[" + name + "] exited with " + process.exitValue());
     return true;
   }
 
