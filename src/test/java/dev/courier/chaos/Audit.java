@@ -56,7 +56,7 @@ final class Audit {
 
     String line() {
       return String.format("accepted %d, delivered %d, dead-lettered %d, lost %d, delivered and dead-lettered %d,"
-          + " wrong state %d, stored though refused %d, stored with no answer %d, repeated ids %d (%d extra"
+          + " wrong state %d, stored though refused %d, stored with an unknown outcome %d, repeated ids %d (%d extra"
           + " arrivals)", accepted, delivered, deadLettered, missing.size(), twice.size(), wrongState.size(),
           strays.size(), unacknowledged, repeats.size(), extraArrivals());
     }

@@ -27,8 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * at once: the caller blocks for a slot, as a client with a bounded pool does.
  */
 final class Load {
-  /** One answer: which node ({@code tag}), when, with what status; {@code retryAfter} as the node sent it. */
-  record Answer(String tag, long at, int status, String retryAfter) {}
+  /** One answer: which node ({@code tag}), sent when, answered when, with what status; {@code retryAfter} as sent. */
+  record Answer(String tag, long sentAt, long at, int status, String retryAfter, List<String> keys) {}
 
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -72,6 +72,7 @@ final class Load {
   /** Publishes one message ({@code path} is {@code /v2/publish/<url>} or {@code /v2/enqueue/<queue>/<url>}). */
   void publish(String tag, String base, String path, Map<String, String> headers, byte[] body, String key) {
     acquire();
+    long sentAt = System.currentTimeMillis();
     http.sendAsync(request(base, path, headers, body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
       try {
         if (e != null) {
@@ -79,8 +80,8 @@ final class Load {
           errors.incrementAndGet();
           return;
         }
-        answers.add(new Answer(tag, System.currentTimeMillis(), r.statusCode(),
-            r.headers().firstValue("Retry-After").orElse(null)));
+        answers.add(new Answer(tag, sentAt, System.currentTimeMillis(), r.statusCode(),
+            r.headers().firstValue("Retry-After").orElse(null), List.of(key)));
         if (r.statusCode() / 100 == 2) {
           accepted.put(key, new JsonObject(r.body()).getString("messageId"));
         }
@@ -94,6 +95,7 @@ final class Load {
   void batch(String tag, String base, JsonArray items, List<String> keys) {
     acquire();
     byte[] body = items.encode().getBytes();
+    long sentAt = System.currentTimeMillis();
     http.sendAsync(request(base, "/v2/batch", Map.of("Content-Type", "application/json"), body),
         HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
           try {
@@ -102,8 +104,8 @@ final class Load {
               errors.incrementAndGet();
               return;
             }
-            answers.add(new Answer(tag, System.currentTimeMillis(), r.statusCode(),
-                r.headers().firstValue("Retry-After").orElse(null)));
+            answers.add(new Answer(tag, sentAt, System.currentTimeMillis(), r.statusCode(),
+                r.headers().firstValue("Retry-After").orElse(null), keys));
             if (r.statusCode() / 100 == 2) {
               JsonArray ids = new JsonArray(r.body());
               for (int i = 0; i < keys.size(); i++) {
@@ -127,6 +129,17 @@ final class Load {
   /** Key → message id of every publish answered 2xx. */
   Map<String, String> accepted() {
     return accepted;
+  }
+
+  /**
+   * Counts the keys of the answers {@code which} picks as outcomes nobody knows, like those with no answer: a
+   * refusal sent because Redis died with the write under way (it may have run it) tells the client to retry, not
+   * that nothing was stored. Returns how many answers it picked.
+   */
+  long treatAsUnknown(java.util.function.Predicate<Answer> which) {
+    List<Answer> picked = answers.stream().filter(which).toList();
+    picked.forEach(a -> unknown.addAll(a.keys()));
+    return picked.size();
   }
 
   /** Keys whose publish got no answer: stored or not, nobody knows. */

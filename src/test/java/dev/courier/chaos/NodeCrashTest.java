@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.support.Sink;
+import dev.courier.support.TestNode;
 import dev.courier.support.TestRedis;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -54,7 +55,7 @@ class NodeCrashTest {
     ChaosNode survivor = nodes.get(1);
     try {
       HttpResponse<String> created = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create(survivor.base() + "/v2/queues")).header("Authorization", "Bearer " + dev.courier.support.TestNode.TOKEN)
+          URI.create(survivor.base() + "/v2/queues")).header("Authorization", "Bearer " + TestNode.TOKEN)
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString("{\"queueName\":\"" + QUEUE + "\",\"parallelism\":2}")).build(),
           HttpResponse.BodyHandlers.ofString());
