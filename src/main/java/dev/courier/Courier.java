@@ -64,6 +64,7 @@ public final class Courier {
   private final SigningKeyStore signingKeys;
   private final BodyBudget bodies;
   private final ConnectionLimit connections;
+  private final DispatchCredit credit;
 
   /** What a node deploys, in the order it deploys them. */
   private enum Role { EVENT_LOG, DISPATCHERS, KEY_REFRESH, DLQ_TRIM, BACKLOG_SAMPLER, API, WHEEL, SCHEDULER }
@@ -72,8 +73,9 @@ public final class Courier {
   private final EventStore events;
 
   private Courier(Vertx vertx, Map<Role, String> deployments, int port, SigningKeyStore signingKeys,
-      BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics, EventStore events) {
+      BodyBudget bodies, ConnectionLimit connections, CourierMetrics metrics, EventStore events, DispatchCredit credit) {
     this.vertx = vertx;
+    this.credit = credit;
     this.events = events;
     this.metrics = metrics;
     this.deployments = deployments;
@@ -158,7 +160,8 @@ public final class Courier {
             () -> new WheelVerticle(cfg, keys, credit, wakeup, tokens, handoff, metrics), 1))
         .compose(v -> deploy(vertx, ids, Role.SCHEDULER, () -> new SchedulerVerticle(cfg.redis().url(), keys, clock,
             cfg.schedules().pollIntervalMs(), ScheduledPublisher.factory(cfg, keys, wakeup, topicCache, metrics), metrics), 1))
-        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics, eventStore[0]))
+        .map(v -> new Courier(vertx, ids, cfg.http().port(), store, bodies, connections, metrics, eventStore[0],
+            credit))
         // A node that failed half-way (a port in use) gives back what it deployed: nothing of it keeps running.
         .recover(err -> undeployAll(vertx, ids).eventually(() -> {
           metrics.close();
@@ -305,6 +308,8 @@ public final class Courier {
     if (stopped != null) {
       return stopped; // stopping twice (a test, then its clean-up) is stopping once
     }
+    credit.close(); // no attempt starts from now on, whatever stops first
+
     // By role, not by position: a list indexed by position missed the wheel once a verticle was added before
     // it, so the wheel went on claiming (and logged "claim failed: CONNECTION_CLOSED" when Vert.x closed).
     // The event-log writer last: it stores what the dispatchers' last outcomes recorded (what it leaves waits in

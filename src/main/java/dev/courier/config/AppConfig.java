@@ -115,7 +115,8 @@ public record AppConfig(
       int maxResponseBody,
       boolean direct,
       int hostSharePercent,
-      long hostStallMs) {
+      long hostStallMs,
+      long stopGraceMs) {
     /** Dispatchers (event loops sending deliveries) a node runs: {@code instances}, or one per core. */
     public int dispatchers() {
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();

@@ -209,7 +209,8 @@ public final class ConfigLoader {
         intIn("delivery.max-response-body", 0, 64 * 1024 * 1024),
         bool("delivery.direct"),
         intIn("delivery.host-share", 1, 100),
-        duration("delivery.host-stall"));
+        duration("delivery.host-stall"),
+        duration("delivery.stop-grace"));
     if (delivery.hostStallMs() < 100) {
       throw new ConfigException("delivery.host-stall: at least 100ms");
     }

@@ -15,6 +15,8 @@ public final class DispatchCredit {
   private final AtomicBoolean starved = new AtomicBoolean();
   private final AtomicBoolean wheelBehind = new AtomicBoolean();
   private volatile Runnable onFreed = () -> {};
+  /** The node is stopping: it takes no more work (see {@link #close}). */
+  private volatile boolean closed;
 
   public DispatchCredit(int capacity) {
     this.free = new AtomicInteger(capacity);
@@ -25,8 +27,21 @@ public final class DispatchCredit {
     this.onFreed = action;
   }
 
-  /** Takes up to {@code wanted} credits and returns how many were granted (possibly 0). */
+  /**
+   * The node stops: from now on nothing more is granted, so neither the wheel nor ingest's direct hand-off starts
+   * an attempt, while the attempts held finish and give their credit back as usual. Closed at the start of the
+   * stop, not when the wheel's turn to stop comes: in between (the API drains its requests first) the wheel went on
+   * claiming with the credit that finished attempts gave back (chaos.GracefulShutdownTest).
+   */
+  public void close() {
+    closed = true;
+  }
+
+  /** Takes up to {@code wanted} credits and returns how many were granted (possibly 0, always 0 once closed). */
   public int acquire(int wanted) {
+    if (closed) {
+      return 0;
+    }
     while (true) {
       int now = free.get();
       int granted = Math.min(now, wanted);
@@ -45,9 +60,15 @@ public final class DispatchCredit {
    * own credit comes back as soon as its outcome is written, so this is a hand-over, not growth (the node
    * exceeds its capacity by at most the attempts whose outcome is being written at that instant, and only until
    * they are). Without it, a node at capacity sent every callback through the wheel's claim.
+   *
+   * @return false once closed: the callback then waits on the wheel for another node
    */
-  public void handOver() {
+  public boolean handOver() {
+    if (closed) {
+      return false;
+    }
     free.decrementAndGet();
+    return true;
   }
 
   /**

@@ -38,8 +38,6 @@ public final class DispatchVerticle extends VerticleBase {
   private Dispatcher dispatcher;
   /** Deliveries handed to this dispatcher whose outcome is not recorded yet (waiting for their due time too). */
   private int held;
-  /** How long a stop waits for the attempts in flight. */
-  private static final long STOP_GRACE_MS = 10_000;
 
   /**
    * @param wakeClaims wakes the node's wheel: an outcome gave a gate's permit back and it has ready work
@@ -122,7 +120,7 @@ public final class DispatchVerticle extends VerticleBase {
 
   /**
    * Takes no more work, lets the attempts it holds finish and their outcomes reach Redis (for at most
-   * {@link #STOP_GRACE_MS}), then closes. Closing at once failed them all: each was counted as a failed
+   * {@code delivery.stop-grace}), then closes. Closing at once failed them all: each was counted as a failed
    * attempt, or its outcome was lost and its lease expired, and a message already delivered went out again.
    */
   @Override
@@ -131,7 +129,8 @@ public final class DispatchVerticle extends VerticleBase {
     // Attempts that never started (their host held its share) go back to the wheel now, not after the grace.
     dispatcher.deferWaiting();
     Promise<Void> drained = Promise.promise();
-    consumer.unregister().onComplete(v -> awaitDrained(drained, System.currentTimeMillis() + STOP_GRACE_MS));
+    long deadline = System.currentTimeMillis() + config.delivery().stopGraceMs();
+    consumer.unregister().onComplete(v -> awaitDrained(drained, deadline));
     return drained.future().eventually(() -> Future.join(client.close(), redis.close()));
   }
 

@@ -160,8 +160,7 @@ public final class OutcomeWriter {
     List<CallbackMessages.Made> out = new ArrayList<>(callbacks.size());
     boolean handedOver = false;
     for (CallbackMessages.Made c : callbacks) {
-      if (c.due() <= now && !handedOver) {
-        direct.credit().handOver();
+      if (c.due() <= now && !handedOver && direct.credit().handOver()) {
         handedOver = true;
         out.add(c.leased(direct.tokens().next(), direct.leaseGraceMs()));
       } else {

@@ -250,4 +250,12 @@ class ConfigLoaderTest {
     assertTrue(rejected(Map.of("COURIER_METRICS_SAMPLE_INTERVAL", "0s")).getMessage()
         .startsWith("metrics.sample-interval"));
   }
+
+  /** The stop's grace period was a constant in DispatchVerticle: an operator with long attempts could not widen it. */
+  @Test
+  void stopGraceIsADurationWithADefault() {
+    assertEquals(10_000L, load(Map.of()).delivery().stopGraceMs());
+    assertEquals(90_000L, load(Map.of("COURIER_DELIVERY_STOP_GRACE", "90s")).delivery().stopGraceMs());
+    assertTrue(rejected(Map.of("COURIER_DELIVERY_STOP_GRACE", "soon")).getMessage().startsWith("delivery.stop-grace"));
+  }
 }

@@ -3,6 +3,8 @@ package dev.courier.support;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -11,15 +13,23 @@ import java.util.regex.Pattern;
 
 /** A node in a JVM of its own ({@code dev.courier.Main}), for what a test JVM cannot do to itself: die, or stop. */
 public final class ChildNode {
-  private static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
+  /** The line a node prints once it serves; group 1 is its base URL. */
+  public static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
 
   private ChildNode() {}
 
   /** Starts {@code dev.courier.Main} with {@code env} added to this JVM's environment, its output merged. */
   public static Process start(Map<String, String> env) throws Exception {
+    return start(List.of("-Xmx256m"), env);
+  }
+
+  /** @param jvmOptions the child JVM's own options (heap, OOM behaviour), before the class path */
+  public static Process start(List<String> jvmOptions, Map<String, String> env) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "dev.courier.Main");
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.courier.Main"));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     return pb.start();
