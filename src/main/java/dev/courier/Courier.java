@@ -153,7 +153,8 @@ public final class Courier {
             () -> new DeadLetterTrimVerticle(cfg.redis().url(), keys, cfg.dlq().retentionMs()), 1))
         // Deployed with metrics off too: it is also what logs "redis lost" and "redis back".
         .compose(v -> deploy(vertx, ids, Role.BACKLOG_SAMPLER,
-            () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs()), 1))
+            () -> new BacklogSampler(cfg.redis().url(), keys, metrics.backlog(), cfg.metrics().sampleIntervalMs(),
+                cfg.metrics().enabled()), 1))
         .compose(v -> deploy(vertx, ids, Role.API, () -> new ApiVerticle(cfg, keys, store, wakeup, direct, bodies,
             connections, topicCache, credit, metrics, eventStore[0], clock), apis))
         .compose(v -> deploy(vertx, ids, Role.WHEEL,

@@ -27,11 +27,14 @@ public final class BacklogSampler extends VerticleBase {
   private final Keys keys;
   private final BacklogSample sample;
   private final long intervalMs;
+  private final boolean countGates;
   private RedisConnector redis;
   private boolean running;
   private boolean lost;
 
-  public BacklogSampler(String redisUrl, Keys keys, BacklogSample sample, long intervalMs) {
+  /** @param countGates read what the gates hold too (one SCARD per gate): only while someone can read the metrics */
+  public BacklogSampler(String redisUrl, Keys keys, BacklogSample sample, long intervalMs, boolean countGates) {
+    this.countGates = countGates;
     this.redisUrl = redisUrl;
     this.keys = keys;
     this.sample = sample;
@@ -89,7 +92,7 @@ public final class BacklogSampler extends VerticleBase {
         if (oldest != null && oldest.size() > 0) {
           oldestDue = Math.min(oldestDue, firstScore(oldest));
         }
-        for (int i = 0; i < gates.length; i++) {
+        for (int i = 0; countGates && i < gates.length; i++) {
           gates[i] += exec.get(6).get(i).toLong();
         }
       }
@@ -121,9 +124,11 @@ public final class BacklogSampler extends VerticleBase {
     redis.send(s, Request.cmd(Command.HLEN).arg(keys.messages(s)));
     redis.send(s, Request.cmd(Command.ZCARD).arg(keys.dlq(s)));
     redis.send(s, Request.cmd(Command.ZRANGE).arg(keys.due(s)).arg(0).arg(0).arg("WITHSCORES"));
-    // EVAL, not EVALSHA: a Redis that restarted without the scripts still answers the sample
-    redis.send(s, Request.cmd(Command.EVAL).arg(LuaScript.COUNT_PERMITS.source()).arg(2).arg(keys.gates(s))
-        .arg(keys.flows(s)).arg(keys.gatePrefix(s)));
+    if (countGates) {
+      // EVAL, not EVALSHA: a Redis that restarted without the scripts still answers the sample
+      redis.send(s, Request.cmd(Command.EVAL).arg(LuaScript.COUNT_PERMITS.source()).arg(2).arg(keys.gates(s))
+          .arg(keys.flows(s)).arg(keys.gatePrefix(s)));
+    }
     return redis.send(s, Request.cmd(Command.EXEC)).map(r -> {
       if (r == null) {
         throw new IllegalStateException("transaction aborted");

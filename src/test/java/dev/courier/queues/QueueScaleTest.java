@@ -64,7 +64,10 @@ class QueueScaleTest {
   }
 
   private void startNode(int shards) throws Exception {
-    node = TestNode.start(vertx, Map.of("COURIER_REDIS_SHARDS", Integer.toString(shards)));
+    // The metrics sampler reads every gate (one SCARD each) once per sample, at the start and then hourly here: per
+    // sample, not per tick, and outside the windows these tests count commands in.
+    node = TestNode.start(vertx, Map.of("COURIER_REDIS_SHARDS", Integer.toString(shards),
+        "COURIER_METRICS_SAMPLE_INTERVAL", "1h"));
     keys = new Keys(node.prefix(), shards);
   }
 
