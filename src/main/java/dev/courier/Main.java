@@ -119,17 +119,9 @@ public final class Main {
     final EmbeddedRedis redis = embedded;
     try {
       Courier node = Courier.start(vertx, config, resolved.keysExplicit(), registry).await();
-      // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
-      // only now: the node has adopted the deployment's signing keys.
-      resolved.announcement(node.signingKeys()).forEach(Main::announce);
-      say(summary(config));
-      Path env = Credentials.writeEnvFile(config, node.port(), node.signingKeys(), resolved);
-      if (env != null) {
-        say("credentials for clients and shells: . " + env);
-      }
-      say("listening on " + config.http().scheme() + "://" + config.http().host() + ":" + node.port()
-          + (config.devProfile() ? " (dev profile: public development credentials)" : "")
-          + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
+      // Before anything says the node is up: a SIGTERM sent as soon as "listening on" shows (by a supervisor, a
+      // test) must find the hook in place, or the JVM refuses it ("Shutdown in progress") and the node is not
+      // stopped cleanly (LogFormatTest met it).
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         say("stopping (the attempts in flight finish first)");
         try {
@@ -141,6 +133,17 @@ public final class Main {
         closeQuietly(redis);
         say("stopped");
       }));
+      // Printed once, at the start that generated them (they stay in <data-dir>/credentials.properties), and
+      // only now: the node has adopted the deployment's signing keys.
+      resolved.announcement(node.signingKeys()).forEach(Main::announce);
+      say(summary(config));
+      Path env = Credentials.writeEnvFile(config, node.port(), node.signingKeys(), resolved);
+      if (env != null) {
+        say("credentials for clients and shells: . " + env);
+      }
+      say("listening on " + config.http().scheme() + "://" + config.http().host() + ":" + node.port()
+          + (config.devProfile() ? " (dev profile: public development credentials)" : "")
+          + (vertx.isNativeTransportEnabled() ? "" : " (NIO transport: epoll unavailable)"));
     } catch (Exception e) {
       warn("start-up failed: " + describe(e));
       if (resolved.tokenGenerated() || resolved.keysGenerated()) {
