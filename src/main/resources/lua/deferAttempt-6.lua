@@ -21,11 +21,8 @@
   the message was cancelled; 2 if that freed such a permit)
 ]]
 -- @include gates
-if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
-  return 0
-end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
-  redis.call('HDEL', KEYS[4], ARGV[1])
-  return 2 * leaveGate(KEYS[5], ARGV[4], KEYS[6], ARGV[1])
+local ended = endLease(KEYS[1], KEYS[3], KEYS[4], KEYS[5], ARGV[4], KEYS[6], ARGV[1], ARGV[2])
+if ended then
+  return ended
 end
 return backOnWheel(KEYS[2], KEYS[5], ARGV[4], KEYS[6], ARGV[1], ARGV[3], ARGV[5])

@@ -29,12 +29,9 @@
 -- @include gates
 -- @include events
 -- @include callbacks
-if redis.call('ZREM', KEYS[1], ARGV[1] .. '|' .. ARGV[2]) == 0 then
-  return 0
-end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
-  redis.call('HDEL', KEYS[4], ARGV[1])
-  return 2 * leaveGate(KEYS[5], ARGV[5], KEYS[6], ARGV[1])
+local ended = endLease(KEYS[1], KEYS[3], KEYS[4], KEYS[5], ARGV[5], KEYS[6], ARGV[1], ARGV[2])
+if ended then
+  return ended
 end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 local lastCb = 7 + 5 * tonumber(ARGV[7])

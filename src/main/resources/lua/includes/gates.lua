@@ -157,6 +157,20 @@ local function leaveGate(gated, prefix, runnable, id)
   return releasePermit(prefix, runnable, g, id)
 end
 
+-- The first step of a script that puts a claimed message back on the wheel (scheduleRetry, deferAttempt): its
+-- lease ends, fenced by the token. Returns 0 when the lease is no longer ours; 0 or 2 (a permit freed on a gate
+-- with ready work) when the message was cancelled since its claim, which then leaves its gate; nil to go on.
+local function endLease(lease, msgs, retried, gated, prefix, runnable, id, token)
+  if redis.call('ZREM', lease, id .. '|' .. token) == 0 then
+    return 0
+  end
+  if redis.call('HEXISTS', msgs, id) == 0 then
+    redis.call('HDEL', retried, id)
+    return 2 * leaveGate(gated, prefix, runnable, id)
+  end
+  return nil
+end
+
 -- A claimed message goes back on the wheel, due at `at`, without ending: a retry (scheduleRetry) or an
 -- attempt that never started (deferAttempt). A queued message keeps its permit while it waits, so a
 -- parallelism-1 queue stays FIFO; a flow-controlled one (`flow` = '1') gives it back, as a key's

@@ -84,7 +84,7 @@ final class HostShare {
     }
   }
 
-  /** Attempts this dispatcher holds back for want of their host's share (a gauge's and a test's view). */
+  /** Attempts this dispatcher holds back for want of their host's share (what HostShareTest reads). */
   int waiting() {
     int n = 0;
     for (Host h : hosts.values()) {
