@@ -20,7 +20,8 @@ import java.util.EnumSet;
  * nor the HTTP path (a publish's path is its destination URL); the method, the status code, the route pattern,
  * and a pool's type and name, where the names that are not bounded are replaced by one: an HTTP client pool is
  * named after its destination's host and port, a Redis connection's pool gets a random name (the test of these
- * series caught both). The event bus is left out: the dispatchers' address names the node, new at every start;
+ * series caught both). HTTP's series are vertx-micrometer's, reported by Courier's {@link CourierVertxMetrics} with
+ * meters found once rather than per request. The event bus is left out: the dispatchers' address names the node, new at every start;
  * so are raw TCP clients and servers (the Redis connections' bytes), which nothing reads.
  */
 public final class VertxMetricsSetup {
@@ -39,8 +40,8 @@ public final class VertxMetricsSetup {
         // series carry their own bytes), and the hot path pays for them (performance.md, metrics on and off).
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER);
-    return Vertx.builder().with(options.setMetricsOptions(metrics)).withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    return Vertx.builder().with(options.setMetricsOptions(metrics))
+        .withMetrics(CourierVertxMetrics.factory(new MicrometerMetricsFactory(registry), registry)).build();
   }
 
   /** Pool names matching {@code regex} all become {@code name} (their series add up under it). */
