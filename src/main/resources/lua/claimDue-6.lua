@@ -123,8 +123,7 @@ if #scored > 0 then
 end
 
 -- 2. Gates, round-robin: one message per gate per round. A served gate goes to the back of the set
--- (scores counted on from the set's tail, read once) or, if it cannot start another, leaves it.
-local tail = nil
+-- (runnableTail) or, if it cannot start another, leaves it.
 -- Most messages never failed: then the retried hash is empty and their counts need no lookup each.
 local anyRetried = redis.call('EXISTS', KEYS[4]) == 1
 while #out < max do
@@ -183,9 +182,7 @@ while #out < max do
       redis.call('ZADD', KEYS[1], windowStart + period, rateTimer(g)) -- runnable again when it ends
     end
     if id and (p == 0 or active < p) and not spent and redis.call('LLEN', gk .. ':ready') > 0 then
-      tail = tail or runnableTail(KEYS[6])
-      redis.call('ZADD', KEYS[6], tail, g)
-      tail = tail + 1
+      redis.call('ZADD', KEYS[6], runnableTail(KEYS[6]), g)
     else
       redis.call('ZREM', KEYS[6], g)
     end

@@ -17,7 +17,8 @@
     gated                hash        id -> gate, for every pending gated message
     runnable             sorted set  gates with ready work, a free permit, room in their rate window and not
                                      paused; the claim visits them in score order and moves a served gate to
-                                     the back
+                                     the back (a queue that got a permit back joins without its settings
+                                     read: the claim's visit drops it if it cannot start anything)
   A flow-control key whose rate window is spent has a timer in the shard's due set, member "~<g>" (no
   message id starts with "~"), at the window's end; the claim makes the gate runnable again when it falls
   due. Every script that spends a window or lowers a rate sets that timer, so a spent gate can stay out of
@@ -98,10 +99,17 @@ local function setFlowLimits(gk, gate, limits, registry, due, now)
   return cfg
 end
 
--- The score that puts a gate at the back of `runnable`.
+-- The score that puts a gate at the back of `runnable`: the set's last score is read once per script call and
+-- counted on from there (every ZADD to the back takes its score here).
+local lastTail = nil
 local function runnableTail(runnable)
-  local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')
-  return last[2] and (tonumber(last[2]) + 1) or 0
+  if lastTail then
+    lastTail = lastTail + 1
+  else
+    local last = redis.call('ZRANGE', runnable, -1, -1, 'WITHSCORES')
+    lastTail = last[2] and (tonumber(last[2]) + 1) or 0
+  end
+  return lastTail
 end
 
 -- With the gate's settings read (gateSettings) and work in its ready list: it joins the back of `runnable`
@@ -137,11 +145,25 @@ local function considerRunnable(prefix, runnable, g, toBack, at)
   return 0
 end
 
--- Gives the permit held by `id` back (at most once: SREM says whether it was held). 1 when the gate
--- became runnable, so the caller can wake a claim.
+-- Gives the permit held by `id` back (at most once: SREM says whether it was held). 1 when the gate is
+-- runnable, so the caller can wake a claim. A queue with ready work joins the back of `runnable` (or keeps its
+-- place there) without its settings being read: should it be paused or still full (its parallelism was
+-- lowered), the claim's next visit takes it out again, once per permit given back. That is rare; reading the
+-- settings at every release was not (an ack of a busy queue's message paid four more calls for it). A
+-- flow-control key is checked in full: its rate window is often spent while permits come back.
 local function releasePermit(prefix, runnable, g, id)
-  if redis.call('SREM', prefix .. g .. ':active', id) == 1 then
+  if redis.call('SREM', prefix .. g .. ':active', id) == 0 then
+    return 0
+  end
+  if string.byte(g, 1) ~= 113 then -- not "q:<name>"
     return considerRunnable(prefix, runnable, g, false)
+  end
+  if redis.call('ZSCORE', runnable, g) then
+    return 1 -- keeps its place
+  end
+  if redis.call('LLEN', prefix .. g .. ':ready') > 0 then
+    redis.call('ZADD', runnable, runnableTail(runnable), g)
+    return 1
   end
   return 0
 end

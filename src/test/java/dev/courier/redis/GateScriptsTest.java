@@ -106,6 +106,39 @@ class GateScriptsTest {
   }
 
   @Test
+  void aPermitGivenBackToAQueuePausedMeanwhileStartsNothingAndTheClaimDropsTheQueue() {
+    long now = System.currentTimeMillis();
+    store(A, "m0", now);
+    store(A, "m1", now);
+    List<Delivery> first = claimDeliveries(10);
+    f.configure(A, "1", "1");
+    assertEquals(1L, ack(first.get(0)));
+    assertTrue(runnable(A), "the ack puts a queue with ready work back without reading its settings");
+    assertEquals(List.of(), claim(10), "paused: nothing starts");
+    assertFalse(runnable(A), "the claim's visit took the paused queue out");
+    f.configure(A, "1", "0");
+    assertEquals(List.of("m1"), claim(10), "resumed");
+  }
+
+  @Test
+  void aPermitGivenBackToAQueueWhoseParallelismWasLoweredStartsNothingWhileItIsStillFull() {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < 4; i++) {
+      store(A, "m" + i, now);
+    }
+    f.configure(A, "3", "0");
+    List<Delivery> three = claimDeliveries(10);
+    assertEquals(3, three.size());
+    f.configure(A, "1", "0");
+    assertEquals(1L, ack(three.get(0)));
+    assertEquals(List.of(), claim(10), "two still in flight, parallelism 1: full");
+    assertFalse(runnable(A));
+    assertEquals(1L, ack(three.get(1)));
+    assertEquals(1L, ack(three.get(2)));
+    assertEquals(List.of("m3"), claim(10));
+  }
+
+  @Test
   void aMessageWaitingForItsRetryKeepsThePermitSoTheQueueStaysInOrder() {
     long now = System.currentTimeMillis();
     store(A, "m0", now);
