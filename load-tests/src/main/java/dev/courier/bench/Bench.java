@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *
  * System properties: {@code courier.jar} (../target/courier.jar), {@code bench.seconds} (15),
  * {@code bench.concurrency} (128), {@code bench.pending} (1000000), {@code bench.only} ("1,2,3,4" by default;
- * "5" adds the overload runs, "queues", "fifo" and "flows" the gate scenarios of {@link QueueBench}, "fanout" the URL-group one of {@link FanoutBench}, "callbacks" {@link CallbackBench}, "eventlog" {@link EventLogBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
+ * "5" adds the overload runs, "queues", "fifo" and "flows" the gate scenarios of {@link QueueBench}, "fanout" the URL-group one of {@link FanoutBench}, "callbacks" {@link CallbackBench}, "eventlog" {@link EventLogBench}, "metrics" {@link MetricsBench}), {@code bench.warmup} (30 s), {@code bench.latencyWarmup} (10 s), {@code bench.backlog} (2000), {@code bench.sinkDelayMs} (50),
  * {@code bench.inFlight} (200), {@code courier.jvm}, {@code courier.env} (K=V,…).
  */
 public final class Bench {
@@ -150,6 +150,9 @@ public final class Bench {
     }
     if (ONLY.contains("eventlog")) {
       new EventLogBench(this, jar).run();
+    }
+    if (ONLY.contains("metrics")) {
+      new MetricsBench(this, jar).run();
     }
     if (ONLY.contains("flows")) {
       new QueueBench(this).flows();
