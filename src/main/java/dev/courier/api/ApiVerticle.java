@@ -115,7 +115,7 @@ public final class ApiVerticle extends VerticleBase {
       router.route("/health/*").handler(auth);
     }
     router.get("/health").handler(ctx -> health(ctx.request()));
-    var probes = new HealthHandler(redis, events);
+    var probes = new HealthHandler(redis, events, config.eventLog().readyNeedsDatabase());
     router.get("/health/live").handler(probes::live);
     router.get("/health/ready").handler(probes::ready);
     if (config.metrics().auth()) {

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * The probes, without the API token (a Kubernetes probe or a load balancer sends none, and they reveal
  * nothing): {@code GET /health/live} answers while the event loop does, {@code GET /health/ready} only when
  * this node's Redis connection answers and every Lua script is loaded, i.e. when a publish could be stored.
- * The event log's database is reported ({@code eventLog}: ok, unreachable, or off) but does not make the node
- * unready: its events wait in Redis while the database is away, and deliveries go on (api-decisions.md), so
- * taking every node out of service for it would refuse publishes that can be stored.
+ * The event log's database is reported ({@code eventLog}: ok, read-only, unreachable, or off: whether it takes a
+ * write) and by default does not make the node unready: its events wait in Redis while the database is away, and
+ * deliveries go on (api-decisions.md), so taking every node out of service for it would refuse publishes that can
+ * be stored. {@code event-log.ready-needs-database: true} makes it part of readiness.
  */
 final class HealthHandler {
   /** A probe times out after a second by default: answer before it does. */
@@ -26,11 +27,16 @@ final class HealthHandler {
 
   private final RedisConnector redis;
   private final EventStore events;
+  private final boolean readyNeedsDatabase;
 
-  /** @param events the event log's database, null when the log is off */
-  HealthHandler(RedisConnector redis, EventStore events) {
+  /**
+   * @param events the event log's database, null when the log is off
+   * @param readyNeedsDatabase whether a database that does not take a write makes the node unready
+   */
+  HealthHandler(RedisConnector redis, EventStore events, boolean readyNeedsDatabase) {
     this.redis = redis;
     this.events = events;
+    this.readyNeedsDatabase = readyNeedsDatabase;
   }
 
   void live(RoutingContext ctx) {
@@ -45,7 +51,8 @@ final class HealthHandler {
     Future<Response> ping = redis.send(Request.cmd(Command.PING));
     Future<Response> scripts = redis.send(exists);
     Future<String> eventLog = events == null ? Future.succeededFuture("off")
-        : events.ping().map("ok").timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).otherwise("unreachable");
+        : events.ping().map("ok").timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            .otherwise(e -> EventStore.isReadOnly(e) ? "read-only" : "unreachable");
     Future.all(ping, scripts).timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> eventLog.onComplete(
         log -> answer(ctx, ar.succeeded() ? scripts.result() : null, ar.cause(), log.result())));
   }
@@ -65,7 +72,8 @@ final class HealthHandler {
     // Scripts go missing when Redis restarted without them: the next script call loads them all again.
     JsonObject body = new JsonObject().put("redis", "ok").put("scripts", missing == 0 ? "loaded"
         : missing + " of " + LuaScript.values().length + " not loaded").put("eventLog", eventLog);
-    send(ctx, missing == 0 ? 200 : 503, body.put("status", missing == 0 ? "ok" : "unavailable"));
+    boolean ready = missing == 0 && !(readyNeedsDatabase && !eventLog.equals("ok"));
+    send(ctx, ready ? 200 : 503, body.put("status", ready ? "ok" : "unavailable"));
   }
 
   private static void send(RoutingContext ctx, int status, JsonObject body) {

@@ -177,8 +177,9 @@ public record AppConfig(
    * @param pendingIdleMs how long an entry read but not confirmed stays with its reader before another takes it
    * @param writerSharePercent how much of one core the writer may take while the node delivers (100: no limit)
    */
+  /** @param readyNeedsDatabase whether /health/ready answers 503 while the database does not take a write */
   public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
-      int batchSize, long pendingIdleMs, int writerSharePercent) {
+      int batchSize, long pendingIdleMs, int writerSharePercent, boolean readyNeedsDatabase) {
     @Override
     public String toString() { // never the password, should a record be logged
       return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";

@@ -210,9 +210,27 @@ public final class EventStore {
     return checkpoints ? onPool(p -> p.query("CHECKPOINT").execute()).mapEmpty() : Future.succeededFuture();
   }
 
-  /** Whether the database answers a statement now (the readiness probe's look at the event log). */
+  /**
+   * Whether {@code failure} is a database refusing writes: SQLSTATE class 25 (PostgreSQL's read-only transaction, a
+   * standby) or H2's "database is read only" (90097).
+   */
+  public static boolean isReadOnly(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && ((sql.getSQLState() != null && sql.getSQLState().startsWith("25"))
+          || sql.getErrorCode() == 90097)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the database takes a write now (the readiness probe's look at the event log): an UPDATE that matches
+   * no row, which a read-only database (an H2 file opened read-only, a PostgreSQL standby) refuses all the same.
+   */
   public Future<Void> ping() {
-    return onPool(p -> p.query("SELECT 1").execute()).mapEmpty();
+    return onPool(p -> p.query("UPDATE eventlog_schema_version SET applied_at = applied_at WHERE version < 0")
+        .execute()).mapEmpty();
   }
 
   public Future<Void> close() {
