@@ -52,6 +52,10 @@ local gateOrder = {}
 local readyOf = {}
 local countOf = {}
 local limitsOf = {}
+-- Whether an earlier run of this very call (a retried call) stored its first gated message, nil until asked. Only
+-- then can a later one be stored already: a run stores its messages in order until the backlog refuses one, and
+-- refuses every later one too. So one HEXISTS per call, and one per gated message only in a retried call.
+local ranBefore = nil
 for i = 6, #ARGV, 6 do
   local id, due, dedup, gate = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 4]
   local result = nil
@@ -65,8 +69,14 @@ for i = 6, #ARGV, 6 do
       result = {1, original}
     end
   end
-  if not result and gate ~= '' and redis.call('HEXISTS', KEYS[3], id) == 1 then
-    result = {0, id} -- stored by an earlier run of this very call: a second RPUSH would queue it twice
+  if not result and gate ~= '' and ranBefore ~= false then
+    local storedBefore = redis.call('HEXISTS', KEYS[3], id) == 1
+    if ranBefore == nil then
+      ranBefore = storedBefore
+    end
+    if storedBefore then
+      result = {0, id} -- stored by an earlier run of this very call: a second RPUSH would queue it twice
+    end
   end
   if not result and limit > 0 and backlog >= limit then
     result = {2, tostring(backlog)}
@@ -120,13 +130,15 @@ end
 -- ready list in acceptance order, and make it runnable if it can start one.
 for _, gate in ipairs(gateOrder) do
   local gk = prefix .. gate
+  local ready = readyOf[gate]
   local cfg
+  -- A queue already in `runnable` exists and stays there with its new work: its settings need not be read.
+  local runnableQueue = not limitsOf[gate] and #ready > 0 and redis.call('ZSCORE', KEYS[4], gate)
   if limitsOf[gate] then
     cfg = setFlowLimits(gk, gate, limitsOf[gate], KEYS[6], KEYS[1], now)
-  else
+  elseif not runnableQueue then
     cfg = ensureQueue(gk, gate, KEYS[5], now)
   end
-  local ready = readyOf[gate]
   if countOf[gate] > #ready then
     redis.call('HINCRBY', gk, 'delayed', countOf[gate] - #ready)
   end
@@ -134,9 +146,12 @@ for _, gate in ipairs(gateOrder) do
     redis.call('RPUSH', gk .. ':ready', unpack(ready))
   end
   -- (a flow-control key's new limits may let it start work it already had)
-  if (#ready > 0 or (limitsOf[gate] and redis.call('LLEN', gk .. ':ready') > 0))
-      and not redis.call('ZSCORE', KEYS[4], gate) then
-    runnableIfFree(prefix, KEYS[4], gate, cfg, now)
+  if limitsOf[gate] then
+    if (#ready > 0 or redis.call('LLEN', gk .. ':ready') > 0) and not redis.call('ZSCORE', KEYS[4], gate) then
+      runnableIfFree(prefix, KEYS[4], gate, cfg, now)
+    end
+  elseif #ready > 0 and not runnableQueue then
+    runnableIfFree(prefix, KEYS[4], gate, cfg, now) -- (the ZSCORE above found it not there)
   end
 end
 flushEvents()

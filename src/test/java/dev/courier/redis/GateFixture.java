@@ -59,6 +59,25 @@ final class GateFixture implements AutoCloseable {
     storeArgs(id, due, MessageCodec.encode(m), Gates.flowControl(fc.key()), fc.limits());
   }
 
+  /**
+   * One store call of several messages, each {@code {id, gate}} (gate null: ungated), due now, with a backlog limit
+   * (0: none): the codes the script answers, in order (0 stored, 2 refused for the backlog).
+   */
+  List<Long> storeCall(long backlogLimit, String[]... messages) {
+    long now = System.currentTimeMillis();
+    List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, backlogLimit, keys.gatePrefix(0), now));
+    for (String[] m : messages) {
+      String gate = m[1];
+      StoredMessage stored = new StoredMessage("http://x/" + m[0], "POST", "", 3, null, 5_000, now, now, null,
+          List.of(), Buffer.buffer("b"), gate == null ? null : Gates.name(gate));
+      args.addAll(List.of(m[0], now, "", MessageCodec.encode(stored), gate == null ? "" : gate, ""));
+    }
+    List<Long> codes = new ArrayList<>();
+    get(scripts.run(LuaScript.STORE_MESSAGES, IngestService.storeKeys(keys, 0), args))
+        .forEach(r -> codes.add(r.get(0).toLong()));
+    return codes;
+  }
+
   private void storeArgs(String id, long due, Buffer stored, String gate, String limits) {
     List<Object> args = new ArrayList<>(List.of(keys.dedupPrefix(0), 60_000L, 0L, keys.gatePrefix(0),
         System.currentTimeMillis(), id, due, "", stored, gate, limits));

@@ -316,6 +316,29 @@ class GateScriptsTest {
   }
 
   @Test
+  void aRepeatedCallOfSeveralGatedMessagesQueuesEachOnce() {
+    configure(A, "10", "0");
+    String[][] call = {{"u", null}, {"a0", A}, {"b0", B}, {"a1", A}};
+    assertEquals(List.of(0L, 0L, 0L, 0L), f.storeCall(0, call));
+    assertEquals(List.of(0L, 0L, 0L, 0L), f.storeCall(0, call), "the same call again: stored already, each");
+    assertEquals(2, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, A))).toInteger());
+    assertEquals(1, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, B))).toInteger());
+    assertEquals(List.of("a0", "a1", "b0", "u"), claim(10).stream().sorted().toList());
+    assertEquals(List.of(), claim(10));
+  }
+
+  @Test
+  void aRepeatedCallThatTheBacklogCutShortStoresWhatItRefusedNeverAsStored() {
+    configure(A, "10", "0");
+    String[][] call = {{"a0", A}, {"a1", A}, {"a2", A}};
+    assertEquals(List.of(0L, 0L, 2L), f.storeCall(2, call), "a backlog of 2: the third refused");
+    List<Long> again = f.storeCall(3, call); // the retry finds the backlog at 2 of now 3
+    assertEquals(List.of(0L, 0L, 0L), again, "a0 and a1 stored before; a2 stored now");
+    assertEquals(3, cmd(Request.cmd(Command.LLEN).arg(keys.gateReady(0, A))).toInteger(), "each queued once");
+    assertEquals(3, cmd(Request.cmd(Command.HLEN).arg(keys.messages(0))).toInteger(), "and each stored");
+  }
+
+  @Test
   void ungatedMessagesAreClaimedAsBeforeBesideGatedOnes() {
     long now = System.currentTimeMillis();
     store(null, "plain", now);
