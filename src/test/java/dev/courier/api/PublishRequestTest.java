@@ -14,6 +14,7 @@ import dev.courier.model.FlowControl;
 import dev.courier.model.HeaderCodec;
 import dev.courier.model.NewMessage;
 import dev.courier.redis.Keys;
+import dev.courier.support.Sink;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
@@ -645,6 +646,13 @@ class PublishRequestTest {
     NewMessage b = withHeaders();
     assertTrue(a.id().matches("msg_0_[0-9A-Za-z]{24}"), a.id());
     assertNotEquals(a.id(), b.id());
+    // The first 7 characters are the time of creation: ids made later sort later (the event log's index grows
+    // at its end), and the id still says nothing of the message.
+    String earlier = Keys.messageId(0);
+    long t = System.currentTimeMillis();
+    Sink.waitFor(() -> System.currentTimeMillis() > t + 1, 1_000, "two milliseconds");
+    String later = Keys.messageId(0);
+    assertTrue(earlier.compareTo(later) < 0, earlier + " then " + later);
   }
 
   @Test

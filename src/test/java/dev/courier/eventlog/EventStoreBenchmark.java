@@ -2,6 +2,7 @@ package dev.courier.eventlog;
 
 import static dev.courier.eventlog.LogFixtures.await;
 
+import dev.courier.model.Ids;
 import io.vertx.core.Vertx;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -19,9 +20,9 @@ import java.util.Random;
  */
 public final class EventStoreBenchmark {
   private static final int MESSAGES_PER_BATCH = 125;
-  private static final int WARMUP_BATCHES = 200;
+  private static final int WARMUP_BATCHES = Integer.getInteger("bench.warmupBatches", 200);
   private static final int ROUNDS = 5;
-  private static final int BATCHES = 100;
+  private static final int BATCHES = Integer.getInteger("bench.batches", 100);
 
   private EventStoreBenchmark() {}
 
@@ -75,12 +76,21 @@ public final class EventStoreBenchmark {
     return new EventBatch(messages, events, false);
   }
 
-  /** The same id for (b, i) every time it is asked, of Courier's shape and randomness. */
+  /**
+   * The same id for (b, i) every time it is asked, of Courier's shape (redis.Keys.messageId): the batch's time in
+   * the first 7 characters, then random ones. {@code -Dbench.randomIds=true}: 24 random characters, the shape ids
+   * had before session 12.
+   */
   private static String idOf(int b, int i) {
     Random random = new Random(((long) b << 20) + i);
     StringBuilder id = new StringBuilder("msg_" + (i % 16) + "_");
     String base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    for (int c = 0; c < 24; c++) {
+    int first = 0;
+    if (!Boolean.getBoolean("bench.randomIds")) {
+      id.append(Ids.timeOrdered(8, LogFixtures.T0 + b * 100L), 0, 7);
+      first = 7;
+    }
+    for (int c = first; c < 24; c++) {
       id.append(base62.charAt(random.nextInt(62)));
     }
     return id.toString();

@@ -29,6 +29,20 @@ class IdsTest {
     }
 
     @Test
+    void timeOrderedIdsSortAsTheirTimesAndDifferWithinAMillisecond() {
+        assertFormat(() -> Ids.timeOrdered(24, 1_796_316_753_845L), "[0-9A-Za-z]{24}", 24);
+        long[] times = {0L, 61L, 62L, 1_796_316_753_845L, 1_796_316_753_846L, 3_000_000_000_000L, 62L * 62 * 62 * 62 * 62 * 62 * 62 - 1};
+        for (int i = 1; i < times.length; i++) {
+            String earlier = Ids.timeOrdered(24, times[i - 1]);
+            String later = Ids.timeOrdered(24, times[i]);
+            assertTrue(earlier.compareTo(later) < 0, earlier + " then " + later);
+        }
+        assertEquals("0000000", Ids.timeOrdered(8, 0).substring(0, 7));
+        assertEquals("000000Z", Ids.timeOrdered(8, 35).substring(0, 7), "35 is the 36th digit, Z");
+        assertThrows(IllegalArgumentException.class, () -> Ids.timeOrdered(7, 0));
+    }
+
+    @Test
     void jwtId() {
         assertFormat(Ids::jwtId, "jwt_[0-9A-Za-z]{27}", 31);
     }
