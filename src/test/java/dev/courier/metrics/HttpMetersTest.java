@@ -3,6 +3,7 @@ package dev.courier.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.support.Sink;
 import dev.courier.support.TestNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -75,6 +76,10 @@ class HttpMetersTest {
       TestNode.get(client.close());
       TestNode.get(server.close());
     }
+    // The server sees the connections close a moment after the client closed them: wait for it, on both sides
+    Sink.waitFor(() -> Scrape.parse(registry.scrape()).value("vertx_http_server_active_connections") == 0
+        && Scrape.parse(registry.scrape()).value("vertx_http_client_active_connections") == 0, 5_000,
+        "the connections to close");
     return registry.scrape();
   }
 
