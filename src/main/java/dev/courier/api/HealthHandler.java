@@ -15,11 +15,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The probes, without the API token (a Kubernetes probe or a load balancer sends none, and they reveal
  * nothing): {@code GET /health/live} answers while the event loop does, {@code GET /health/ready} only when
- * this node's Redis connection answers and every Lua script is loaded, i.e. when a publish could be stored.
+ * this node's Redis connection answers and every Lua script is loaded, i.e. when a publish could be stored, and
+ * the event log's database takes a write.
  * The event log's database is reported ({@code eventLog}: ok, read-only, unreachable, or off: whether it takes a
- * write) and by default does not make the node unready: its events wait in Redis while the database is away, and
- * deliveries go on (api-decisions.md), so taking every node out of service for it would refuse publishes that can
- * be stored. {@code event-log.ready-needs-database: true} makes it part of readiness.
+ * write) and is part of readiness unless {@code event-log.ready-needs-database: false}: then the node stays in
+ * service while the database is away, as its events wait in Redis and deliveries go on (api-decisions.md).
  */
 final class HealthHandler {
   /** A probe times out after a second by default: answer before it does. */
@@ -72,7 +72,8 @@ final class HealthHandler {
     // Scripts go missing when Redis restarted without them: the next script call loads them all again.
     JsonObject body = new JsonObject().put("redis", "ok").put("scripts", missing == 0 ? "loaded"
         : missing + " of " + LuaScript.values().length + " not loaded").put("eventLog", eventLog);
-    boolean ready = missing == 0 && !(readyNeedsDatabase && !eventLog.equals("ok"));
+    boolean databaseAway = !eventLog.equals("ok") && !eventLog.equals("off");
+    boolean ready = missing == 0 && !(readyNeedsDatabase && databaseAway);
     send(ctx, ready ? 200 : 503, body.put("status", ready ? "ok" : "unavailable"));
   }
 

@@ -18,22 +18,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code /health/ready} and the event log's database: it reports whether the database takes a write, and with
- * {@code event-log.ready-needs-database: true} a database that does not (here a PostgreSQL database switched to
- * read-only, as a standby is) makes the node unready until it does again. Without the setting the node stays
- * ready (EventLogDatabaseOutageTest: the database down under load).
+ * {@code /health/ready} and the event log's database: it reports whether the database takes a write, and by
+ * default a database that does not (here a PostgreSQL database switched to read-only, as a standby is) makes the
+ * node unready until it does again. With {@code event-log.ready-needs-database: false} the node stays ready
+ * (EventLogDatabaseOutageTest: the database down under load).
  */
 class ReadinessEventLogTest {
   @TempDir
   Path data;
 
   @Test
-  void aDatabaseThatTakesNoWriteMakesTheNodeUnreadyWhenConfiguredSo() throws Exception {
+  void aDatabaseThatTakesNoWriteMakesTheNodeUnready() throws Exception {
     String db = TestPostgres.newDatabase();
     String name = db.substring(db.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
     Map<String, String> env = new HashMap<>(TestPostgres.env(db));
     env.put("COURIER_DATA_DIR", data.toString());
-    env.put("COURIER_EVENT_LOG_READY_NEEDS_DATABASE", "true");
     Vertx vertx = Vertx.vertx();
     try (TestNode node = TestNode.start(vertx, env)) {
       assertEquals(200, ready(node).statusCode());
