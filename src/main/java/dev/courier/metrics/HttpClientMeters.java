@@ -14,8 +14,7 @@ import io.vertx.core.spi.observability.HttpResponse;
  * one set of meters, as the labels do not tell them apart. A request is timed from its first byte out to its
  * response's last byte in.
  */
-final class HttpClientMeters implements HttpClientMetrics<Exchange, Void, Void> {
-  private final HttpMeters meters;
+final class HttpClientMeters extends HttpConnectionMeters implements HttpClientMetrics<Exchange, Void, Void> {
   private final ClientMetrics<Exchange, HttpRequest, HttpResponse> endpoint = new ClientMetrics<>() {
     @Override
     public Exchange requestBegin(String uri, HttpRequest request) {
@@ -48,33 +47,12 @@ final class HttpClientMeters implements HttpClientMetrics<Exchange, Void, Void> 
   };
 
   HttpClientMeters(MeterRegistry registry) {
-    this.meters = new HttpMeters(registry, false);
+    super(new HttpMeters(registry, false));
   }
 
   @Override
   public ClientMetrics<Exchange, HttpRequest, HttpResponse> createEndpointMetrics(SocketAddress remoteAddress,
       int maxPoolSize) {
     return endpoint;
-  }
-
-  @Override
-  public Void connected(SocketAddress remoteAddress, String remoteName) {
-    meters.connections.increment();
-    return null;
-  }
-
-  @Override
-  public void disconnected(Void socketMetric, SocketAddress remoteAddress) {
-    meters.connections.decrement();
-  }
-
-  @Override
-  public void bytesRead(Void socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    meters.bytesRead.increment(numberOfBytes);
-  }
-
-  @Override
-  public void bytesWritten(Void socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    meters.bytesWritten.increment(numberOfBytes);
   }
 }

@@ -2,7 +2,6 @@ package dev.courier.metrics;
 
 import dev.courier.metrics.HttpMeters.Exchange;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
@@ -12,32 +11,9 @@ import io.vertx.core.spi.observability.HttpResponse;
  * code and route labels), through meters found once ({@link HttpMeters}). A request is timed from its first byte to
  * its response's last. WebSockets are not served, so none are counted.
  */
-final class HttpServerMeters implements HttpServerMetrics<Exchange, Void, Void> {
-  private final HttpMeters meters;
-
+final class HttpServerMeters extends HttpConnectionMeters implements HttpServerMetrics<Exchange, Void, Void> {
   HttpServerMeters(MeterRegistry registry) {
-    this.meters = new HttpMeters(registry, true);
-  }
-
-  @Override
-  public Void connected(SocketAddress remoteAddress, String remoteName) {
-    meters.connections.increment();
-    return null;
-  }
-
-  @Override
-  public void disconnected(Void socketMetric, SocketAddress remoteAddress) {
-    meters.connections.decrement();
-  }
-
-  @Override
-  public void bytesRead(Void socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    meters.bytesRead.increment(numberOfBytes);
-  }
-
-  @Override
-  public void bytesWritten(Void socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    meters.bytesWritten.increment(numberOfBytes);
+    super(new HttpMeters(registry, true));
   }
 
   @Override

@@ -16,20 +16,20 @@ import java.util.EnumSet;
  * Redis client: {@code vertx_*}) to the registry Courier's series are in, so that one {@code /metrics} shows
  * both. Vert.x's metrics must be chosen when the Vertx is built, hence here and not in {@code Courier.start}.
  *
- * <p>Labels are chosen, not left at their defaults: never the remote or local address (a destination's host)
- * nor the HTTP path (a publish's path is its destination URL); the method, the status code, the route pattern,
- * and a pool's type and name, where the names that are not bounded are replaced by one: an HTTP client pool is
- * named after its destination's host and port, a Redis connection's pool gets a random name (the test of these
- * series caught both). HTTP's series are vertx-micrometer's, reported by Courier's {@link CourierVertxMetrics} with
- * meters found once rather than per request. The event bus is left out: the dispatchers' address names the node, new at every start;
- * so are raw TCP clients and servers (the Redis connections' bytes), which nothing reads.
+ * <p>HTTP's series are vertx-micrometer's, reported by Courier's {@link CourierVertxMetrics} with meters found once
+ * rather than per request, labelled by method, status code and route pattern (never an address, nor the path: a
+ * publish's path is its destination URL). For the rest, labels are chosen, not left at their defaults: a pool's
+ * type and name, where the names that are not bounded are replaced by one: an HTTP client pool is named after its
+ * destination's host and port, a Redis connection's pool gets a random name (the test of these series caught
+ * both). The event bus is left out: the dispatchers' address names the node, new at every start; so are raw TCP
+ * clients and servers (the Redis connections' bytes), which nothing reads.
  */
 public final class VertxMetricsSetup {
   private VertxMetricsSetup() {}
 
   public static Vertx vertx(VertxOptions options, PrometheusMeterRegistry registry) {
     var metrics = new MicrometerMetricsOptions().setEnabled(true)
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE, Label.POOL_TYPE, Label.POOL_NAME))
+        .setLabels(EnumSet.of(Label.POOL_TYPE, Label.POOL_NAME))
         .addLabelMatch(alias(".*:[0-9]+", "destinations"))
         .addLabelMatch(alias("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "redis"))
         // JVM meters are bound by CourierMetrics, so that a node on a plain Vertx (the tests) has them too.

@@ -105,11 +105,7 @@ public final class Bench {
     line("baseline: raw client → sink (best of 3)", "%.0f req/s", ceiling);
 
     Path dir = Files.createTempDirectory("courier-bench");
-    List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
-    String extra = System.getProperty("courier.jvm", "");
-    if (!extra.isBlank()) {
-      jvm.addAll(List.of(extra.trim().split("\\s+")));
-    }
+    List<String> jvm = courierJvm();
     Map<String, String> env = new java.util.HashMap<>();
     for (String kv : System.getProperty("courier.env", "").split(",")) {
       if (kv.contains("=")) {
@@ -644,6 +640,16 @@ public final class Bench {
       sb.append('x');
     }
     return sb.append("\"}").toString().getBytes();
+  }
+
+  /** The JVM flags of a Courier the bench starts: {@code -Xmx1g}, then {@code courier.jvm}'s. */
+  static List<String> courierJvm() {
+    List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
+    String extra = System.getProperty("courier.jvm", "");
+    if (!extra.isBlank()) {
+      jvm.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    return jvm;
   }
 
   static <T> T await(Future<T> f) throws Exception {

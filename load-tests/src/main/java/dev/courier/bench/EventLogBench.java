@@ -43,12 +43,7 @@ final class EventLogBench {
     for (int i = 0; i < ROUNDS; i++) {
       for (boolean on : new boolean[] {false, true}) {
         b.courier.close();
-        List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
-        String extra = System.getProperty("courier.jvm", "");
-        if (!extra.isBlank()) {
-          jvm.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        b.courier = CourierProcess.start(jar, Files.createTempDirectory("courier-eventlog"), jvm,
+        b.courier = CourierProcess.start(jar, Files.createTempDirectory("courier-eventlog"), Bench.courierJvm(),
             Map.of("COURIER_EVENT_LOG_ENABLED", Boolean.toString(on)));
         Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, WARMUP * 1000L, n -> b.immediate("/v2/publish/" + b.sinkUrl())));
         b.drain(60_000);

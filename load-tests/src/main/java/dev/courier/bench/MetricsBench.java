@@ -72,12 +72,7 @@ final class MetricsBench {
   }
 
   private CourierProcess start(boolean metrics) throws Exception {
-    List<String> jvm = new ArrayList<>(List.of("-Xmx1g"));
-    String extra = System.getProperty("courier.jvm", "");
-    if (!extra.isBlank()) {
-      jvm.addAll(List.of(extra.trim().split("\\s+")));
-    }
-    return CourierProcess.start(jar, Files.createTempDirectory("courier-metrics"), jvm,
+    return CourierProcess.start(jar, Files.createTempDirectory("courier-metrics"), Bench.courierJvm(),
         Map.of("COURIER_METRICS_ENABLED", Boolean.toString(metrics), "COURIER_EVENT_LOG_ENABLED", "false"));
   }
 
