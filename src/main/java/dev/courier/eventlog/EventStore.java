@@ -2,20 +2,14 @@ package dev.courier.eventlog;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.jdbcclient.JDBCConnectOptions;
 import io.vertx.jdbcclient.JDBCPool;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -112,7 +106,7 @@ public final class EventStore {
 
   private Future<Void> write(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events, boolean replay,
       int retries) {
-    return onPool(p -> p.<Void>withTransaction(conn -> new BatchWriter(conn, messages, events, replay).write()))
+    return onPool(p -> p.<Void>withTransaction(conn -> new RunWriter(conn, messages, events, replay).write()))
         .recover(e -> retries > 0 && isConstraintViolation(e)
             ? write(messages, events, true, retries - 1)
             : Future.failedFuture(e));
@@ -127,69 +121,36 @@ public final class EventStore {
    * @return fails with an IllegalArgumentException for a count out of range or a cursor that is not one of ours
    */
   public Future<EventPage> query(EventFilter filter, int count, String cursor, boolean newestFirst) {
-    EventQuery.Sql sql;
+    EventQuery.Key after;
     try {
       if (count < 1 || count > 1000) {
         throw new IllegalArgumentException("invalid count: " + count + " (1 to 1000)");
       }
-      EventQuery.Cursor after = cursor == null ? null : EventQuery.Cursor.parse(cursor);
-      sql = EventQuery.page(filter, count, after, newestFirst);
+      after = cursor == null ? null : EventQuery.Key.parse(cursor);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    return onPool(p -> p.preparedQuery(sql.text()).execute(sql.params())).map(rows -> page(rows, count));
-  }
-
-  private static EventPage page(RowSet<Row> rows, int count) {
-    List<JsonObject> entries = new ArrayList<>(Math.min(rows.size(), count));
-    Row last = null;
-    for (Row row : rows) {
-      if (entries.size() == count) {
-        // The extra row: another page follows, from the last row of this one.
-        return new EventPage(entries, EventQuery.cursorOf(last).toString());
-      }
-      entries.add(EventQuery.entry(row));
-      last = row;
-    }
-    return new EventPage(entries, null);
+    return new EventPager(filter, count, after, newestFirst,
+        sql -> onPool(p -> p.preparedQuery(sql.text()).execute(sql.params()))).page();
   }
 
   /**
-   * Deletes up to {@code limit} events older than {@code cutoffMs}, oldest first, then up to {@code limit} message
-   * rows older than the cutoff that no event refers to any more (with their labels). Bounded, so that a large
-   * backlog goes in many short transactions rather than one that holds locks and a huge undo log.
+   * Deletes up to {@code limit} runs whose last event is older than {@code cutoffMs}, oldest first. Bounded, so that
+   * a large backlog goes in many short transactions rather than one that holds locks and a huge undo log. A message
+   * whose first run is gone (a retry more than the retention after its creation) shows its later events without
+   * the message's fields.
    *
-   * @return the events and messages deleted; 0 when nothing older than the cutoff is left
+   * @return the runs deleted; 0 when nothing older than the cutoff is left
    */
   public Future<Integer> trim(long cutoffMs, int limit) {
     if (limit < 1) {
       return Future.failedFuture(new IllegalArgumentException("invalid trim limit: " + limit));
     }
-    Future<Integer> events = onPool(p -> p.preparedQuery("DELETE FROM eventlog_event WHERE seq IN (SELECT seq FROM "
-            + "eventlog_event WHERE event_time < ? ORDER BY event_time, seq LIMIT ?)")
-        .execute(Tuple.of(cutoffMs, limit))).map(RowSet::rowCount);
-    return events.compose(deleted -> onPool(p -> p.withTransaction(conn -> conn.preparedQuery("SELECT m.msg_seq, "
-            + "m.labels_json FROM eventlog_message m WHERE m.created_at < ? AND NOT EXISTS (SELECT 1 FROM "
-            + "eventlog_event e WHERE e.msg_seq = m.msg_seq) ORDER BY m.created_at, m.msg_seq LIMIT ?")
-        .execute(Tuple.of(cutoffMs, limit))
-        .compose(rows -> {
-          List<Tuple> seqs = new ArrayList<>();
-          List<Tuple> labels = new ArrayList<>();
-          for (Row r : rows) {
-            seqs.add(Tuple.of(r.getLong(0)));
-            String json = r.getString(1);
-            if (json != null) {
-              new JsonArray(json).forEach(label -> labels.add(Tuple.of(label, r.getLong(0))));
-            }
-          }
-          return batch(conn, "DELETE FROM eventlog_label WHERE label = ? AND msg_seq = ?", labels)
-              .compose(v -> batch(conn, "DELETE FROM eventlog_message WHERE msg_seq = ?", seqs))
-              .map(v -> deleted + seqs.size());
-        }))));
-  }
-
-  private static Future<Void> batch(SqlConnection conn, String sql, List<Tuple> rows) {
-    return rows.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(sql).executeBatch(rows).mapEmpty();
+    // In a transaction: a statement on a pooled connection outside one is not committed by itself.
+    return onPool(p -> p.withTransaction(conn -> conn.preparedQuery("DELETE FROM eventlog_run WHERE seq IN (SELECT "
+            + "seq FROM eventlog_run WHERE last_time < ? ORDER BY last_time, seq LIMIT ?)")
+        .execute(Tuple.of(cutoffMs, limit))))
+        .map(RowSet::rowCount);
   }
 
   /** The schema version the database is at. */

@@ -239,4 +239,47 @@ abstract class EventStoreReadContract extends StoreTest {
     }
     assertInstanceOf(IllegalArgumentException.class, failure(store.query(EventFilter.NONE, 0, null, true)));
   }
+
+  /**
+   * Runs that overlap in time (messages of several batches, runs that a long span cut, runs that end after others
+   * start) still page in the exact order of their events' times, both ways, whatever the page size, with every
+   * event once; and a date range cuts through runs.
+   */
+  @Test
+  void overlappingRunsPageInTheOrderOfTheirEvents() {
+    java.util.Random random = new java.util.Random(7);
+    List<Long> times = new ArrayList<>();
+    java.util.Set<Long> used = new java.util.HashSet<>();
+    int key = 0;
+    for (int b = 0; b < 6; b++) {
+      List<LoggedEvent> es = new ArrayList<>();
+      for (int m = 0; m < 8; m++) {
+        long start = T0 + random.nextInt(3_000);
+        int n = 1 + random.nextInt(5);
+        for (int i = 0; i < n; i++) {
+          long t = start + random.nextInt((int) (2 * RunWriter.MAX_SPAN_MS));
+          while (!used.add(t)) {
+            t++;
+          }
+          times.add(t);
+          es.add(event("o" + key++, "msg_o" + b + "_" + m, i % 2 == 0 ? "ACTIVE" : "ERROR", t));
+        }
+      }
+      insert(new EventBatch(List.of(), es, false));
+    }
+    List<Long> newest = times.stream().sorted(java.util.Comparator.reverseOrder()).toList();
+    List<Long> oldest = times.stream().sorted().toList();
+    for (int count : List.of(2, 3, 10, 1000)) {
+      assertEquals(newest, times(pages(EventFilter.NONE, count, true)), "count " + count);
+      assertEquals(oldest, times(pages(EventFilter.NONE, count, false)), "count " + count);
+    }
+    long from = oldest.get(40);
+    long to = oldest.get(90);
+    List<List<JsonObject>> range = pages(filter("fromDate", String.valueOf(from), "toDate", String.valueOf(to)), 7,
+        true);
+    assertEquals(newest.stream().filter(t -> t >= from && t <= to).toList(), times(range));
+    List<Long> errors = times(pages(filter("state", "ERROR"), 4, false));
+    assertEquals(errors.stream().sorted().toList(), errors);
+    assertTrue(errors.size() > 10 && errors.size() < times.size() / 2 + 10, errors.toString());
+  }
 }

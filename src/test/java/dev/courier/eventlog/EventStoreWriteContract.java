@@ -31,18 +31,29 @@ abstract class EventStoreWriteContract extends StoreTest {
     }
   }
 
-  private void assertStored(long messages, long labels, long events) {
-    assertEquals(List.of(messages, labels, events),
-        List.of(count("eventlog_message"), count("eventlog_label"), count("eventlog_event")));
+  /** The rows (runs), the runs holding their message's fields, and the events in them. */
+  private void assertStored(long runs, long known, long events) {
+    long stored = 0;
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT events FROM eventlog_run")) {
+      while (r.next()) {
+        stored += new io.vertx.core.json.JsonArray(r.getString(1)).size();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    assertEquals(List.of(runs, known, events),
+        List.of(count("eventlog_run"), count("eventlog_run WHERE known = TRUE"), stored));
   }
 
   @Test
   void aReplayedBatchIsStoredOnce() {
     EventBatch batch = LogFixtures.delivered("r", 3, T0);
     insert(batch);
-    assertStored(3, 6, 9);
+    // Each message's CREATED, ACTIVE and DELIVERED in one run.
+    assertStored(3, 3, 9);
     insert(new EventBatch(batch.messages(), batch.events(), true));
-    assertStored(3, 6, 9);
+    assertStored(3, 3, 9);
     assertEquals(9, all(EventFilter.NONE).size());
     assertEquals(9, all(filter("label", "orders,eu")).size());
   }
@@ -57,7 +68,7 @@ abstract class EventStoreWriteContract extends StoreTest {
     List<LoggedEvent> es = new ArrayList<>(first.events().subList(2, 6));
     es.addAll(more.events());
     insert(new EventBatch(ms, es, true));
-    assertStored(4, 8, 12);
+    assertStored(4, 4, 12);
     JsonObject replayed = all(filter("messageId", "msg_a_1")).get(0);
     assertEquals("https://api.example.com/hooks/orders", replayed.getString("url"));
   }
@@ -67,7 +78,7 @@ abstract class EventStoreWriteContract extends StoreTest {
     EventBatch batch = LogFixtures.delivered("d", 2, T0);
     insert(batch);
     insert(batch);
-    assertStored(2, 4, 6);
+    assertStored(2, 2, 6);
   }
 
   @Test
@@ -81,7 +92,7 @@ abstract class EventStoreWriteContract extends StoreTest {
       writes.add(store.insert(i == 3 ? eventsOnly : new EventBatch(batch.messages(), batch.events(), i % 2 == 0)));
     }
     writes.forEach(LogFixtures::await);
-    assertStored(20, 40, 60);
+    assertStored(20, 20, 60);
     assertEquals(60, all(filter("label", "orders")).size());
   }
 
@@ -90,7 +101,7 @@ abstract class EventStoreWriteContract extends StoreTest {
     LoggedMessage m = message("msg_twice", T0);
     insert(new EventBatch(List.of(m, m), List.of(event("k", "msg_twice", "CREATED", T0),
         event("k", "msg_twice", "CREATED", T0)), false));
-    assertStored(1, 0, 1);
+    assertStored(1, 1, 1);
   }
 
   @Test
@@ -109,7 +120,7 @@ abstract class EventStoreWriteContract extends StoreTest {
     assertEquals(2, later.size());
     assertEquals(later, all(filter("label", "trim")));
     assertStored(1, 1, 2);
-    // The message again (a replay): still one row, one label.
+    // The message again (a replay): still one row.
     insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), true));
     assertStored(1, 1, 2);
     assertEquals("https://api.example.com/hooks/orders", later.get(0).getString("url"));
@@ -117,28 +128,41 @@ abstract class EventStoreWriteContract extends StoreTest {
   }
 
   @Test
-  void theTrimDeletesOldestFirstInBoundedStepsAndKeepsWhatIsStillReferenced() {
-    long cutoff = T0 + 50;
-    List<LoggedEvent> es = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      es.add(event("old" + i, "msg_old", "ACTIVE", T0 + i));
-    }
-    es.add(event("edge", "msg_new", "CREATED", cutoff));
-    es.add(event("new1", "msg_new", "DELIVERED", T0 + 100));
-    insert(new EventBatch(List.of(labelled("msg_old", T0), labelled("msg_orphan", T0),
-        labelled("msg_new", cutoff), labelled("msg_fresh", T0 + 200)), es, false));
+  void aMessagesEventsOfOneBatchAreOneRunUnlessTheySpanTooLong() {
+    long span = RunWriter.MAX_SPAN_MS;
+    insert(new EventBatch(List.of(message("msg_long", T0)), List.of(event("g1", "msg_long", "CREATED", T0),
+        event("g2", "msg_long", "ACTIVE", T0 + 1), event("g3", "msg_long", "ERROR", T0 + span),
+        event("g4", "msg_long", "RETRY", T0 + span + 1), event("g5", "msg_long", "ACTIVE", T0 + 3 * span)), false));
+    // [CREATED, ACTIVE, ERROR] within the span, then RETRY (span + 1 after CREATED) starts a run, and the last
+    // ACTIVE another; the message's fields are in the first, and every event shows them.
+    assertStored(3, 1, 5);
+    List<JsonObject> entries = all(filter("messageId", "msg_long"));
+    assertEquals(List.of("ACTIVE", "RETRY", "ERROR", "ACTIVE", "CREATED"),
+        entries.stream().map(e -> e.getString("state")).toList());
+    entries.forEach(e -> assertEquals("https://api.example.com/hooks/orders", e.getString("url")));
+    assertEquals(5, all(filter("host", "api.example.com")).size());
+  }
 
-    // 4 events, and the one old message no event refers to.
-    assertEquals(5, await(store.trim(cutoff, 4)));
-    assertEquals(List.of(T0 + 4, T0 + 5), oldestTimes(2));
-    assertStored(3, 3, 8);
+  @Test
+  void theTrimDeletesRunsThatEndBeforeTheCutoffOldestFirstInBoundedSteps() {
+    long cutoff = T0 + 50;
+    for (int i = 0; i < 10; i++) {
+      insert(new EventBatch(List.of(), List.of(event("old" + i, "msg_old" + i, "ACTIVE", T0 + i)), false));
+    }
+    // A run that starts before the cutoff and ends after it stays whole.
+    insert(new EventBatch(List.of(labelled("msg_new", T0 + 40)), List.of(event("new0", "msg_new", "CREATED", T0 + 40),
+        event("new1", "msg_new", "DELIVERED", cutoff)), false));
+    // A message whose events have not come yet is a run of its own, at its creation.
+    insert(new EventBatch(List.of(labelled("msg_fresh", T0 + 200)), List.of(), false));
+    assertStored(12, 2, 12);
+
     assertEquals(4, await(store.trim(cutoff, 4)));
-    // The last 2 old events, then their message, which nothing refers to any more.
-    assertEquals(3, await(store.trim(cutoff, 4)));
+    assertEquals(List.of(T0 + 4, T0 + 5), oldestTimes(2));
+    assertEquals(4, await(store.trim(cutoff, 4)));
+    assertEquals(2, await(store.trim(cutoff, 4)));
     assertEquals(0, await(store.trim(cutoff, 4)));
     assertStored(2, 2, 2);
-    // The event at the cutoff stays; so does the message created after it that has no event yet.
-    assertEquals(List.of(cutoff, T0 + 100), oldestTimes(5));
+    assertEquals(List.of(T0 + 40, cutoff), oldestTimes(5));
     insert(new EventBatch(List.of(), List.of(event("f1", "msg_fresh", "CREATED", T0 + 200)), false));
     assertEquals("https://api.example.com/hooks/orders",
         all(filter("messageId", "msg_fresh")).get(0).getString("url"));
@@ -156,18 +180,16 @@ abstract class EventStoreWriteContract extends StoreTest {
   @Test
   void anEmptyDatabaseIsMigratedToTheLatestVersionAndAgainIsANoOp() throws Exception {
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
-    assertEquals(List.of("1 V1__tables", "2 V2__filter_indexes"), versionRows());
+    List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs");
+    assertEquals(versions, versionRows());
     insert(LogFixtures.delivered("x", 1, T0));
     await(store.close());
     store = await(EventStore.open(vertx, config));
-    assertEquals(List.of("1 V1__tables", "2 V2__filter_indexes"), versionRows());
+    assertEquals(versions, versionRows());
     assertEquals(3, all(EventFilter.NONE).size());
-    Set<String> v2 = database().dialect() == Dialect.H2
-        ? Set.of("eventlog_event_message", "eventlog_message_created")
-        : Set.of("eventlog_event_message", "eventlog_message_topic", "eventlog_message_queue",
-            "eventlog_message_schedule", "eventlog_message_created");
-    assertTrue(indexes().containsAll(v2), indexes().toString());
-    assertTrue(indexes().contains("eventlog_event_time"), indexes().toString());
+    assertTrue(indexes().contains("eventlog_run_time"), indexes().toString());
+    // Version 2's tables are gone.
+    assertEquals(Set.of("eventlog_run"), tables());
   }
 
   @Test
@@ -192,16 +214,26 @@ abstract class EventStoreWriteContract extends StoreTest {
           + "response_status, response_header, response_body, error) VALUES "
           + "('v1-1', " + seq + ", 'msg_v1', 'CREATED', " + T0 + ", NULL, NULL, NULL, NULL, NULL), "
           + "('v1-2', " + seq + ", 'msg_v1', 'ERROR', " + (T0 + 5) + ", NULL, 503, '{\"X\":[\"y\"]}', 'Ym9vbQ==', "
-          + "'HTTP 503')");
+          + "'said \"no\" \\ and\nagain')");
+      // A stand-in: events of a message the log never saw.
+      s.execute("INSERT INTO eventlog_message (message_id, known, created_at) VALUES ('msg_standin', FALSE, " + T0 + ")");
+      s.execute("INSERT INTO eventlog_event (event_key, msg_seq, message_id, state, event_time, next_delivery_time) "
+          + "VALUES ('v1-3', (SELECT msg_seq FROM eventlog_message WHERE message_id = 'msg_standin'), 'msg_standin', "
+          + "'RETRY', " + (T0 + 7) + ", " + (T0 + 9000) + ")");
     }
 
     store = await(EventStore.open(vertx, config));
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
-    assertTrue(indexes().contains("eventlog_event_message"), indexes().toString());
+    assertEquals(Set.of("eventlog_run"), tables());
     List<JsonObject> entries = all(filter("label", "gold", "topicName", "g"));
     assertEquals(List.of("ERROR", "CREATED"), entries.stream().map(e -> e.getString("state")).toList());
     JsonObject error = entries.get(0);
     assertEquals(503, error.getInteger("responseStatus"));
+    assertEquals("said \"no\" \\ and\nagain", error.getString("error"));
+    assertEquals("Ym9vbQ==", error.getString("responseBody"));
+    assertEquals(new JsonObject().put("time", T0 + 7).put("messageId", "msg_standin").put("state", "RETRY")
+        .put("nextDeliveryTime", T0 + 9000), all(filter("messageId", "msg_standin")).get(0));
+    assertEquals(3, all(EventFilter.NONE).size());
     assertEquals(new JsonObject().put("X", List.of("y")), error.getJsonObject("responseHeaders"));
     assertEquals("old", error.getString("label"));
     assertEquals(20_000L, error.getLong("timeout"));
@@ -219,6 +251,21 @@ abstract class EventStoreWriteContract extends StoreTest {
         out.add(r.getInt(1) + " " + r.getString(2));
       }
     }
+    return out;
+  }
+
+  /** The names of the event log's tables but the version table, lower case. */
+  Set<String> tables() throws SQLException {
+    String sql = database().dialect() == Dialect.H2
+        ? "SELECT LOWER(TABLE_NAME) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME LIKE 'EVENTLOG%'"
+        : "SELECT tablename FROM pg_tables WHERE tablename LIKE 'eventlog%'";
+    Set<String> out = new java.util.HashSet<>();
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    out.remove("eventlog_schema_version");
     return out;
   }
 
