@@ -33,7 +33,7 @@ final class RunWriter {
   private static final String MESSAGE_COLUMNS = "created_at, url, host, path, method, header_json, body, topic_name, "
       + "endpoint_name, queue_name, schedule_id, labels_json, labels, caller_ip, flow_control_key, timeout_ms, "
       + "max_retries, retry_delay_expression, callback, failure_callback";
-  private static final String INSERT_RUN = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, "
+  static final String INSERT_RUN = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, "
       + "states, events, known, " + MESSAGE_COLUMNS + ") VALUES (" + "?, ".repeat(26) + "?)";
   private static final String FILL_IN = "UPDATE eventlog_run SET known = TRUE, "
       + String.join(" = ?, ", MESSAGE_COLUMNS.split(", ")) + " = ? WHERE seq = ?";
@@ -117,7 +117,7 @@ final class RunWriter {
     return runs;
   }
 
-  private static Tuple runRow(String id, List<LoggedEvent> run, LoggedMessage m) {
+  static Tuple runRow(String id, List<LoggedEvent> run, LoggedMessage m) {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     StringBuilder states = new StringBuilder(",");

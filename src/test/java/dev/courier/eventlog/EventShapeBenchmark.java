@@ -7,14 +7,18 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.Random;
+import java.util.Set;
 
 /**
- * What a different shape of the event log would store per second on H2, with plain JDBC: one row per message and
- * batch holding the message and its run of states (CREATED, ACTIVE, DELIVERED), instead of today's message row and
- * a row per event (EventStoreBenchmark). Each variant: 125 rows per batch and commit, a checkpoint every 10
- * batches, the first third unmeasured. Run by hand: {@code mvn -o -q test-compile exec:java
+ * What shapes of the event log's rows cost on H2, with plain JDBC (no Vert.x, no writer): a simplified row per
+ * message and batch holding the message and its run of states (CREATED, ACTIVE, DELIVERED), with and without a
+ * message id index, and then version 3's own rows (V3__runs.sql, made by RunWriter of EventStoreBenchmark's
+ * batches). Each variant: 125 messages per batch and commit, a checkpoint every 10 batches, the first third
+ * unmeasured. Run by hand: {@code mvn -o -q test-compile exec:java
  * -Dexec.mainClass=dev.courier.eventlog.EventShapeBenchmark -Dexec.classpathScope=test}. Arguments: batches
- * (1500). Figures in performance.md ("The event log"): they say which shape could keep up with the core's rate.
+ * (1500). {@code -Dbench.realOnly=true}: only version 3's rows, whole and with some columns left empty (the
+ * message's display columns; the events; the header), to see what each part costs. Figures in performance.md
+ * ("The event log").
  */
 public final class EventShapeBenchmark {
   private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -27,10 +31,18 @@ public final class EventShapeBenchmark {
   public static void main(String[] args) throws Exception {
     int batches = args.length > 0 ? Integer.parseInt(args[0]) : 1500;
     for (int round = 0; round < 2; round++) {
+      if (Boolean.getBoolean("bench.realOnly")) {
+        runReal(batches, "", Set.of());
+        runReal(batches, "", Set.of(7, 11, 12, 13, 15, 18, 22, 23, 24, 25, 26));
+        runReal(batches, "", Set.of(5));
+        runReal(batches, "", Set.of(12));
+        continue;
+      }
       run("one row per message, a time index only", batches, false, false);
       run("one row per message, indexed by time and by a random message id", batches, true, false);
       run("one row per message, indexed by time and by a time-ordered message id", batches, true, true);
       run("the same, body as TEXT (a CLOB on H2)", batches, true, true, "TEXT");
+      runReal(batches, "", Set.of());
     }
   }
 
@@ -88,6 +100,57 @@ public final class EventShapeBenchmark {
         }
       }
       System.out.printf("%s: %.0f messages/s%n", name, measured / ((System.nanoTime() - start) / 1e9));
+    }
+  }
+
+  /** Version 3's table, written with plain JDBC with the rows RunWriter makes of the writer's batches. */
+  private static void runReal(int batches, String alter, Set<Integer> blank) throws Exception {
+    String dir = Files.createTempDirectory("eventshape").toString();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
+      try (Statement s = c.createStatement()) {
+        for (String name : EventSchema.MIGRATIONS) {
+          for (String sql : EventSchema.statements(EventSchema.load(Dialect.H2, name))) {
+            s.execute(sql);
+          }
+        }
+        for (String sql : alter.split(";")) {
+          if (!sql.isEmpty()) {
+            s.execute(sql);
+          }
+        }
+      }
+      c.setAutoCommit(false);
+      long start = 0;
+      int measured = 0;
+      try (PreparedStatement p = c.prepareStatement(RunWriter.INSERT_RUN); Statement s = c.createStatement()) {
+        for (int b = 0; b < batches; b++) {
+          if (b == batches / 3) {
+            start = System.nanoTime();
+            measured = 0;
+          }
+          EventBatch batch = EventStoreBenchmark.realistic(b);
+          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
+          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), k -> new java.util.ArrayList<>())
+              .add(e));
+          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
+          batch.messages().forEach(m -> messages.put(m.messageId(), m));
+          for (var e : byMessage.entrySet()) {
+            io.vertx.sqlclient.Tuple t = RunWriter.runRow(e.getKey(), e.getValue(), messages.get(e.getKey()));
+            for (int i = 0; i < t.size(); i++) {
+              p.setObject(i + 1, blank.contains(i) ? (i == 5 ? "[]" : null) : t.getValue(i));
+            }
+            p.addBatch();
+          }
+          p.executeBatch();
+          c.commit();
+          measured += batch.messages().size();
+          if (b % 10 == 9) {
+            s.execute("CHECKPOINT");
+          }
+        }
+      }
+      System.out.printf("version 3's rows, plain JDBC %s, columns left empty %s: %.0f messages/s%n", alter, blank,
+          measured / ((System.nanoTime() - start) / 1e9));
     }
   }
 

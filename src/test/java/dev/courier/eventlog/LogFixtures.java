@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 /** Messages and events as the outbox writer hands them to the store, and a way to wait for a future. */
 final class LogFixtures {
   static final long T0 = 1_700_000_000_000L;
-  static final String BODY = Base64.getEncoder().encodeToString(("{\"orderId\":12345,\"items\":[{\"sku\":\"A-1\","
-      + "\"qty\":2},{\"sku\":\"B-7\",\"qty\":1}],\"customer\":\"someone@example.com\",\"total\":\"42.50\"}")
-      .getBytes(StandardCharsets.UTF_8));
+  /** A JSON order, base64; the benchmarks' {@code -Dbench.bodyBytes=N} makes it N zero bytes instead. */
+  static final String BODY = Base64.getEncoder().encodeToString(Integer.getInteger("bench.bodyBytes") != null
+      ? new byte[Integer.getInteger("bench.bodyBytes")]
+      : ("{\"orderId\":12345,\"items\":[{\"sku\":\"A-1\",\"qty\":2},{\"sku\":\"B-7\",\"qty\":1}],"
+          + "\"customer\":\"someone@example.com\",\"total\":\"42.50\"}").getBytes(StandardCharsets.UTF_8));
 
   private LogFixtures() {}
 

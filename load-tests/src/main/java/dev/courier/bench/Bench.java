@@ -106,13 +106,7 @@ public final class Bench {
 
     Path dir = Files.createTempDirectory("courier-bench");
     List<String> jvm = courierJvm();
-    Map<String, String> env = new java.util.HashMap<>();
-    for (String kv : System.getProperty("courier.env", "").split(",")) {
-      if (kv.contains("=")) {
-        env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-      }
-    }
-    courier = CourierProcess.start(jar, dir, jvm, env);
+    courier = CourierProcess.start(jar, dir, jvm, courierEnv());
     System.out.println("bench: courier at " + courier.url + ", redis " + courier.redisHost + ":" + courier.redisPort);
     String redisConfig = System.getProperty("bench.redisConfig", "");
     for (String setting : redisConfig.split(";")) { // e.g. "appendonly no", to measure what AOF costs
@@ -650,6 +644,17 @@ public final class Bench {
       jvm.addAll(List.of(extra.trim().split("\\s+")));
     }
     return jvm;
+  }
+
+  /** The environment a started Courier gets: {@code courier.env}, K=V pairs separated by commas. */
+  static Map<String, String> courierEnv() {
+    Map<String, String> env = new java.util.HashMap<>();
+    for (String kv : System.getProperty("courier.env", "").split(",")) {
+      if (kv.contains("=")) {
+        env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    return env;
   }
 
   static <T> T await(Future<T> f) throws Exception {

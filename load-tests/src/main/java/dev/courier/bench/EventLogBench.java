@@ -33,6 +33,13 @@ final class EventLogBench {
   /** What one measured round found. */
   private record Round(double best, long lagMs, long catchUpMs, double courierMicros, double redisMicros) {}
 
+  /** courier.env, with the log on or off. */
+  private static Map<String, String> env(boolean on) {
+    Map<String, String> env = Bench.courierEnv();
+    env.put("COURIER_EVENT_LOG_ENABLED", Boolean.toString(on));
+    return env;
+  }
+
   void run() throws Exception {
     double bestOff = 0;
     double bestOn = 0;
@@ -44,7 +51,7 @@ final class EventLogBench {
       for (boolean on : new boolean[] {false, true}) {
         b.courier.close();
         b.courier = CourierProcess.start(jar, Files.createTempDirectory("courier-eventlog"), Bench.courierJvm(),
-            Map.of("COURIER_EVENT_LOG_ENABLED", Boolean.toString(on)));
+            env(on));
         Bench.await(Load.closed(b.vertx, Bench.CONCURRENCY, WARMUP * 1000L, n -> b.immediate("/v2/publish/" + b.sinkUrl())));
         b.drain(60_000);
         if (on) {
