@@ -71,6 +71,10 @@ public record CronSpec(String text, ZoneId zone, ExecutionTime execution) {
       return new CronSpec(text, zone, ExecutionTime.forCron(cron));
     } catch (IllegalArgumentException e) {
       throw new InvalidCronException("invalid Upstash-Cron '" + fields + "': " + e.getMessage());
+    } catch (RuntimeException e) {
+      // cron-utils fails on some malformed fields with other exceptions ("1-5/": an index out of bounds)
+      throw new InvalidCronException("invalid Upstash-Cron '" + fields + "': a field is not a number, a range, a"
+          + " step or a list");
     }
   }
 

@@ -40,6 +40,9 @@ class CronSpecTest {
     e = assertThrows(CronSpec.InvalidCronException.class, () -> CronSpec.parse("* * * * * *"));
     assertTrue(e.getMessage().contains("five fields"), e.getMessage());
     assertThrows(CronSpec.InvalidCronException.class, () -> CronSpec.parse(" "));
+    // cron-utils itself fails on this one with an index out of bounds (found by ParserFuzzTest)
+    e = assertThrows(CronSpec.InvalidCronException.class, () -> CronSpec.parse("1-5/ ** * @every 1m"));
+    assertTrue(e.getMessage().startsWith("invalid Upstash-Cron '1-5/ ** * @every 1m'"), e.getMessage());
     assertThrows(CronSpec.InvalidCronException.class, () -> CronSpec.parse("CRON_TZ=UTC"));
   }
 
