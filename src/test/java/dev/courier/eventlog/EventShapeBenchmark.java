@@ -1,7 +1,7 @@
 package dev.courier.eventlog;
 
 import dev.courier.model.Ids;
-import java.nio.file.Files;
+import dev.courier.support.TempDirs;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -37,6 +37,9 @@ public final class EventShapeBenchmark {
         runReal(batches, "", Set.of(7, 11, 12, 13, 15, 18, 22, 23, 24, 25, 26));
         runReal(batches, "", Set.of(5));
         runReal(batches, "", Set.of(12));
+        // the body and the events as VARCHAR rather than TEXT: H2 keeps a CLOB over 256 bytes out of the row
+        runReal(batches, "ALTER TABLE eventlog_run ALTER COLUMN body SET DATA TYPE VARCHAR;"
+            + "ALTER TABLE eventlog_run ALTER COLUMN events SET DATA TYPE VARCHAR", Set.of());
         // PostgreSQL's unique message index (V3__runs.sql) on H2 too: what h2/V3__runs.sql leaves out
         runReal(batches, "DROP INDEX eventlog_run_message;ALTER TABLE eventlog_run ADD CONSTRAINT "
             + "eventlog_run_message UNIQUE (message_id, run_key)", Set.of());
@@ -56,7 +59,7 @@ public final class EventShapeBenchmark {
 
   private static void run(String name, int batches, boolean idIndex, boolean timeIds, String bodyType)
       throws Exception {
-    String dir = Files.createTempDirectory("eventshape").toString();
+    String dir = TempDirs.createForJvm("eventshape").toString();
     try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
@@ -109,7 +112,7 @@ public final class EventShapeBenchmark {
 
   /** Version 3's table, written with plain JDBC with the rows RunWriter makes of the writer's batches. */
   private static void runReal(int batches, String alter, Set<Integer> blank) throws Exception {
-    String dir = Files.createTempDirectory("eventshape").toString();
+    String dir = TempDirs.createForJvm("eventshape").toString();
     try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
       try (Statement s = c.createStatement()) {
         for (String name : EventSchema.MIGRATIONS) {

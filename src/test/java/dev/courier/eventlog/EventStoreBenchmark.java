@@ -3,9 +3,9 @@ package dev.courier.eventlog;
 import static dev.courier.eventlog.LogFixtures.await;
 
 import dev.courier.model.Ids;
+import dev.courier.support.TempDirs;
 import io.vertx.core.Vertx;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,11 +31,11 @@ public final class EventStoreBenchmark {
     Vertx vertx = Vertx.vertx();
     try {
       if (which.contains("h2")) {
-        Path dir = Files.createTempDirectory("eventlog-bench");
+        Path dir = TempDirs.createForJvm("eventlog-bench");
         run(vertx, "H2 file, a checkpoint every 10 batches", new EventStoreConfig(EventStoreConfig.h2Default(dir),
             null, null, 4, EventStoreConfig.DEFAULT_RETENTION_MS));
         // what every commit writing the file costs (the writer's H2 setting before checkpoints)
-        Path dir0 = Files.createTempDirectory("eventlog-bench");
+        Path dir0 = TempDirs.createForJvm("eventlog-bench");
         run(vertx, "H2 file, WRITE_DELAY=0", new EventStoreConfig(EventStoreConfig.h2Default(dir0)
             .replace("WRITE_DELAY=2000", "WRITE_DELAY=0"), null, null, 4, EventStoreConfig.DEFAULT_RETENTION_MS));
       }

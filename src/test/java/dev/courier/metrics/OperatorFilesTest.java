@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -60,7 +61,7 @@ class OperatorFilesTest {
   }
 
   @Test
-  void promtoolAcceptsTheRulesAndTheConfigWhereItIsInstalled() throws Exception {
+  void promtoolAcceptsTheRulesAndTheConfigWhereItIsInstalled(@TempDir Path dir) throws Exception {
     Path promtool = promtool();
     if (promtool == null) {
       System.out.println("promtool is not installed: the rules were checked in Java only (alertRulesAreWellFormed)");
@@ -68,7 +69,6 @@ class OperatorFilesTest {
     }
     assertEquals(0, run(promtool.toString(), "check", "rules", OperatorFiles.ALERTS.toString()));
     // The config names the token file the operator writes (conf/courier-token): checked beside a stand-in.
-    Path dir = Files.createTempDirectory("courier-prometheus");
     Files.copy(OperatorFiles.PROMETHEUS, dir.resolve("prometheus.yml"));
     Files.copy(OperatorFiles.ALERTS, dir.resolve("alerts.yml"));
     Files.writeString(dir.resolve("courier-token"), "token");

@@ -1,7 +1,6 @@
 package dev.courier.support;
 
 import dev.courier.bootstrap.EmbeddedRedis;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -38,7 +37,7 @@ public final class TestRedis {
       return;
     }
     try {
-      Path dir = Files.createTempDirectory("courier-test-redis");
+      Path dir = TempDirs.create("courier-test-redis");
       EmbeddedRedis redis = EmbeddedRedis.start(dir);
       url = redis.url();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -47,6 +46,7 @@ public final class TestRedis {
         } catch (Exception e) {
           // JVM ending
         }
+        TempDirs.delete(dir); // after the server: its AOF of the whole test run is the biggest thing a run leaves
       }));
     } catch (Exception e) {
       throw new IllegalStateException("no Redis for the tests: " + e, e);

@@ -16,13 +16,14 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code POST /v2/batch} through the HTTP API: a real node, a real Redis, a real sink (issue #16). */
 class BatchApiTest {
@@ -127,11 +128,11 @@ class BatchApiTest {
   }
 
   @Test
-  void aBatchIsStoredInOneRoundTripPerShard() throws Exception {
+  void aBatchIsStoredInOneRoundTripPerShard(@TempDir Path dir) throws Exception {
     // A Redis of this test's own: the shared one also serves whatever else runs in this JVM (a node still stopping,
     // a child node of another test), and their transactions would be counted here too. The metrics' backlog
     // sampler reads each shard in a MULTI: kept out of the counted window.
-    EmbeddedRedis own = EmbeddedRedis.start(Files.createTempDirectory("batch-redis"));
+    EmbeddedRedis own = EmbeddedRedis.start(dir);
     start(Map.of("COURIER_REDIS_SHARDS", "4", "COURIER_METRICS_SAMPLE_INTERVAL", "1h", "COURIER_REDIS_URL", own.url()));
     JsonArray items = new JsonArray();
     for (int i = 0; i < 200; i++) {

@@ -22,6 +22,8 @@ final class CourierProcess implements AutoCloseable {
   private static final Pattern TOKEN = Pattern.compile("QSTASH_TOKEN=(\\S+)");
 
   private final Process process;
+  /** Its data folder (Redis's AOF, the event log's H2 file), a temporary one, deleted on close. */
+  private final Path dir;
   final String url;
   final String token;
   final String redisHost;
@@ -29,16 +31,18 @@ final class CourierProcess implements AutoCloseable {
   /** Lines in Courier's output that Vert.x's blocked-thread checker or an OutOfMemoryError produced. */
   final java.util.concurrent.atomic.AtomicInteger alarms;
 
-  private CourierProcess(Process process, String url, String token, String redisHost, int redisPort,
+  private CourierProcess(Process process, Path dir, String url, String token, String redisHost, int redisPort,
       java.util.concurrent.atomic.AtomicInteger alarms) {
     this.alarms = alarms;
     this.process = process;
+    this.dir = dir;
     this.url = url;
     this.token = token;
     this.redisHost = redisHost;
     this.redisPort = redisPort;
   }
 
+  /** Starts Courier on {@code dir}, a temporary folder it then owns: {@link #close} deletes it. */
   static CourierProcess start(Path jar, Path dir, List<String> jvmArgs, Map<String, String> env) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -84,7 +88,7 @@ final class CourierProcess implements AutoCloseable {
     reader.setDaemon(true);
     reader.start();
     String base = url.get(120, TimeUnit.SECONDS);
-    return new CourierProcess(p, base, token[0], redis[0], Integer.parseInt(redis[1]), alarms);
+    return new CourierProcess(p, dir, base, token[0], redis[0], Integer.parseInt(redis[1]), alarms);
   }
 
   long pid() {
@@ -210,6 +214,13 @@ final class CourierProcess implements AutoCloseable {
     process.destroy();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+    // Each run leaves up to gigabytes (the AOF, the event log); left behind, a day of benches filled the disk.
+    try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      System.out.println("bench: could not delete " + dir + ": " + e);
     }
   }
 }
