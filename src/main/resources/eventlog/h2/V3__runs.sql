@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS eventlog_run (
 );
 
 -- Not unique, unlike PostgreSQL's: checking it cost a third of H2's insert rate, and an H2 database has one node,
--- whose store writes one batch at a time and looks for each batch's stored events first (EventStore#insert).
+-- whose store writes one batch at a time, so that a replay finds every stored event first (EventStore#insert).
 CREATE INDEX IF NOT EXISTS eventlog_run_message ON eventlog_run (message_id);
 
 CREATE INDEX IF NOT EXISTS eventlog_run_time ON eventlog_run (last_time, seq);

@@ -95,8 +95,8 @@ public final class EventStore {
    * Stores a batch in one transaction. A replayed batch ({@link EventBatch#replay()}) stores each message and each
    * event once however much of it is stored already (events by key, a message's fields once). On PostgreSQL a batch
    * that meets a run stored meanwhile (a batch not marked replay that was stored before, or another node's writer
-   * storing the same entries at the same moment) is written again as a replay rather than failed; on H2 every batch
-   * is written as a replay, one at a time.
+   * storing the same entries at the same moment) is written again as a replay rather than failed; on H2 batches
+   * are written one at a time.
    */
   public Future<Void> insert(EventBatch batch) {
     if (batch.size() == 0) {
@@ -109,10 +109,11 @@ public final class EventStore {
     if (!checkpoints) {
       return write(messages, events, batch.replay(), RETRIES);
     }
-    // H2 (one node): one batch at a time, each checked for events stored before it, instead of a unique index
-    // (h2/V3__runs.sql).
+    // H2 (one node) has no unique index (h2/V3__runs.sql): one batch at a time, so that a replay sees every batch
+    // before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before, and
+    // whatever is read again (a batch tried again, entries taken over, a restart's leftovers) comes as a replay.
     synchronized (this) {
-      Future<Void> written = lastWrite.transform(ar -> write(messages, events, true, RETRIES));
+      Future<Void> written = lastWrite.transform(ar -> write(messages, events, batch.replay(), RETRIES));
       lastWrite = written;
       return written;
     }

@@ -15,8 +15,9 @@ import java.util.Random;
  * The insert rate of the event log, as the outbox writer drives it: one batch at a time, each of 125 messages and
  * their 375 events (CREATED, ACTIVE, DELIVERED). Run by hand, never by Surefire:
  * {@code mvn -o -q test-compile exec:java -Dexec.mainClass=dev.courier.eventlog.EventStoreBenchmark
- * -Dexec.classpathScope=test}, or with the test classpath and {@code java}. Every 10 batches a checkpoint (a no-op on PostgreSQL). Arguments: {@code h2}, {@code pg} or
- * both (the default).
+ * -Dexec.classpathScope=test}, or with the test classpath and {@code java}. Every 10 batches a checkpoint (a no-op
+ * on PostgreSQL). Arguments: {@code h2} (the writer's setting, then a commit writing the file each time),
+ * {@code h2-writer} or {@code h2-nodelay} (one of the two), {@code pg}; none: {@code h2} and {@code pg}.
  */
 public final class EventStoreBenchmark {
   private static final int MESSAGES_PER_BATCH = 125;
@@ -30,10 +31,12 @@ public final class EventStoreBenchmark {
     List<String> which = args.length == 0 ? List.of("h2", "pg") : List.of(args);
     Vertx vertx = Vertx.vertx();
     try {
-      if (which.contains("h2")) {
+      if (which.contains("h2") || which.contains("h2-writer")) {
         Path dir = TempDirs.createForJvm("eventlog-bench");
         run(vertx, "H2 file, a checkpoint every 10 batches", new EventStoreConfig(EventStoreConfig.h2Default(dir),
             null, null, 4, EventStoreConfig.DEFAULT_RETENTION_MS));
+      }
+      if (which.contains("h2") || which.contains("h2-nodelay")) {
         // what every commit writing the file costs (the writer's H2 setting before checkpoints)
         Path dir0 = TempDirs.createForJvm("eventlog-bench");
         run(vertx, "H2 file, WRITE_DELAY=0", new EventStoreConfig(EventStoreConfig.h2Default(dir0)

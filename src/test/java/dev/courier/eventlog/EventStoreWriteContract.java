@@ -32,7 +32,7 @@ abstract class EventStoreWriteContract extends StoreTest {
   }
 
   /** The rows (runs), the runs holding their message's fields, and the events in them. */
-  private void assertStored(long runs, long known, long events) {
+  void assertStored(long runs, long known, long events) {
     long stored = 0;
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT events FROM eventlog_run")) {
@@ -71,29 +71,6 @@ abstract class EventStoreWriteContract extends StoreTest {
     assertStored(4, 4, 12);
     JsonObject replayed = all(filter("messageId", "msg_a_1")).get(0);
     assertEquals("https://api.example.com/hooks/orders", replayed.getString("url"));
-  }
-
-  @Test
-  void aBatchNotMarkedReplayThatMeetsStoredKeysIsStillStoredOnce() {
-    EventBatch batch = LogFixtures.delivered("d", 2, T0);
-    insert(batch);
-    insert(batch);
-    assertStored(2, 2, 6);
-  }
-
-  @Test
-  void writersStoringTheSameEntriesAtOnceStoreThemOnce() {
-    // Two nodes' writers that both read the same outbox entries (one claimed them from the other) and a third
-    // that sees only the events: each transaction that meets the others' rows writes again and skips them.
-    EventBatch batch = LogFixtures.delivered("c", 20, T0);
-    EventBatch eventsOnly = new EventBatch(List.of(), batch.events(), true);
-    List<io.vertx.core.Future<Void>> writes = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      writes.add(store.insert(i == 3 ? eventsOnly : new EventBatch(batch.messages(), batch.events(), i % 2 == 0)));
-    }
-    writes.forEach(LogFixtures::await);
-    assertStored(20, 20, 60);
-    assertEquals(60, all(filter("label", "orders")).size());
   }
 
   @Test
