@@ -176,10 +176,11 @@ public record AppConfig(
    * @param batchSize most outbox entries a writer reads at once
    * @param pendingIdleMs how long an entry read but not confirmed stays with its reader before another takes it
    * @param writerSharePercent how much of one core the writer may take while the node delivers (100: no limit)
+   * @param maxLagMs the lag past which the writer takes more than its share, up to all it needs (0: never)
+   * @param readyNeedsDatabase whether /health/ready answers 503 while the database does not take a write
    */
-  /** @param readyNeedsDatabase whether /health/ready answers 503 while the database does not take a write */
   public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
-      int batchSize, long pendingIdleMs, int writerSharePercent, boolean readyNeedsDatabase) {
+      int batchSize, long pendingIdleMs, int writerSharePercent, long maxLagMs, boolean readyNeedsDatabase) {
     @Override
     public String toString() { // never the password, should a record be logged
       return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";

@@ -138,7 +138,11 @@ public final class EventLogVerticle extends VerticleBase {
         if (failures > 0) {
           LOG.info("event log: the database takes events again");
         }
-        long pause = sharePause(System.nanoTime() - started, ar.result().size());
+        List<Outbox.Entry> written = ar.result();
+        long lagMs = written.isEmpty() ? 0 : System.currentTimeMillis() - written.get(0).idTime();
+        long pause = !delivering.getAsBoolean() ? 0
+            : sharePause(System.nanoTime() - started, written.size(), config.writerSharePercent(), lagMs,
+                config.maxLagMs());
         if (pause > 0) {
           vertx.setTimer(pause, t -> poll(shard, null, 0));
         } else if (ar.result().size() >= config.batchSize()) {
@@ -161,16 +165,23 @@ public final class EventLogVerticle extends VerticleBase {
   }
 
   /**
-   * The pause after a batch that keeps the writer to {@code writer-share} of a core while the node delivers: a
-   * batch that took t leaves t × (100 / share − 1) to the deliveries (a quarter of a core: 3 t). None when the node
-   * is idle, so a backlog is caught up at full speed once the load drops.
+   * The pause after a batch that keeps the writer to {@code share} percent of a core while the node delivers: a
+   * batch that took t leaves t × (100 / share − 1) to the deliveries (a quarter of a core: 3 t). Past half of
+   * {@code maxLagMs} behind (the age of the batch's first entry, the oldest the writer had not read) the pause
+   * shrinks, and past all of it there is none: the lag stays bounded, and the deliveries give up what storing
+   * takes only while it is at that bound. The caller pauses only while the node delivers: an idle node's writer
+   * catches up at full speed.
    */
-  private long sharePause(long tookNanos, int entries) {
-    int share = config.writerSharePercent();
-    if (entries == 0 || share >= 100 || !delivering.getAsBoolean()) {
+  static long sharePause(long tookNanos, int entries, int share, long lagMs, long maxLagMs) {
+    if (entries == 0 || share >= 100 || maxLagMs > 0 && lagMs >= maxLagMs) {
       return 0;
     }
-    return Math.min(MAX_BACKOFF_MS, tookNanos * (100 - share) / share / 1_000_000);
+    long pause = Math.min(MAX_BACKOFF_MS, tookNanos * (100 - share) / share / 1_000_000);
+    long half = maxLagMs / 2;
+    if (maxLagMs > 0 && lagMs > half) {
+      pause = pause * (maxLagMs - lagMs) / (maxLagMs - half);
+    }
+    return pause;
   }
 
   /** Stores the entries' events, then confirms and deletes the entries. */

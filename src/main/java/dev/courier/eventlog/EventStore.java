@@ -29,6 +29,15 @@ public final class EventStore {
   /** Writes again after a duplicate key: the second sees what the other transaction committed. */
   private static final int RETRIES = 2;
 
+  static {
+    // H2 looks every string it is handed up in a shared cache of values (hashing it whole): 6 % of the node's CPU
+    // with the log on at the full rate, for values (a message's header, body, events) that never repeat. Read once,
+    // when H2's classes load; an operator's -Dh2.objectCache stands.
+    if (System.getProperty("h2.objectCache") == null) {
+      System.setProperty("h2.objectCache", "false");
+    }
+  }
+
   private final Vertx vertx;
   private final EventStoreConfig config;
   /** Replaced whole when the database cut its connections ({@link #onPool}). */

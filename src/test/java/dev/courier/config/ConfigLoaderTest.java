@@ -112,6 +112,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theEventLogsLagBoundDefaultsTo30sAndCanBeLiftedOrRefused() {
+    assertEquals(30_000, load(Map.of()).eventLog().maxLagMs());
+    assertEquals(0, load(Map.of("COURIER_EVENT_LOG_MAX_LAG", "0s")).eventLog().maxLagMs());
+    assertEquals(10_000, load(Map.of("COURIER_EVENT_LOG_MAX_LAG", "10s")).eventLog().maxLagMs());
+    ConfigException e = rejected(Map.of("COURIER_EVENT_LOG_MAX_LAG", "a little"));
+    assertTrue(e.getMessage().contains("event-log.max-lag"), e.getMessage());
+  }
+
+  @Test
   void badDurationNamesTheKey() {
     ConfigException e = rejected(Map.of("COURIER_LIMITS_MAX_DELAY", "soon"));
     assertTrue(e.getMessage().contains("limits.max-delay"), e.getMessage());

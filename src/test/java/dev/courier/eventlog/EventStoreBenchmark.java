@@ -110,8 +110,12 @@ public final class EventStoreBenchmark {
         await(store.insert(batches.get(b)));
       }
       List<Double> rates = new ArrayList<>();
+      List<Double> cpu = new ArrayList<>();
+      var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+          .getOperatingSystemMXBean();
       for (int round = 0; round < ROUNDS; round++) {
         long start = System.nanoTime();
+        long cpuStart = os.getProcessCpuTime();
         for (int b = 0; b < BATCHES; b++) {
           await(store.insert(batches.get(WARMUP_BATCHES + round * BATCHES + b)));
           if (b % 10 == 9) {
@@ -119,11 +123,15 @@ public final class EventStoreBenchmark {
           }
         }
         rates.add(BATCHES * MESSAGES_PER_BATCH / ((System.nanoTime() - start) / 1e9));
+        // the whole process's CPU (every thread of H2's and the pool's): steadier than the rate on a shared machine
+        cpu.add((os.getProcessCpuTime() - cpuStart) / 1e3 / (BATCHES * MESSAGES_PER_BATCH));
       }
       List<Double> sorted = rates.stream().sorted().toList();
       System.out.printf("%s: %d rounds of %d batches of %d messages, one batch at a time: median %.0f messages/s "
           + "(rounds: %s)%n", name, ROUNDS, BATCHES, MESSAGES_PER_BATCH, sorted.get(ROUNDS / 2),
           rates.stream().map(r -> String.format("%.0f", r)).toList());
+      System.out.printf("%s: CPU per message, median %.1f µs (rounds: %s)%n", name,
+          cpu.stream().sorted().toList().get(ROUNDS / 2), cpu.stream().map(c -> String.format("%.1f", c)).toList());
       long q0 = System.nanoTime();
       EventPage page = await(store.query(EventFilter.NONE, 100, null, true));
       System.out.printf("%s: first page of %d entries in %.1f ms%n", name, page.entries().size(),

@@ -31,7 +31,7 @@ final class EventLogBench {
   }
 
   /** What one measured round found. */
-  private record Round(double best, long lagMs, long catchUpMs, double courierMicros, double redisMicros) {}
+  private record Round(double best, double last, long lagMs, long catchUpMs, double courierMicros, double redisMicros) {}
 
   /** courier.env, with the log on or off. */
   private static Map<String, String> env(boolean on) {
@@ -43,6 +43,8 @@ final class EventLogBench {
   void run() throws Exception {
     double bestOff = 0;
     double bestOn = 0;
+    double lastOff = 0;
+    double lastOn = 0;
     long worstLag = 0;
     double[] cpuOff = {Double.MAX_VALUE, Double.MAX_VALUE};
     double[] cpuOn = {Double.MAX_VALUE, Double.MAX_VALUE};
@@ -63,18 +65,24 @@ final class EventLogBench {
         cpu[1] = Math.min(cpu[1], r.redisMicros());
         if (on) {
           bestOn = Math.max(bestOn, r.best());
+          lastOn = Math.max(lastOn, r.last());
           worstLag = Math.max(worstLag, r.lagMs());
         } else {
           bestOff = Math.max(bestOff, r.best());
+          lastOff = Math.max(lastOff, r.last());
         }
-        rounds.add(String.format(Locale.ROOT, "%s %.0f/s, courier %.0f µs + redis %.0f µs per message%s", on ? "on" : "off",
-            r.best(), r.courierMicros(), r.redisMicros(), on ? String.format(Locale.ROOT,
+        rounds.add(String.format(Locale.ROOT, "%s %.0f/s (last window %.0f/s), courier %.0f µs + redis %.0f µs per message%s", on ? "on" : "off",
+            r.best(), r.last(), r.courierMicros(), r.redisMicros(), on ? String.format(Locale.ROOT,
                 " (lag ≤ %.1f s, outbox empty %.1f s after)", r.lagMs() / 1000.0, r.catchUpMs() / 1000.0) : ""));
       }
     }
     b.line("eventlog. rounds (best window each)", "%s", String.join("; ", rounds));
     b.line("eventlog. end-to-end with the log on (H2) vs off", "%.0f vs %.0f msg/s = %.2f  %s (target >= 0.80)",
         bestOn, bestOff, bestOn / bestOff, bestOn / bestOff >= 0.8 ? "PASS" : "FAIL");
+    // The last third of a round is the steady state: a writer that keeps to its share at first and takes more once
+    // its lag reaches event-log.max-lag makes the first window the fastest, so "best" alone would flatter it.
+    b.line("eventlog. the same, last window of each round", "%.0f vs %.0f msg/s = %.2f  %s (target >= 0.80)",
+        lastOn, lastOff, lastOn / lastOff, lastOn / lastOff >= 0.8 ? "PASS" : "FAIL");
     b.line("eventlog. CPU per delivered message (best)", "on: courier %.0f µs, redis %.0f µs; off: courier %.0f µs,"
         + " redis %.0f µs", cpuOn[0], cpuOn[1], cpuOff[0], cpuOff[1]);
     b.line("eventlog. writer lag at that rate (worst sample)", "%.1f s  %s (target < 5 s)", worstLag / 1000.0,
@@ -82,7 +90,7 @@ final class EventLogBench {
   }
 
   /**
-   * Publishes for {@link Bench#SECONDS}: the best of three windows' delivery rate, the worst writer lag seen, and
+   * Publishes for {@link Bench#SECONDS}: the best of three windows' delivery rate and the last one's, the worst writer lag seen, and
    * the CPU Courier and Redis spent per delivered message until the round drained (and the outbox emptied).
    */
   private Round measure(boolean on) throws Exception {
@@ -93,6 +101,7 @@ final class EventLogBench {
     long count = b.sink.requests.get();
     long at = t0;
     double best = 0;
+    double last = 0;
     long lag = 0;
     for (int w = 1; w <= 3; w++) {
       long windowEnd = t0 + w * Bench.SECONDS * 1000L / 3;
@@ -104,7 +113,8 @@ final class EventLogBench {
       }
       long c = b.sink.requests.get();
       long now = System.currentTimeMillis();
-      best = Math.max(best, (c - count) * 1000.0 / (now - at));
+      last = (c - count) * 1000.0 / (now - at);
+      best = Math.max(best, last);
       count = c;
       at = now;
     }
@@ -113,7 +123,7 @@ final class EventLogBench {
     long catchUp = on ? awaitEmptyOutbox(300_000) : 0;
     double[] cpu1 = b.courier.cpuSeconds();
     long delivered = Math.max(1, b.sink.requests.get());
-    return new Round(best, lag, catchUp, (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered);
+    return new Round(best, last, lag, catchUp, (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered);
   }
 
   /** Now minus the oldest outbox entry's time (0 when the outbox is empty); one shard, the default. */
