@@ -16,8 +16,7 @@ import java.util.function.Consumer;
  */
 final class EventQuery {
   private static final String SELECT = "SELECT r.seq, r.last_time, r.message_id, r.events, m.known, m.url, "
-      + "m.topic_name, m.endpoint_name, m.schedule_id, m.queue_name, m.header_json, m.body, m.labels_json, "
-      + "m.timeout_ms, m.method, m.callback, m.failure_callback, m.max_retries, m.retry_delay_expression "
+      + "m.topic_name, m.schedule_id, m.queue_name, m.message "
       + "FROM eventlog_run r LEFT JOIN eventlog_run m ON m.message_id = r.message_id AND m.known = TRUE";
 
   /** A statement and its parameters. */
@@ -166,27 +165,26 @@ final class EventQuery {
     if (Boolean.TRUE.equals(row.getBoolean(4))) {
       putIf(base, "url", row.getString(5));
       putIf(base, "topicName", row.getString(6));
-      putIf(base, "endpointName", row.getString(7));
-      putIf(base, "scheduleId", row.getString(8));
-      putIf(base, "queueName", row.getString(9));
-      String header = row.getString(10);
+      String packed = row.getString(9); // V4__packed_message.sql
+      JsonObject m = packed == null ? new JsonObject() : new JsonObject(packed);
+      putIf(base, "endpointName", m.getString("endpointName"));
+      putIf(base, "scheduleId", row.getString(7));
+      putIf(base, "queueName", row.getString(8));
+      JsonObject header = m.getJsonObject("header");
       if (header != null) {
-        base.put("header", new JsonObject(header));
+        base.put("header", header);
       }
-      putIf(base, "body", row.getString(11));
-      String labels = row.getString(12);
-      if (labels != null) {
-        JsonArray list = new JsonArray(labels);
-        if (!list.isEmpty()) {
-          base.put("label", list.getString(0)).put("labels", list);
-        }
+      putIf(base, "body", m.getString("body"));
+      JsonArray labels = m.getJsonArray("labels");
+      if (labels != null && !labels.isEmpty()) {
+        base.put("label", labels.getString(0)).put("labels", labels);
       }
-      base.put("timeout", row.getLong(13));
-      putIf(base, "method", row.getString(14));
-      putIf(base, "callback", row.getString(15));
-      putIf(base, "failureCallback", row.getString(16));
-      base.put("maxRetries", row.getInteger(17));
-      String expr = row.getString(18);
+      base.put("timeout", m.getLong("timeout"));
+      putIf(base, "method", m.getString("method"));
+      putIf(base, "callback", m.getString("callback"));
+      putIf(base, "failureCallback", m.getString("failureCallback"));
+      base.put("maxRetries", m.getInteger("maxRetries"));
+      String expr = m.getString("retryDelayExpression");
       if (expr != null) {
         // retryDelayExpression is the openapi spelling, retryDelayExpr what the Python SDK reads (§5.8).
         base.put("retryDelayExpression", expr).put("retryDelayExpr", expr);

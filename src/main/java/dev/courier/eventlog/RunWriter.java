@@ -30,11 +30,12 @@ final class RunWriter {
   static final long MAX_SPAN_MS = 500;
   /** Ids per IN list: far below any driver's parameter limit, and one statement shape per size class. */
   private static final int CHUNK = 500;
-  private static final String MESSAGE_COLUMNS = "created_at, url, host, path, method, header_json, body, topic_name, "
-      + "endpoint_name, queue_name, schedule_id, labels_json, labels, caller_ip, flow_control_key, timeout_ms, "
-      + "max_retries, retry_delay_expression, callback, failure_callback";
+  /** The message's filtered fields, then the rest packed in one JSON value (V4__packed_message.sql). */
+  private static final String MESSAGE_COLUMNS = "url, host, path, topic_name, queue_name, schedule_id, labels, "
+      + "caller_ip, flow_control_key, message";
+  private static final int MESSAGE_COLUMN_COUNT = 10;
   static final String INSERT_RUN = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, "
-      + "states, events, known, " + MESSAGE_COLUMNS + ") VALUES (" + "?, ".repeat(26) + "?)";
+      + "states, events, known, " + MESSAGE_COLUMNS + ") VALUES (" + "?, ".repeat(6 + MESSAGE_COLUMN_COUNT) + "?)";
   private static final String FILL_IN = "UPDATE eventlog_run SET known = TRUE, "
       + String.join(" = ?, ", MESSAGE_COLUMNS.split(", ")) + " = ? WHERE seq = ?";
 
@@ -137,7 +138,7 @@ final class RunWriter {
     if (m != null) {
       return messageColumns(t, m);
     }
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < MESSAGE_COLUMN_COUNT; i++) {
       t.addValue(null);
     }
     return t;
@@ -166,13 +167,35 @@ final class RunWriter {
 
   private static Tuple messageColumns(Tuple t, LoggedMessage m) {
     List<String> labels = m.labels() == null ? List.of() : m.labels();
-    return t.addLong(m.createdAt()).addString(m.url()).addString(m.host()).addString(m.path()).addString(m.method())
-        .addString(m.header() == null ? null : m.header().encode()).addString(m.bodyBase64())
-        .addString(m.topicName()).addString(m.endpointName()).addString(m.queueName()).addString(m.scheduleId())
-        .addString(labels.isEmpty() ? null : new JsonArray(labels).encode())
+    return t.addString(m.url()).addString(m.host()).addString(m.path()).addString(m.topicName())
+        .addString(m.queueName()).addString(m.scheduleId())
         .addString(labels.isEmpty() ? null : "," + String.join(",", labels) + ",")
-        .addString(m.callerIp()).addString(m.flowControlKey()).addLong(m.timeoutMs()).addInteger(m.maxRetries())
-        .addString(m.retryDelayExpression()).addString(m.callback()).addString(m.failureCallback());
+        .addString(m.callerIp()).addString(m.flowControlKey()).addString(packed(m, labels));
+  }
+
+  /** The message's shown-only fields as V4__packed_message.sql describes, absent parts left out. */
+  static String packed(LoggedMessage m, List<String> labels) {
+    JsonObject o = new JsonObject().put("createdAt", m.createdAt());
+    putIf(o, "method", m.method());
+    if (m.header() != null) {
+      o.put("header", m.header());
+    }
+    putIf(o, "body", m.bodyBase64());
+    putIf(o, "endpointName", m.endpointName());
+    if (!labels.isEmpty()) {
+      o.put("labels", new JsonArray(labels));
+    }
+    o.put("timeout", m.timeoutMs()).put("maxRetries", m.maxRetries());
+    putIf(o, "retryDelayExpression", m.retryDelayExpression());
+    putIf(o, "callback", m.callback());
+    putIf(o, "failureCallback", m.failureCallback());
+    return o.encode();
+  }
+
+  private static void putIf(JsonObject o, String name, Object value) {
+    if (value != null) {
+      o.put(name, value);
+    }
   }
 
   /** What the database holds of these message ids. */

@@ -157,7 +157,7 @@ abstract class EventStoreWriteContract extends StoreTest {
   @Test
   void anEmptyDatabaseIsMigratedToTheLatestVersionAndAgainIsANoOp() throws Exception {
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
-    List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs");
+    List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs", "4 V4__packed_message");
     assertEquals(versions, versionRows());
     insert(LogFixtures.delivered("x", 1, T0));
     await(store.close());
@@ -218,6 +218,62 @@ abstract class EventStoreWriteContract extends StoreTest {
     insert(new EventBatch(List.of(), List.of(event("v2-1", "msg_v1", "RETRY", T0 + 6)), false));
     assertEquals(List.of("RETRY", "ERROR", "CREATED"),
         all(filter("messageId", "msg_v1")).stream().map(e -> e.getString("state")).toList());
+  }
+
+  @Test
+  void aDatabaseAtVersion3WithRowsIsMigratedAndItsRowsStillRead() throws Exception {
+    await(store.close());
+    EventStoreConfig old = database().create();
+    store = await(EventStore.open(vertx, old, 3));
+    assertEquals(3, await(store.schemaVersion()));
+    await(store.close());
+    config = old;
+    // The rows as version 3 of the code wrote them: a known run with every field, a run of the same message without
+    // them, and a message known with its fields left empty (no header, body, labels or retry expression).
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
+      String columns = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known, "
+          + "created_at, url, host, path, method, header_json, body, topic_name, endpoint_name, queue_name, "
+          + "schedule_id, labels_json, labels, caller_ip, flow_control_key, timeout_ms, max_retries, "
+          + "retry_delay_expression, callback, failure_callback) VALUES ";
+      s.execute(columns + "('msg_v3', 's0:1-0:0', " + T0 + ", " + (T0 + 5) + ", ',CREATED,ERROR,', "
+          + "'[{\"k\":\"s0:1-0:0\",\"s\":\"CREATED\",\"t\":" + T0 + "},{\"k\":\"s0:1-0:1\",\"s\":\"ERROR\","
+          + "\"t\":" + (T0 + 5) + ",\"c\":503,\"e\":\"said \\\"no\\\"\"}]', TRUE, " + T0 + ", "
+          + "'https://v3.example/h', 'v3.example', '/h', 'PUT', '{\"A\":[\"b\"]}', 'eyJ2IjozfQ==', 'g', 'ep', 'q', "
+          + "'scd_1', '[\"old\",\"gold\"]', ',old,gold,', '1.2.3.4', 'fk', 20000, 2, 'pow(2, retried) * 1000', "
+          + "'https://cb.example/ok', 'https://cb.example/failed')");
+      s.execute("INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known) "
+          + "VALUES ('msg_v3', 's0:2-0:0', " + (T0 + 9) + ", " + (T0 + 9) + ", ',RETRY,', "
+          + "'[{\"k\":\"s0:2-0:0\",\"s\":\"RETRY\",\"t\":" + (T0 + 9) + ",\"n\":" + (T0 + 60_000) + "}]', FALSE)");
+      s.execute(columns + "('msg_bare', 's0:3-0:0', " + (T0 + 1) + ", " + (T0 + 1) + ", ',CREATED,', "
+          + "'[{\"k\":\"s0:3-0:0\",\"s\":\"CREATED\",\"t\":" + (T0 + 1) + "}]', TRUE, " + (T0 + 1) + ", "
+          + "'https://v3.example/bare', 'v3.example', '/bare', 'POST', NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+          + "NULL, NULL, NULL, 30000, 3, NULL, NULL, NULL)");
+    }
+
+    store = await(EventStore.open(vertx, config));
+    assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
+    List<JsonObject> entries = all(filter("label", "gold", "queueName", "q", "flowControlKey", "fk"));
+    assertEquals(List.of("RETRY", "ERROR", "CREATED"), entries.stream().map(e -> e.getString("state")).toList());
+    JsonObject error = entries.get(1).copy();
+    assertEquals(new JsonObject().put("messageId", "msg_v3").put("time", T0 + 5).put("state", "ERROR")
+        .put("responseStatus", 503).put("error", "said \"no\"").put("url", "https://v3.example/h")
+        .put("topicName", "g").put("endpointName", "ep").put("scheduleId", "scd_1").put("queueName", "q")
+        .put("header", new JsonObject().put("A", List.of("b"))).put("body", "eyJ2IjozfQ==").put("label", "old")
+        .put("labels", List.of("old", "gold")).put("timeout", 20_000L).put("method", "PUT")
+        .put("callback", "https://cb.example/ok").put("failureCallback", "https://cb.example/failed")
+        .put("maxRetries", 2).put("retryDelayExpression", "pow(2, retried) * 1000")
+        .put("retryDelayExpr", "pow(2, retried) * 1000"), error);
+    assertEquals(T0 + 60_000, entries.get(0).getLong("nextDeliveryTime"));
+    assertEquals("https://v3.example/h", entries.get(0).getString("url"), "a run without the fields joins them");
+    assertEquals(new JsonObject().put("messageId", "msg_bare").put("time", T0 + 1).put("state", "CREATED")
+        .put("url", "https://v3.example/bare").put("timeout", 30_000L).put("method", "POST").put("maxRetries", 3),
+        all(filter("messageId", "msg_bare")).get(0));
+    assertEquals(List.of("ERROR"), all(filter("host", "v3.example", "state", "ERROR")).stream()
+        .map(e -> e.getString("state")).toList());
+    // And the migrated database takes new rows of the same message, in order with the old ones.
+    insert(new EventBatch(List.of(), List.of(event("v4-1", "msg_v3", "DELIVERED", T0 + 70_000)), false));
+    assertEquals(List.of("DELIVERED", "RETRY", "ERROR", "CREATED"),
+        all(filter("messageId", "msg_v3")).stream().map(e -> e.getString("state")).toList());
   }
 
   private List<String> versionRows() throws SQLException {
