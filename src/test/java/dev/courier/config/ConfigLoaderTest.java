@@ -112,8 +112,8 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void theEventLogsLagBoundDefaultsTo30sAndCanBeLiftedOrRefused() {
-    assertEquals(30_000, load(Map.of()).eventLog().maxLagMs());
+  void theEventLogsLagBoundDefaultsTo2mAndCanBeLiftedOrRefused() {
+    assertEquals(120_000, load(Map.of()).eventLog().maxLagMs());
     assertEquals(0, load(Map.of("COURIER_EVENT_LOG_MAX_LAG", "0s")).eventLog().maxLagMs());
     assertEquals(10_000, load(Map.of("COURIER_EVENT_LOG_MAX_LAG", "10s")).eventLog().maxLagMs());
     ConfigException e = rejected(Map.of("COURIER_EVENT_LOG_MAX_LAG", "a little"));
