@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -58,12 +59,19 @@ class HttpMetersTest {
     }
   }
 
-  /** 3 POSTs answered 201 on a route, 2 GETs answered 404, one connection closed; then a scrape. */
+  /**
+   * 3 POSTs answered 201 on a route, 2 GETs answered 404, each on a connection of its own; then a scrape. (On one
+   * kept-alive connection a GET now and then hung until the test's timeout in full runs, twice in two days; the
+   * likely cause, not proven, is Vert.x's race of a request sent on a pooled connection as the server closes it,
+   * eclipse-vertx/vert.x#2772.) The POST's body
+   * is read before the answer, so the server never answers a request it has not read.
+   */
   private static String traffic(Vertx vertx, PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
-    router.post("/items/:id").handler(ctx -> ctx.response().setStatusCode(201).end("made " + ctx.pathParam("id")));
+    router.post("/items/:id").handler(ctx -> ctx.request().body().onSuccess(b ->
+        ctx.response().setStatusCode(201).end("made " + ctx.pathParam("id"))));
     HttpServer server = TestNode.get(vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1"));
-    HttpClient client = vertx.createHttpClient();
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     try {
       int port = server.actualPort();
       for (int i = 0; i < 3; i++) {
