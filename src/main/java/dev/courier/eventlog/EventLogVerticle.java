@@ -145,7 +145,7 @@ public final class EventLogVerticle extends VerticleBase {
                 config.maxLagMs());
         if (pause > 0) {
           vertx.setTimer(pause, t -> poll(shard, null, 0));
-        } else if (ar.result().size() >= config.batchSize()) {
+        } else if (written.size() >= config.batchSize()) {
           vertx.runOnContext(v -> poll(shard, null, 0)); // more is waiting
         } else {
           vertx.setTimer(IDLE_POLL_MS, t -> poll(shard, null, 0));

@@ -171,12 +171,7 @@ abstract class EventStoreWriteContract extends StoreTest {
 
   @Test
   void aDatabaseAtVersion1WithRowsIsMigratedAndItsRowsStillRead() throws Exception {
-    await(store.close());
-    EventStoreConfig old = database().create();
-    store = await(EventStore.open(vertx, old, 1));
-    assertEquals(1, await(store.schemaVersion()));
-    await(store.close());
-    config = old;
+    atVersion(1);
     assertFalse(indexes().contains("eventlog_event_message"), indexes().toString());
     // The rows as version 1 of the code wrote them, in version 1's columns.
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
@@ -222,12 +217,7 @@ abstract class EventStoreWriteContract extends StoreTest {
 
   @Test
   void aDatabaseAtVersion3WithRowsIsMigratedAndItsRowsStillRead() throws Exception {
-    await(store.close());
-    EventStoreConfig old = database().create();
-    store = await(EventStore.open(vertx, old, 3));
-    assertEquals(3, await(store.schemaVersion()));
-    await(store.close());
-    config = old;
+    atVersion(3);
     // The rows as version 3 of the code wrote them: a known run with every field, a run of the same message without
     // them, and a message known with its fields left empty (no header, body, labels or retry expression).
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
@@ -274,6 +264,16 @@ abstract class EventStoreWriteContract extends StoreTest {
     insert(new EventBatch(List.of(), List.of(event("v4-1", "msg_v3", "DELIVERED", T0 + 70_000)), false));
     assertEquals(List.of("DELIVERED", "RETRY", "ERROR", "CREATED"),
         all(filter("messageId", "msg_v3")).stream().map(e -> e.getString("state")).toList());
+  }
+
+  /** Replaces the test's database with a new one migrated only to {@code version}, and closes the store on it. */
+  private void atVersion(int version) {
+    await(store.close());
+    EventStoreConfig old = database().create();
+    store = await(EventStore.open(vertx, old, version));
+    assertEquals(version, await(store.schemaVersion()));
+    await(store.close());
+    config = old;
   }
 
   private List<String> versionRows() throws SQLException {
