@@ -7,10 +7,13 @@ import dev.courier.model.Redaction;
 import dev.courier.model.StoredMessage;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +24,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxDecoder.class);
+
+  private static final int HOST_PATH_CACHE = 1024;
+  private static final Map<String, String[]> HOST_PATH = new ConcurrentHashMap<>();
 
   private OutboxDecoder() {}
 
@@ -37,13 +43,13 @@ public final class OutboxDecoder {
     var f = entry.fields();
     long time = entry.idTime();
     int i = 0;
-    if (f.size() >= 2 && f.get(0).toString().equals("t")) {
+    if (f.size() >= 2 && f.get(0).toBuffer().length() == 1 && first(f.get(0)) == 't') {
       time = f.get(1).toLong();
       i = 2;
     }
     int ordinal = 0;
     while (i + 1 < f.size()) {
-      String state = state(f.get(i).toString());
+      String state = f.get(i).toBuffer().length() == 1 ? state(first(f.get(i))) : null;
       String id = f.get(i + 1).toString();
       i += 2;
       // its details: lower-case fields up to the next event
@@ -53,7 +59,7 @@ public final class OutboxDecoder {
       JsonObject headers = null;
       String body = null;
       String error = null;
-      while (i + 1 < f.size() && Character.isLowerCase(f.get(i).toString().charAt(0))) {
+      while (i + 1 < f.size() && first(f.get(i)) >= 'a' && first(f.get(i)) <= 'z') {
         String name = f.get(i).toString();
         var value = f.get(i + 1);
         switch (name) {
@@ -87,18 +93,56 @@ public final class OutboxDecoder {
     }
   }
 
-  private static String state(String letter) {
+  /**
+   * The first byte of a field's name, 0 for an empty one. Names are ASCII (events.lua): read without making a
+   * String of each (a String per field was most of the decoder's time, performance.md session 15).
+   */
+  private static int first(Response name) {
+    Buffer b = name.toBuffer();
+    return b.length() == 0 ? 0 : b.getByte(0);
+  }
+
+  private static String state(int letter) {
     return switch (letter) {
-      case "C" -> "CREATED";
-      case "A" -> "ACTIVE";
-      case "D" -> "DELIVERED";
-      case "E" -> "ERROR";
-      case "R" -> "RETRY";
-      case "F" -> "FAILED";
-      case "Q" -> "CANCEL_REQUESTED";
-      case "X" -> "CANCELED";
+      case 'C' -> "CREATED";
+      case 'A' -> "ACTIVE";
+      case 'D' -> "DELIVERED";
+      case 'E' -> "ERROR";
+      case 'R' -> "RETRY";
+      case 'F' -> "FAILED";
+      case 'Q' -> "CANCEL_REQUESTED";
+      case 'X' -> "CANCELED";
       default -> null;
     };
+  }
+
+  /**
+   * A URL's host and path ({@code "/"} when it has none), each null when the URL does not parse (it was checked at
+   * publish; one that no longer parses is still logged, without them). Remembered per URL: most messages go to a
+   * few URLs, and parsing each was 2 % of the node's CPU with the log on (performance.md, session 15). Bounded: a
+   * full cache is emptied and fills again.
+   */
+  static String[] hostAndPath(String url) {
+    if (url == null) {
+      return new String[] {null, null};
+    }
+    String[] known = HOST_PATH.get(url);
+    if (known != null) {
+      return known;
+    }
+    String[] parsed = {null, null};
+    try {
+      URI uri = URI.create(url);
+      parsed[0] = uri.getHost();
+      parsed[1] = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    } catch (IllegalArgumentException e) {
+      // left null
+    }
+    if (HOST_PATH.size() >= HOST_PATH_CACHE) {
+      HOST_PATH.clear();
+    }
+    HOST_PATH.put(url, parsed);
+    return parsed;
   }
 
   /** The message as the log shows it: what the API hides of it (redaction) hidden here too. */
@@ -108,15 +152,9 @@ public final class OutboxDecoder {
       body = m.redaction() != null && m.redaction().body() ? Redaction.redacted(m.body().getBytes())
           : Base64.getEncoder().encodeToString(m.body().getBytes());
     }
-    String host = null;
-    String path = null;
-    try {
-      URI uri = URI.create(m.url());
-      host = uri.getHost();
-      path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    } catch (IllegalArgumentException e) {
-      // checked at publish; a URL that no longer parses is still logged, without host and path
-    }
+    String[] hostPath = hostAndPath(m.url());
+    String host = hostPath[0];
+    String path = hostPath[1];
     var cb = m.callbacks();
     return new LoggedMessage(id, m.createdAt(), m.url(), host, path, m.method(), MessageView.headers(m), body,
         m.topicName(), m.endpointName(), m.queueName(), m.scheduleId(), m.labels(), m.callerIp(),

@@ -122,19 +122,23 @@ final class RunWriter {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     StringBuilder states = new StringBuilder(",");
-    JsonArray list = new JsonArray();
+    StringBuilder list = new StringBuilder(64 * run.size() + 2).append('[');
     for (LoggedEvent e : run) {
       first = Math.min(first, e.time());
       last = Math.max(last, e.time());
       states.append(e.state()).append(',');
-      list.add(eventJson(e));
+      if (list.length() > 1) {
+        list.append(',');
+      }
+      eventJson(e).appendTo(list);
     }
+    list.append(']');
     if (run.isEmpty()) {
       first = m.createdAt();
       last = m.createdAt();
     }
     Tuple t = Tuple.tuple().addString(id).addString(run.isEmpty() ? "message" : run.get(0).key()).addLong(first)
-        .addLong(last).addString(states.toString()).addString(list.encode()).addBoolean(m != null);
+        .addLong(last).addString(states.toString()).addString(list.toString()).addBoolean(m != null);
     if (m != null) {
       return messageColumns(t, m);
     }
@@ -145,24 +149,10 @@ final class RunWriter {
   }
 
   /** An event as the run's JSON holds it (V3__runs.sql); absent parts left out. */
-  private static JsonObject eventJson(LoggedEvent e) {
-    JsonObject o = new JsonObject().put("k", e.key()).put("s", e.state()).put("t", e.time());
-    if (e.nextDeliveryTime() != null) {
-      o.put("n", e.nextDeliveryTime());
-    }
-    if (e.responseStatus() != null) {
-      o.put("c", e.responseStatus());
-    }
-    if (e.responseHeader() != null) {
-      o.put("h", e.responseHeader());
-    }
-    if (e.responseBodyBase64() != null) {
-      o.put("b", e.responseBodyBase64());
-    }
-    if (e.error() != null) {
-      o.put("e", e.error());
-    }
-    return o;
+  private static JsonText eventJson(LoggedEvent e) {
+    return JsonText.object().put("k", e.key()).put("s", e.state()).put("t", e.time())
+        .put("n", e.nextDeliveryTime()).put("c", e.responseStatus()).putJson("h", e.responseHeader())
+        .put("b", e.responseBodyBase64()).put("e", e.error());
   }
 
   private static Tuple messageColumns(Tuple t, LoggedMessage m) {
@@ -175,27 +165,11 @@ final class RunWriter {
 
   /** The message's shown-only fields as V4__packed_message.sql describes, absent parts left out. */
   static String packed(LoggedMessage m, List<String> labels) {
-    JsonObject o = new JsonObject().put("createdAt", m.createdAt());
-    putIf(o, "method", m.method());
-    if (m.header() != null) {
-      o.put("header", m.header());
-    }
-    putIf(o, "body", m.bodyBase64());
-    putIf(o, "endpointName", m.endpointName());
-    if (!labels.isEmpty()) {
-      o.put("labels", new JsonArray(labels));
-    }
-    o.put("timeout", m.timeoutMs()).put("maxRetries", m.maxRetries());
-    putIf(o, "retryDelayExpression", m.retryDelayExpression());
-    putIf(o, "callback", m.callback());
-    putIf(o, "failureCallback", m.failureCallback());
-    return o.encode();
-  }
-
-  private static void putIf(JsonObject o, String name, Object value) {
-    if (value != null) {
-      o.put(name, value);
-    }
+    return JsonText.object().put("createdAt", m.createdAt()).put("method", m.method()).putJson("header", m.header())
+        .put("body", m.bodyBase64()).put("endpointName", m.endpointName())
+        .putJson("labels", labels.isEmpty() ? null : labels).put("timeout", m.timeoutMs())
+        .put("maxRetries", (long) m.maxRetries()).put("retryDelayExpression", m.retryDelayExpression())
+        .put("callback", m.callback()).put("failureCallback", m.failureCallback()).encode();
   }
 
   /** What the database holds of these message ids. */
