@@ -11,13 +11,15 @@ import java.util.function.Consumer;
  * The SQL that reads the runs (V3__runs.sql) a page of the log comes from, and the log entries (qstash-api.md §5.8)
  * of a run's events. Runs are read along {@code eventlog_run_time}, (last_time, seq), from a keyset: a deep page
  * costs what the first one does. Each run is joined to its message's fields, kept in the message's one known run
- * (the run itself, mostly). Which of a run's events belong on the page, and in what order, is {@link EventPager}'s
- * part: a run only says its events lie between first_time and last_time.
+ * (the run itself, mostly), found by its key and id (V5__message_key.sql). Which of a run's events belong on the
+ * page, and in what order, is {@link EventPager}'s part: a run only says its events lie between first_time and
+ * last_time.
  */
 final class EventQuery {
   private static final String SELECT = "SELECT r.seq, r.last_time, r.message_id, r.events, m.known, m.url, "
       + "m.topic_name, m.schedule_id, m.queue_name, m.message "
-      + "FROM eventlog_run r LEFT JOIN eventlog_run m ON m.message_id = r.message_id AND m.known = TRUE";
+      + "FROM eventlog_run r LEFT JOIN eventlog_run m ON m.message_key = r.message_key "
+      + "AND m.message_id = r.message_id AND m.known = TRUE";
 
   /** A statement and its parameters. */
   record Sql(String text, Tuple params) {}
@@ -75,7 +77,12 @@ final class EventQuery {
   static Sql runs(EventFilter f, Key after, RunKey past, boolean newestFirst, int limit) {
     StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
     Tuple params = Tuple.tuple();
-    in(sql, params, "r.message_id", f.messageIds());
+    if (!f.messageIds().isEmpty()) {
+      // By key (H2's index, V5__message_key.sql) and id (PostgreSQL's; and keys are not unique).
+      sql.append(" AND r.message_key IN (?").append(", ?".repeat(f.messageIds().size() - 1)).append(')');
+      f.messageIds().forEach(id -> params.addLong(MessageKey.of(id)));
+      in(sql, params, "r.message_id", f.messageIds());
+    }
     any(sql, params, "r.states", f.states());
     in(sql, params, "m.url", f.urls());
     in(sql, params, "m.topic_name", f.topicNames());

@@ -24,7 +24,8 @@ final class EventSchema {
   private static final Logger LOG = LoggerFactory.getLogger(EventSchema.class);
 
   /** In order; adding a version is adding its file and its name here (a classpath folder cannot be listed). */
-  static final List<String> MIGRATIONS = List.of("V1__tables", "V2__filter_indexes", "V3__runs", "V4__packed_message");
+  static final List<String> MIGRATIONS = List.of("V1__tables", "V2__filter_indexes", "V3__runs", "V4__packed_message",
+      "V5__message_key");
   static final int LATEST = MIGRATIONS.size();
   /** "courier" in ASCII: the advisory lock key, the same on every node. */
   private static final long LOCK_KEY = 0x636f7572696572L;

@@ -34,8 +34,10 @@ final class RunWriter {
   private static final String MESSAGE_COLUMNS = "url, host, path, topic_name, queue_name, schedule_id, labels, "
       + "caller_ip, flow_control_key, message";
   private static final int MESSAGE_COLUMN_COUNT = 10;
+  /** The message's key last (V5__message_key.sql). */
   static final String INSERT_RUN = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, "
-      + "states, events, known, " + MESSAGE_COLUMNS + ") VALUES (" + "?, ".repeat(6 + MESSAGE_COLUMN_COUNT) + "?)";
+      + "states, events, known, " + MESSAGE_COLUMNS + ", message_key) VALUES ("
+      + "?, ".repeat(7 + MESSAGE_COLUMN_COUNT) + "?)";
   private static final String FILL_IN = "UPDATE eventlog_run SET known = TRUE, "
       + String.join(" = ?, ", MESSAGE_COLUMNS.split(", ")) + " = ? WHERE seq = ?";
 
@@ -140,12 +142,13 @@ final class RunWriter {
     Tuple t = Tuple.tuple().addString(id).addString(run.isEmpty() ? "message" : run.get(0).key()).addLong(first)
         .addLong(last).addString(states.toString()).addString(list.toString()).addBoolean(m != null);
     if (m != null) {
-      return messageColumns(t, m);
+      messageColumns(t, m);
+    } else {
+      for (int i = 0; i < MESSAGE_COLUMN_COUNT; i++) {
+        t.addValue(null);
+      }
     }
-    for (int i = 0; i < MESSAGE_COLUMN_COUNT; i++) {
-      t.addValue(null);
-    }
-    return t;
+    return t.addLong(MessageKey.of(id));
   }
 
   /** An event as the run's JSON holds it (V3__runs.sql); absent parts left out. */
@@ -179,9 +182,13 @@ final class RunWriter {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < all.size(); from += CHUNK) {
       List<String> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-      String sql = "SELECT message_id, seq, first_time, known, events FROM eventlog_run WHERE message_id IN (?"
-          + ", ?".repeat(chunk.size() - 1) + ")";
-      chain = chain.compose(v -> conn.preparedQuery(sql).execute(Tuple.wrap(new ArrayList<Object>(chunk)))
+      // By key (H2's index, V5__message_key.sql) and id (PostgreSQL's; and keys are not unique).
+      String sql = "SELECT message_id, seq, first_time, known, events FROM eventlog_run WHERE message_key IN (?"
+          + ", ?".repeat(chunk.size() - 1) + ") AND message_id IN (?" + ", ?".repeat(chunk.size() - 1) + ")";
+      Tuple params = Tuple.tuple();
+      chunk.forEach(id -> params.addLong(MessageKey.of(id)));
+      chunk.forEach(params::addString);
+      chain = chain.compose(v -> conn.preparedQuery(sql).execute(params)
           .map(rows -> {
             rows.forEach(row -> {
               Stored s = out.computeIfAbsent(row.getString(0), id -> new Stored());

@@ -157,7 +157,8 @@ abstract class EventStoreWriteContract extends StoreTest {
   @Test
   void anEmptyDatabaseIsMigratedToTheLatestVersionAndAgainIsANoOp() throws Exception {
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
-    List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs", "4 V4__packed_message");
+    List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs", "4 V4__packed_message",
+        "5 V5__message_key");
     assertEquals(versions, versionRows());
     insert(LogFixtures.delivered("x", 1, T0));
     await(store.close());
@@ -165,6 +166,11 @@ abstract class EventStoreWriteContract extends StoreTest {
     assertEquals(versions, versionRows());
     assertEquals(3, all(EventFilter.NONE).size());
     assertTrue(indexes().contains("eventlog_run_time"), indexes().toString());
+    if (database().dialect() == Dialect.H2) {
+      // The key index in place of the id index (h2/V5__message_key.sql)
+      assertTrue(indexes().contains("eventlog_run_key"), indexes().toString());
+      assertFalse(indexes().contains("eventlog_run_message"), indexes().toString());
+    }
     // Version 2's tables are gone.
     assertEquals(Set.of("eventlog_run"), tables());
   }
@@ -264,6 +270,53 @@ abstract class EventStoreWriteContract extends StoreTest {
     insert(new EventBatch(List.of(), List.of(event("v4-1", "msg_v3", "DELIVERED", T0 + 70_000)), false));
     assertEquals(List.of("DELIVERED", "RETRY", "ERROR", "CREATED"),
         all(filter("messageId", "msg_v3")).stream().map(e -> e.getString("state")).toList());
+  }
+
+  @Test
+  void aDatabaseAtVersion4WithRowsIsMigratedWithTheKeysTheWriterComputes() throws Exception {
+    atVersion(4);
+    // Ids of every shape a row can hold: layout 3's (time first), layout 2's (no shard), a short one, one with
+    // characters outside base62, one with an underscore in its random part.
+    String layout3 = "msg_3_" + dev.courier.model.Ids.timeOrdered(24, T0);
+    List<String> ids = List.of(layout3, "msg_Zz09aAbBcCdDeEfFgGhHiIjJkKl", "msg_1_abc", "msg_2_a-b.c%d",
+        "msg_7_x_yz0123456789", "m");
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
+      for (int i = 0; i < ids.size(); i++) {
+        String id = ids.get(i);
+        long t = T0 + i;
+        // The rows as version 4 of the code wrote them: a known run, then a later run of the same message.
+        s.execute("INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known, "
+            + "url, host, path, labels, message) VALUES ('" + id + "', 's0:" + i + "-0:0', " + t + ", " + t
+            + ", ',CREATED,', '[{\"k\":\"s0:" + i + "-0:0\",\"s\":\"CREATED\",\"t\":" + t + "}]', TRUE, "
+            + "'https://v4.example/" + i + "', 'v4.example', '/" + i + "', ',v4,', "
+            + "'{\"createdAt\":" + t + ",\"method\":\"POST\",\"timeout\":30000,\"maxRetries\":3}')");
+        s.execute("INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known) "
+            + "VALUES ('" + id + "', 's0:" + i + "-1:0', " + (t + 1000) + ", " + (t + 1000) + ", ',DELIVERED,', "
+            + "'[{\"k\":\"s0:" + i + "-1:0\",\"s\":\"DELIVERED\",\"t\":" + (t + 1000) + "}]', FALSE)");
+      }
+    }
+
+    store = await(EventStore.open(vertx, config));
+    assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT message_id, message_key FROM eventlog_run")) {
+      int rows = 0;
+      while (r.next()) {
+        rows++;
+        assertEquals(MessageKey.of(r.getString(1)), r.getLong(2), "the migration's key of " + r.getString(1));
+      }
+      assertEquals(2 * ids.size(), rows);
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      List<JsonObject> entries = all(filter("messageId", ids.get(i)));
+      assertEquals(List.of("DELIVERED", "CREATED"), entries.stream().map(e -> e.getString("state")).toList(),
+          ids.get(i));
+      assertEquals("https://v4.example/" + i, entries.get(0).getString("url"), "the later run joins the fields");
+    }
+    // New rows of an old message are found with the old ones.
+    insert(new EventBatch(List.of(), List.of(event("v5-1", layout3, "RETRY", T0 + 5_000)), false));
+    assertEquals(List.of("RETRY", "DELIVERED", "CREATED"),
+        all(filter("messageId", layout3)).stream().map(e -> e.getString("state")).toList());
   }
 
   /** Replaces the test's database with a new one migrated only to {@code version}, and closes the store on it. */
