@@ -23,7 +23,12 @@ final class JsonText {
   }
 
   static JsonText object() {
-    return new JsonText(new StringBuilder(256));
+    return object(256);
+  }
+
+  /** @param capacity the text's expected length: a message's row holds its body, a kilobyte or more */
+  static JsonText object(int capacity) {
+    return new JsonText(new StringBuilder(capacity));
   }
 
   /** A member with a string value; left out when the value is null. */
@@ -31,6 +36,18 @@ final class JsonText {
     if (value != null) {
       name(name);
       string(out, value);
+    }
+    return this;
+  }
+
+  /**
+   * A member whose string value holds no character JSON escapes, appended without looking at each: base64, or
+   * {@code REDACTED:<hex>} in its place (a body is most of a row's text). Left out when null.
+   */
+  JsonText putPlain(String name, String value) {
+    if (value != null) {
+      name(name);
+      out.append('"').append(value).append('"');
     }
     return this;
   }

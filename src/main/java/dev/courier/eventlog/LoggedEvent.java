@@ -11,7 +11,7 @@ import io.vertx.core.json.JsonObject;
  * @param nextDeliveryTime unix ms, on RETRY; null otherwise
  * @param responseStatus on ERROR and FAILED when the destination answered; null otherwise
  * @param responseHeader on ERROR and FAILED when the destination answered: name → array of values
- * @param responseBodyBase64 likewise, base64
+ * @param responseBodyBase64 likewise, base64 (copied into the row as it is, JsonText#putPlain)
  * @param error why an attempt failed, on ERROR and FAILED (a timeout, a refused connection, a status)
  */
 public record LoggedEvent(

@@ -8,7 +8,8 @@ import java.util.List;
  * refers to it by id. Header and body are already redacted as the message asked (qstash-api.md §18).
  *
  * @param header the forwarded headers as §5.8 shows them: name → array of values
- * @param bodyBase64 the body in base64, as log entries carry it (§5.8); null when empty
+ * @param bodyBase64 the body in base64, as log entries carry it (§5.8), or {@code REDACTED:<hex>}; null when empty.
+ *     Either holds no character that JSON escapes: the writer copies it as it is (JsonText#putPlain)
  * @param host the destination's host, for the {@code host} filter; null for a URL-group message without one
  * @param path the destination's path, for the {@code path} filter
  * @param callback the callback URL, null when none; {@code failureCallback} likewise

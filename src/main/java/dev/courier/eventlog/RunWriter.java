@@ -155,7 +155,7 @@ final class RunWriter {
   private static JsonText eventJson(LoggedEvent e) {
     return JsonText.object().put("k", e.key()).put("s", e.state()).put("t", e.time())
         .put("n", e.nextDeliveryTime()).put("c", e.responseStatus()).putJson("h", e.responseHeader())
-        .put("b", e.responseBodyBase64()).put("e", e.error());
+        .putPlain("b", e.responseBodyBase64()).put("e", e.error());
   }
 
   private static Tuple messageColumns(Tuple t, LoggedMessage m) {
@@ -168,8 +168,9 @@ final class RunWriter {
 
   /** The message's shown-only fields as V4__packed_message.sql describes, absent parts left out. */
   static String packed(LoggedMessage m, List<String> labels) {
-    return JsonText.object().put("createdAt", m.createdAt()).put("method", m.method()).putJson("header", m.header())
-        .put("body", m.bodyBase64()).put("endpointName", m.endpointName())
+    int body = m.bodyBase64() == null ? 0 : m.bodyBase64().length();
+    return JsonText.object(256 + body).put("createdAt", m.createdAt()).put("method", m.method())
+        .putJson("header", m.header()).putPlain("body", m.bodyBase64()).put("endpointName", m.endpointName())
         .putJson("labels", labels.isEmpty() ? null : labels).put("timeout", m.timeoutMs())
         .put("maxRetries", (long) m.maxRetries()).put("retryDelayExpression", m.retryDelayExpression())
         .put("callback", m.callback()).put("failureCallback", m.failureCallback()).encode();
