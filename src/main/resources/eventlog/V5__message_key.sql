@@ -1,8 +1,8 @@
 -- The event log, version 5: message_key, a message id as a number (dev.courier.eventlog.MessageKey: the ten
 -- characters after the id's msg_<shard>_ prefix read as base62, non-base62 or missing characters as 0, an id without
 -- a shard prefix read from its fifth character). Every lookup of a message compares key and id, so the key need not
--- be unique. On H2 it replaces the index of message ids (h2/V5__message_key.sql), which cost about a third of what a
--- row costs H2 to store (performance.md, session 15). PostgreSQL keeps its unique index of (message_id, run_key),
+-- be unique. On H2 it replaces the index of message ids (h2/V5__message_key.sql), which cost a quarter to a third of
+-- what a row costs H2 to store (performance.md, session 15). PostgreSQL keeps its unique index of (message_id, run_key),
 -- which the lookups use, and has the column so that both databases answer the same statements.
 -- H2 has its own version of this file (h2/): the same but for its string functions and indexes.
 ALTER TABLE eventlog_run ADD COLUMN message_key BIGINT;

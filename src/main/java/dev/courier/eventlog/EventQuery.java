@@ -78,10 +78,8 @@ final class EventQuery {
     StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
     Tuple params = Tuple.tuple();
     if (!f.messageIds().isEmpty()) {
-      // By key (H2's index, V5__message_key.sql) and id (PostgreSQL's; and keys are not unique).
-      sql.append(" AND r.message_key IN (?").append(", ?".repeat(f.messageIds().size() - 1)).append(')');
-      f.messageIds().forEach(id -> params.addLong(MessageKey.of(id)));
-      in(sql, params, "r.message_id", f.messageIds());
+      sql.append(" AND ").append(MessageKey.match("r.", f.messageIds().size()));
+      MessageKey.bind(params, f.messageIds());
     }
     any(sql, params, "r.states", f.states());
     in(sql, params, "m.url", f.urls());

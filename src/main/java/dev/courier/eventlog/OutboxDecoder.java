@@ -59,7 +59,7 @@ public final class OutboxDecoder {
       JsonObject headers = null;
       String body = null;
       String error = null;
-      while (i + 1 < f.size() && first(f.get(i)) >= 'a' && first(f.get(i)) <= 'z') {
+      while (i + 1 < f.size() && isDetail(first(f.get(i)))) {
         String name = f.get(i).toString();
         var value = f.get(i + 1);
         switch (name) {
@@ -100,6 +100,11 @@ public final class OutboxDecoder {
   private static int first(Response name) {
     Buffer b = name.toBuffer();
     return b.length() == 0 ? 0 : b.getByte(0);
+  }
+
+  /** A detail's name starts lower case, an event's letter upper case (events.lua). */
+  private static boolean isDetail(int firstByte) {
+    return firstByte >= 'a' && firstByte <= 'z';
   }
 
   private static String state(int letter) {

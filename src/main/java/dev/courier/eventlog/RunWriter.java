@@ -183,12 +183,9 @@ final class RunWriter {
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < all.size(); from += CHUNK) {
       List<String> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-      // By key (H2's index, V5__message_key.sql) and id (PostgreSQL's; and keys are not unique).
-      String sql = "SELECT message_id, seq, first_time, known, events FROM eventlog_run WHERE message_key IN (?"
-          + ", ?".repeat(chunk.size() - 1) + ") AND message_id IN (?" + ", ?".repeat(chunk.size() - 1) + ")";
-      Tuple params = Tuple.tuple();
-      chunk.forEach(id -> params.addLong(MessageKey.of(id)));
-      chunk.forEach(params::addString);
+      String sql = "SELECT message_id, seq, first_time, known, events FROM eventlog_run WHERE "
+          + MessageKey.match("", chunk.size());
+      Tuple params = MessageKey.bind(Tuple.tuple(), chunk);
       chain = chain.compose(v -> conn.preparedQuery(sql).execute(params)
           .map(rows -> {
             rows.forEach(row -> {

@@ -17,8 +17,8 @@ import java.util.Set;
  * unmeasured. Run by hand: {@code mvn -o -q test-compile exec:java
  * -Dexec.mainClass=dev.courier.eventlog.EventShapeBenchmark -Dexec.classpathScope=test}. Arguments: batches
  * (1500). {@code -Dbench.realOnly=true}: only today's rows (RunWriter's), whole and with some columns left empty
- * (the packed message; the events), as VARCHAR, and with PostgreSQL's unique message index, to see what
- * each part costs. Figures in performance.md
+ * (the packed message; the events), as VARCHAR, with PostgreSQL's unique message index, with version 4's index
+ * of message ids in place of the index of message keys, and with no message index, to see what each part costs. Figures in performance.md
  * ("The event log").
  */
 public final class EventShapeBenchmark {
@@ -40,8 +40,13 @@ public final class EventShapeBenchmark {
         runReal(batches, "ALTER TABLE eventlog_run ALTER COLUMN message SET DATA TYPE VARCHAR;"
             + "ALTER TABLE eventlog_run ALTER COLUMN events SET DATA TYPE VARCHAR", Set.of());
         // PostgreSQL's unique message index (V3__runs.sql) on H2 too: what h2/V3__runs.sql leaves out
-        runReal(batches, "DROP INDEX eventlog_run_message;ALTER TABLE eventlog_run ADD CONSTRAINT "
+        runReal(batches, "DROP INDEX eventlog_run_key;ALTER TABLE eventlog_run ADD CONSTRAINT "
             + "eventlog_run_message UNIQUE (message_id, run_key)", Set.of());
+        // version 4's index of message ids in place of version 5's of message keys (h2/V5__message_key.sql)
+        runReal(batches, "DROP INDEX eventlog_run_key;CREATE INDEX eventlog_run_message ON eventlog_run "
+            + "(message_id)", Set.of());
+        // no message index at all: what the time index and the table cost alone
+        runReal(batches, "DROP INDEX eventlog_run_key", Set.of());
         continue;
       }
       run("one row per message, a time index only", batches, false, false);
