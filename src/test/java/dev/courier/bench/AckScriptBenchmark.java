@@ -21,7 +21,10 @@ import java.util.concurrent.TimeUnit;
  * per message, each phase alone. The callbacks issue's target in these terms: an ack with a callback may cost at
  * most a plain ack plus the store of a callback-sized message. Run by hand: the test classpath and {@code java
  * dev.courier.bench.AckScriptBenchmark}; {@code -Dbench.eventLog=false} without the outbox, {@code
- * -Dbench.messages} (20000), {@code -Dbench.rounds} (3).
+ * -Dbench.messages} (20000), {@code -Dbench.rounds} (3), {@code -Dbench.bodies} (same, front or spread: whether
+ * the bodies differ, and where, since Lua interns every argument by a hash of some of its characters). Each round
+ * also prices storing a callback's form outside the script: an ack with a 7-byte callback plus a plain HSET of the
+ * callback-sized forms in MULTI (what a publish does).
  */
 public final class AckScriptBenchmark {
   private static final int MESSAGES = Integer.getInteger("bench.messages", 20_000);
@@ -41,6 +44,8 @@ public final class AckScriptBenchmark {
     this.scripts = new ScriptRunner(redis);
   }
 
+  private static final String BODIES = System.getProperty("bench.bodies", "same");
+
   public static void main(String[] args) throws Exception {
     Vertx vertx = Vertx.vertx();
     EmbeddedRedis server = EmbeddedRedis.start(TempDirs.createForJvm("ack-bench"));
@@ -58,6 +63,11 @@ public final class AckScriptBenchmark {
         double ackLarge = b.ack(false, large);
         b.store(source);
         double ackCallback = b.ack(true, large);
+        b.store(source);
+        double ackSmall = b.ack(true, "30000:x");
+        double hsetLarge = b.hsetCallbacks(large);
+        System.out.printf("  the same with the callback's stored form outside the script: ack with a 7-byte callback "
+            + "%.1f + a plain HSET of the callback-sized forms %.1f = %.1f%n", ackSmall, hsetLarge, ackSmall + hsetLarge);
         System.out.printf("event log %s, µs of Redis CPU per message: store %.1f, ack %.1f; store callback-sized "
             + "%.1f, its ack %.1f; ack with a callback %.1f, against ack + callback-sized store %.1f%n",
             LOGGED ? "on" : "off", store, ack, storeLarge, ackLarge, ackCallback, ack + storeLarge);
@@ -89,7 +99,7 @@ public final class AckScriptBenchmark {
           args.add(id(serial++));
           args.add(System.currentTimeMillis() + 3_600_000);
           args.add("");
-          args.add(body);
+          args.add(distinct(body, serial - 1));
           args.add("");
           args.add("");
         }
@@ -119,13 +129,29 @@ public final class AckScriptBenchmark {
             args.add((long) (n - from + 1));
             args.add(1L);
             args.add(id(n) + "c");
-            args.add(large);
+            args.add(distinct(large, n));
             args.add(System.currentTimeMillis());
             args.add(Long.toString(System.currentTimeMillis() + 60_000));
             args.add("t");
           }
         }
         await(scripts.run(0, LuaScript.ACK_DELIVERED, keys.ackKeys(0), args));
+      }
+    });
+  }
+
+  /** Writes a callback-sized form per message stored last with a plain HSET in MULTI, 50 a transaction. */
+  private double hsetCallbacks(String large) {
+    return measure(() -> {
+      for (int from = first; from < serial; from += BATCH) {
+        int to = Math.min(serial, from + BATCH);
+        Request hset = Request.cmd(Command.HSET).arg(keys.messages(0));
+        for (int n = from; n < to; n++) {
+          hset.arg(id(n) + "d").arg(distinct(large, n));
+        }
+        redis.send(Request.cmd(Command.MULTI));
+        redis.send(hset);
+        await(redis.send(Request.cmd(Command.EXEC)));
       }
     });
   }
@@ -150,6 +176,27 @@ public final class AckScriptBenchmark {
       }
     }
     return total;
+  }
+
+  /**
+   * The body of message n as bench.bodies asks: "same" (one string for all), "front" (n written into its first 24
+   * characters, as ids and times differ near the start of a stored message) or "spread" (n's digits every 16
+   * characters).
+   */
+  private static String distinct(String body, int n) {
+    switch (BODIES) {
+      case "front":
+        return String.format("%024d", n) + body.substring(24);
+      case "spread":
+        StringBuilder sb = new StringBuilder(body);
+        String digits = String.format("%08d", n);
+        for (int i = 0, at = 7; at < sb.length(); i++, at += 16) {
+          sb.setCharAt(at, digits.charAt(i % digits.length()));
+        }
+        return sb.toString();
+      default:
+        return body;
+    }
   }
 
   private static String id(int n) {
