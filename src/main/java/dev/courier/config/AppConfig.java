@@ -116,7 +116,8 @@ public record AppConfig(
       boolean direct,
       int hostSharePercent,
       long hostStallMs,
-      long stopGraceMs) {
+      long stopGraceMs,
+      long ackLingerMs) {
     /** Dispatchers (event loops sending deliveries) a node runs: {@code instances}, or one per core. */
     public int dispatchers() {
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();

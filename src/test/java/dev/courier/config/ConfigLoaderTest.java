@@ -267,4 +267,13 @@ class ConfigLoaderTest {
     assertEquals(90_000L, load(Map.of("COURIER_DELIVERY_STOP_GRACE", "90s")).delivery().stopGraceMs());
     assertTrue(rejected(Map.of("COURIER_DELIVERY_STOP_GRACE", "soon")).getMessage().startsWith("delivery.stop-grace"));
   }
+
+  /** The ack linger is off unless asked for, and bounded: a long one would hold every attempt's credit. */
+  @Test
+  void ackLingerIsOffByDefaultAndBounded() {
+    assertEquals(0L, load(Map.of()).delivery().ackLingerMs());
+    assertEquals(1L, load(Map.of("COURIER_DELIVERY_ACK_LINGER_MS", "1")).delivery().ackLingerMs());
+    assertTrue(rejected(Map.of("COURIER_DELIVERY_ACK_LINGER_MS", "500")).getMessage()
+        .startsWith("delivery.ack-linger-ms"));
+  }
 }

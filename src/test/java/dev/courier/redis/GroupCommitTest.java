@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Group commit: a batch leaves at the end of the turn when nothing is out; while one is out, what arrives
- * waits and leaves as one batch when it returns, or at once when a full batch is waiting.
+ * waits and leaves as one batch when it returns, or at once when a full batch is waiting. With a linger, a batch
+ * started while nothing is out waits for it to end (or to be full), unless an item that must not wait comes.
  */
 @ExtendWith(VertxExtension.class)
 class GroupCommitTest {
@@ -93,6 +94,70 @@ class GroupCommitTest {
     assertEquals(List.of(List.of(1), List.of(2)), batches);
     run(() -> answers.get(1).complete(List.of("ok")));
     assertEquals("ok", get(second));
+  }
+
+  /** When a lingering batcher handed its first batch to flush (nanoTime). */
+  private final java.util.concurrent.CompletableFuture<Long> firstBatch = new java.util.concurrent.CompletableFuture<>();
+
+  /** A batcher that lingers for {@code ms}, recording into the same lists. */
+  private GroupCommit<Integer, String> lingering(long ms) {
+    return new GroupCommit<>(context, 4, ms, batch -> {
+      batches.add(List.copyOf(batch));
+      firstBatch.complete(System.nanoTime());
+      Promise<List<String>> p = Promise.promise();
+      answers.add(p);
+      return p.future();
+    });
+  }
+
+  @Test
+  void withALingerItemsOfSeveralTurnsLeaveTogetherWhenItEnds() {
+    GroupCommit<Integer, String> slow = lingering(60_000); // far longer than the test: only a full batch ends it
+    for (int i = 1; i <= 3; i++) {
+      int item = i;
+      on(() -> slow.submit(item)); // a turn each
+    }
+    on(() -> null);
+    assertEquals(List.of(), batches, "nothing leaves before the linger ends or the batch is full");
+    on(() -> slow.submit(4));
+    assertEquals(List.of(List.of(1, 2, 3, 4)), batches, "a full batch leaves at once");
+  }
+
+  @Test
+  void aLingeringBatchLeavesWhenItsTimeIsUp() {
+    GroupCommit<Integer, String> brief = lingering(30);
+    long start = System.nanoTime();
+    Future<String> result = on(() -> brief.submit(1));
+    on(() -> brief.submit(2));
+    run(() -> context.owner().setTimer(1, t -> {})); // a turn later, still lingering
+    long left = get(Future.fromCompletionStage(firstBatch));
+    assertTrue(left - start >= 30_000_000L, "it waited its linger");
+    assertEquals(List.of(List.of(1, 2)), on(() -> List.copyOf(batches)));
+    run(() -> answers.get(0).complete(List.of("a", "b")));
+    assertEquals("a", get(result));
+  }
+
+  @Test
+  void anItemThatMustNotWaitTakesTheLingeringOnesAlongAtTheEndOfItsTurn() {
+    GroupCommit<Integer, String> slow = lingering(60_000);
+    on(() -> slow.submit(1));
+    on(() -> null);
+    assertEquals(List.of(), batches);
+    on(() -> slow.submitNow(2));
+    on(() -> null);
+    assertEquals(List.of(List.of(1, 2)), batches);
+  }
+
+  @Test
+  void underLoadALingerChangesNothingWhatWaitedForTheBatchOutLeavesAtTheEndOfTheTurn() {
+    GroupCommit<Integer, String> slow = lingering(60_000);
+    on(() -> slow.submitNow(1));
+    on(() -> null);
+    on(() -> slow.submit(2));
+    on(() -> slow.submit(3));
+    run(() -> answers.get(0).complete(List.of("one")));
+    on(() -> null);
+    assertEquals(List.of(List.of(1), List.of(2, 3)), batches, "no linger after a batch returns");
   }
 
   private void run(Runnable block) {
