@@ -117,7 +117,8 @@ public record AppConfig(
       int hostSharePercent,
       long hostStallMs,
       long stopGraceMs,
-      long ackLingerMs) {
+      long ackLingerMs,
+      long callbackAckLingerMs) {
     /** Dispatchers (event loops sending deliveries) a node runs: {@code instances}, or one per core. */
     public int dispatchers() {
       return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();

@@ -211,7 +211,8 @@ public final class ConfigLoader {
         intIn("delivery.host-share", 1, 100),
         duration("delivery.host-stall"),
         duration("delivery.stop-grace"),
-        longIn("delivery.ack-linger-ms", 0, 100));
+        longIn("delivery.ack-linger-ms", 0, 100),
+        longIn("delivery.callback-ack-linger-ms", 0, 100));
     if (delivery.hostStallMs() < 100) {
       throw new ConfigException("delivery.host-stall: at least 100ms");
     }

@@ -68,7 +68,7 @@ public final class DispatchVerticle extends VerticleBase {
         .withConnectHandler(connection -> connection.exceptionHandler(e -> {}))
         .build();
     var outcomes = new OutcomeWriter(context, new ScriptRunner(redis, metrics), keys, config.dlq().retentionMs(),
-        wakeClaims, direct, delivery.ackLingerMs(), metrics);
+        wakeClaims, direct, delivery.ackLingerMs(), delivery.callbackAckLingerMs(), metrics);
     dispatcher = new Dispatcher(vertx, client, signingKeys, outcomes, delivery.maxResponseBody(),
         new NetworkPolicy(config.security().denyPrivateNetworks(), config.security().deniedNetworks()), metrics,
         delivery.hostLimitPerDispatcher(), delivery.hostWaitMs());

@@ -3,6 +3,7 @@ package dev.courier.dispatch;
 import dev.courier.api.HeaderNames;
 import dev.courier.metrics.CourierMetrics;
 import dev.courier.model.HeaderCodec;
+import dev.courier.model.StoredMessage;
 import dev.courier.redis.GroupCommit;
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
@@ -24,14 +25,21 @@ import java.util.function.IntConsumer;
  * was written, by design. Acks, the common case, are batched per shard
  * ({@link GroupCommit}).
  *
- * <p>With {@code delivery.ack-linger-ms}, an ack that starts a batch waits up to that long for others. The destination has its request
- * already; what waits is the record of it, the attempt's credit, and the callbacks the ack stores. At moderate
- * rates that is what halves Redis's calls per ack. A callback is delivered only after the ack that stored it
- * returns, so its own ack comes in a second wave: without the linger, each wave cost a call of its own.
- * The ack of a message in a queue or under flow control does not wait: its gate's next message waits for it
- * (a parallelism-1 queue's pace is its acks'). A callback of a queued message holds its queue's permit, but the
- * node does not know it (its gate is only in Redis), so that ack may wait the linger: once per message that has
- * callbacks in such a queue, next to the callback's own delivery.
+ * <p>With {@code delivery.ack-linger-ms}, an ack that starts a batch waits up to that long for others. The
+ * destination has its request already; what waits is the record of it, the attempt's credit, and the callbacks the
+ * ack stores. At moderate rates that is what halves Redis's calls per ack. It is off by default: it lowered the
+ * end-to-end rate at full speed (docs/performance.md, "The ack linger").
+ *
+ * <p>{@code delivery.callback-ack-linger-ms} (on by default) is the same for the acks that carry callbacks: an ack
+ * that stores callback messages, and the ack of a callback message this node took at once (never one claimed from
+ * the wheel: that may hold its source's queue permit, which the node cannot see). A callback is delivered only after the ack that
+ * stored it returns, so its own ack comes in a second wave, and without a linger each wave costs a call of its own:
+ * that is what took a message with a callback past a publish's worth of Redis work. A callback is a notification,
+ * so a millisecond later is its price; messages without callbacks do not see it (docs/performance.md, "The
+ * callback ack linger").
+ *
+ * <p>The ack of a message in a queue or under flow control does not wait: its gate's next message waits for it
+ * (a parallelism-1 queue's pace is its acks').
  */
 public final class OutcomeWriter {
   private static final int MAX_BATCH = 512;
@@ -42,6 +50,8 @@ public final class OutcomeWriter {
   private final IntConsumer wakeClaims;
   private final DirectDispatch direct;
   private final CourierMetrics metrics;
+  private final long ackLingerMs;
+  private final long callbackAckLingerMs;
   private final List<GroupCommit<Ack, Boolean>> acks = new ArrayList<>();
 
   /** A delivered message and the callback messages its attempt fires. */
@@ -53,16 +63,20 @@ public final class OutcomeWriter {
    */
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
       IntConsumer wakeClaims, CourierMetrics metrics) {
-    this(context, scripts, keys, dlqRetentionMs, wakeClaims, null, 0, metrics);
+    this(context, scripts, keys, dlqRetentionMs, wakeClaims, null, 0, 0, metrics);
   }
 
   /**
    * @param direct when not null, an ack's immediate callback messages are stored already leased to this node
    *     and handed to its dispatchers, as a published message is: no claim for them
    * @param ackLingerMs how long an ack that starts a batch waits for others (0: the end of the turn)
+   * @param callbackAckLingerMs the same for an ack that stores callbacks or acks a callback message
    */
   public OutcomeWriter(Context context, ScriptRunner scripts, Keys keys, long dlqRetentionMs,
-      IntConsumer wakeClaims, DirectDispatch direct, long ackLingerMs, CourierMetrics metrics) {
+      IntConsumer wakeClaims, DirectDispatch direct, long ackLingerMs, long callbackAckLingerMs,
+      CourierMetrics metrics) {
+    this.ackLingerMs = ackLingerMs;
+    this.callbackAckLingerMs = callbackAckLingerMs;
     this.direct = direct;
     this.metrics = metrics;
     this.scripts = scripts;
@@ -71,7 +85,7 @@ public final class OutcomeWriter {
     this.wakeClaims = wakeClaims;
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
-      acks.add(new GroupCommit<>(context, MAX_BATCH, ackLingerMs, batch -> ack(shard, batch)));
+      acks.add(new GroupCommit<>(context, MAX_BATCH, batch -> ack(shard, batch)));
     }
   }
 
@@ -79,8 +93,7 @@ public final class OutcomeWriter {
     int s = d.shard();
     if (outcome instanceof Outcome.Delivered delivered) {
       Ack ack = new Ack(d, takeAtOnce(d, CallbackMessages.of(d, delivered.response(), null, now), now));
-      boolean gated = d.message().queueName() != null || d.message().flowControl() != null;
-      return gated ? acks.get(s).submitNow(ack) : acks.get(s).submit(ack);
+      return acks.get(s).submit(ack, lingerOf(d, !ack.callbacks().isEmpty(), ackLingerMs, callbackAckLingerMs));
     }
     Future<Response> reply;
     List<CallbackMessages.Made> callbacks;
@@ -153,6 +166,19 @@ public final class OutcomeWriter {
         });
   }
 
+  /**
+   * How long the ack of {@code d} may wait for company in its group commit (see the class's comment): none for a
+   * gated message, the callbacks' linger when it stores callbacks or is a callback taken at once, the acks' linger
+   * otherwise.
+   */
+  static long lingerOf(Delivery d, boolean storesCallbacks, long ackLingerMs, long callbackAckLingerMs) {
+    StoredMessage m = d.message();
+    if (m.queueName() != null || m.flowControl() != null) {
+      return 0;
+    }
+    return storesCallbacks || d.takenAtOnce() ? Math.max(ackLingerMs, callbackAckLingerMs) : ackLingerMs;
+  }
+
   /** Its gate is a flow-control key's: a retry gives the permit back while it waits (scheduleRetry). */
   private static boolean flowControlled(Delivery d) {
     return d.message().queueName() == null && d.message().flowControl() != null;
@@ -191,7 +217,7 @@ public final class OutcomeWriter {
           continue;
         }
         if (done != null && done.get(i)) {
-          taken.add(new Delivery(shard, c.id(), c.message(), 0, c.token(), c.due()));
+          taken.add(new Delivery(shard, c.id(), c.message(), 0, c.token(), c.due(), true));
         } else {
           unused++;
         }

@@ -17,9 +17,9 @@ import java.util.function.Function;
  * the end of the current event-loop turn, so a lone item waits for nothing; under load the batches grow
  * with the round trip, and Redis reads, writes and wakes once per batch instead of once per few items.
  *
- * <p>With a linger, a batch that starts while nothing is out waits up to that long for company (or until it is
- * full), and {@link #submitNow} takes an item that must not wait: it leaves at the end of the turn with whatever
- * lingers. Under load nothing changes, since a batch that waited for the one out leaves at the end of the turn as
+ * <p>An item may ask for a linger ({@link #submit(Object, long)}): a batch it starts while nothing is out waits up
+ * to that long for company (or until it is full), and an item without a linger that comes meanwhile leaves at the
+ * end of its turn with whatever lingers. Under load nothing changes, since a batch that waited for the one out leaves at the end of the turn as
  * before; between bursts a trickle goes out in fewer calls. At moderate rates Redis's cost is per call more than
  * per item (each call wakes it, reads, replies and writes its AOF), so fewer calls is less Redis CPU.
  *
@@ -28,7 +28,6 @@ import java.util.function.Function;
 public final class GroupCommit<T, R> {
   private final Context context;
   private final int maxBatch;
-  private final long lingerMs;
   private final Function<List<T>, Future<List<R>>> flush;
   private List<T> items;
   private List<Promise<R>> promises;
@@ -41,27 +40,25 @@ public final class GroupCommit<T, R> {
 
   /** @param flush must answer one result per item, in order */
   public GroupCommit(Context context, int maxBatch, Function<List<T>, Future<List<R>>> flush) {
-    this(context, maxBatch, 0, flush);
-  }
-
-  /** @param lingerMs how long a batch started while nothing is out waits for company; 0: the end of the turn */
-  public GroupCommit(Context context, int maxBatch, long lingerMs, Function<List<T>, Future<List<R>>> flush) {
     this.context = context;
     this.maxBatch = maxBatch;
-    this.lingerMs = lingerMs;
     this.flush = flush;
   }
 
+  /** Submits an item that does not linger: it leaves at the end of this turn if nothing is out. */
   public Future<R> submit(T item) {
-    return add(item, lingerMs > 0);
+    return add(item, 0);
   }
 
-  /** As {@link #submit}, for an item that must not linger: it leaves at the end of this turn if nothing is out. */
-  public Future<R> submitNow(T item) {
-    return add(item, false);
+  /**
+   * As {@link #submit(Object)}, but a batch this item starts while nothing is out waits up to {@code lingerMs} for
+   * company (0: none). A batch lingers by the item that started it.
+   */
+  public Future<R> submit(T item, long lingerMs) {
+    return add(item, lingerMs);
   }
 
-  private Future<R> add(T item, boolean linger) {
+  private Future<R> add(T item, long linger) {
     Promise<R> promise = Promise.promise();
     if (items == null) {
       items = new ArrayList<>();
@@ -72,8 +69,8 @@ public final class GroupCommit<T, R> {
     if (items.size() >= maxBatch) {
       flush();
     } else if (out == 0) {
-      if (linger) {
-        linger();
+      if (linger > 0) {
+        linger(linger);
       } else {
         schedule();
       }
@@ -81,9 +78,9 @@ public final class GroupCommit<T, R> {
     return promise.future();
   }
 
-  private void linger() {
+  private void linger(long ms) {
     if (lingerTimer < 0 && !scheduled) {
-      lingerTimer = context.owner().setTimer(lingerMs, id -> {
+      lingerTimer = context.owner().setTimer(ms, id -> {
         lingerTimer = -1;
         if (out == 0) {
           flush();

@@ -66,13 +66,16 @@ class NodeCrashTest {
       Thread publisher = new Thread(() -> publish(load, sink, victim, survivor, published), "chaos-publisher");
       publisher.start();
 
-      // Mid-load: a third of the messages published (deliveries lag behind), the rest still to come
+      // Mid-load: a third of the messages published (deliveries lag behind), the rest still to come, and attempts
+      // open at the sink (a moment between two waves of deliveries, with none open, once failed the check below)
+      int[] open = {0};
       Sink.waitFor(() -> {
         synchronized (published) {
-          return published[0] >= MESSAGES / 3;
+          open[0] = sink.openNow();
+          return published[0] >= MESSAGES / 3 && open[0] > 0;
         }
-      }, 60_000, "a third of the load published");
-      int heldAtSink = sink.openNow();
+      }, 60_000, "a third of the load published, attempts open at the sink");
+      int heldAtSink = open[0];
       victim.kill9();
       long killedAt = System.currentTimeMillis();
       long publishedAtKill;

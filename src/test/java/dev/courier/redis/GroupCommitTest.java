@@ -34,6 +34,7 @@ class GroupCommitTest {
     context = vertx.getOrCreateContext();
     batcher = new GroupCommit<>(context, 4, batch -> {
       batches.add(List.copyOf(batch));
+      firstBatch.complete(System.nanoTime());
       Promise<List<String>> p = Promise.promise();
       answers.add(p);
       return p.future();
@@ -96,39 +97,26 @@ class GroupCommitTest {
     assertEquals("ok", get(second));
   }
 
-  /** When a lingering batcher handed its first batch to flush (nanoTime). */
+  /** When the batcher handed its first batch to flush (nanoTime). */
   private final java.util.concurrent.CompletableFuture<Long> firstBatch = new java.util.concurrent.CompletableFuture<>();
-
-  /** A batcher that lingers for {@code ms}, recording into the same lists. */
-  private GroupCommit<Integer, String> lingering(long ms) {
-    return new GroupCommit<>(context, 4, ms, batch -> {
-      batches.add(List.copyOf(batch));
-      firstBatch.complete(System.nanoTime());
-      Promise<List<String>> p = Promise.promise();
-      answers.add(p);
-      return p.future();
-    });
-  }
 
   @Test
   void withALingerItemsOfSeveralTurnsLeaveTogetherWhenItEnds() {
-    GroupCommit<Integer, String> slow = lingering(60_000); // far longer than the test: only a full batch ends it
     for (int i = 1; i <= 3; i++) {
       int item = i;
-      on(() -> slow.submit(item)); // a turn each
+      on(() -> batcher.submit(item, 60_000)); // a turn each; far longer than the test: only a full batch ends it
     }
     on(() -> null);
     assertEquals(List.of(), batches, "nothing leaves before the linger ends or the batch is full");
-    on(() -> slow.submit(4));
+    on(() -> batcher.submit(4, 60_000));
     assertEquals(List.of(List.of(1, 2, 3, 4)), batches, "a full batch leaves at once");
   }
 
   @Test
   void aLingeringBatchLeavesWhenItsTimeIsUp() {
-    GroupCommit<Integer, String> brief = lingering(30);
     long start = System.nanoTime();
-    Future<String> result = on(() -> brief.submit(1));
-    on(() -> brief.submit(2));
+    Future<String> result = on(() -> batcher.submit(1, 30));
+    on(() -> batcher.submit(2, 30));
     run(() -> context.owner().setTimer(1, t -> {})); // a turn later, still lingering
     long left = get(Future.fromCompletionStage(firstBatch));
     assertTrue(left - start >= 30_000_000L, "it waited its linger");
@@ -138,23 +126,21 @@ class GroupCommitTest {
   }
 
   @Test
-  void anItemThatMustNotWaitTakesTheLingeringOnesAlongAtTheEndOfItsTurn() {
-    GroupCommit<Integer, String> slow = lingering(60_000);
-    on(() -> slow.submit(1));
+  void anItemWithoutALingerTakesTheLingeringOnesAlongAtTheEndOfItsTurn() {
+    on(() -> batcher.submit(1, 60_000));
     on(() -> null);
-    assertEquals(List.of(), batches);
-    on(() -> slow.submitNow(2));
+    assertEquals(List.of(), batches, "the item's linger holds its batch");
+    on(() -> batcher.submit(2));
     on(() -> null);
-    assertEquals(List.of(List.of(1, 2)), batches);
+    assertEquals(List.of(List.of(1, 2)), batches, "an item without a linger leaves at the end of its turn");
   }
 
   @Test
   void underLoadALingerChangesNothingWhatWaitedForTheBatchOutLeavesAtTheEndOfTheTurn() {
-    GroupCommit<Integer, String> slow = lingering(60_000);
-    on(() -> slow.submitNow(1));
+    on(() -> batcher.submit(1));
     on(() -> null);
-    on(() -> slow.submit(2));
-    on(() -> slow.submit(3));
+    on(() -> batcher.submit(2, 60_000));
+    on(() -> batcher.submit(3, 60_000));
     run(() -> answers.get(0).complete(List.of("one")));
     on(() -> null);
     assertEquals(List.of(List.of(1), List.of(2, 3)), batches, "no linger after a batch returns");
