@@ -15,6 +15,7 @@ import dev.courier.dispatch.LeaseTokens;
 import dev.courier.eventlog.EventLogVerticle;
 import dev.courier.eventlog.EventStore;
 import dev.courier.eventlog.EventStoreConfig;
+import dev.courier.eventlog.WriterPacing;
 import dev.courier.bus.LocalCodec;
 import dev.courier.metrics.BacklogSampler;
 import dev.courier.metrics.CourierMetrics;
@@ -143,7 +144,8 @@ public final class Courier {
         // The writer first: the outbox's consumer group exists before any script writes to it.
         .compose(v -> eventStore[0] == null ? Future.succeededFuture() : deploy(vertx, ids, Role.EVENT_LOG,
             () -> new EventLogVerticle(cfg.eventLog(), cfg.redis().url(), keys, eventStore[0], node, metrics,
-                () -> credit.free() < cfg.delivery().maxInFlight()), 1))
+                new WriterPacing(() -> credit.free() < cfg.delivery().maxInFlight(),
+                    cfg.eventLog().writerBusyCpuPercent())), 1))
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
         .compose(v -> deploy(vertx, ids, Role.DISPATCHERS, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,

@@ -182,7 +182,8 @@ public record AppConfig(
    * @param readyNeedsDatabase whether /health/ready answers 503 while the database does not take a write
    */
   public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
-      int batchSize, long pendingIdleMs, int writerSharePercent, long maxLagMs, boolean readyNeedsDatabase) {
+      int batchSize, long pendingIdleMs, int writerSharePercent, long maxLagMs, boolean readyNeedsDatabase,
+      int writerBusyCpuPercent) {
     @Override
     public String toString() { // never the password, should a record be logged
       return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";

@@ -43,7 +43,7 @@ public final class EventLogVerticle extends VerticleBase {
   private final EventStore store;
   private final String consumer;
   private final CourierMetrics metrics;
-  /** Whether the node is delivering now: then the writer keeps to its share of a core. */
+  /** Whether the writer keeps to its share of a core now ({@link WriterPacing}). */
   private final BooleanSupplier delivering;
   private RedisConnector redis;
   private Outbox outbox;

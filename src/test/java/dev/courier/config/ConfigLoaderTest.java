@@ -285,4 +285,13 @@ class ConfigLoaderTest {
     assertTrue(rejected(Map.of("COURIER_DELIVERY_CALLBACK_ACK_LINGER_MS", "-1")).getMessage()
         .startsWith("delivery.callback-ack-linger-ms"));
   }
+
+  /** By default the writer keeps to its share whenever the node delivers (0); a percentage of CPU otherwise. */
+  @Test
+  void writerBusyCpuIsOffByDefaultAndAPercentage() {
+    assertEquals(0, load(Map.of()).eventLog().writerBusyCpuPercent());
+    assertEquals(80, load(Map.of("COURIER_EVENT_LOG_WRITER_BUSY_CPU", "80")).eventLog().writerBusyCpuPercent());
+    assertTrue(rejected(Map.of("COURIER_EVENT_LOG_WRITER_BUSY_CPU", "101")).getMessage()
+        .startsWith("event-log.writer-busy-cpu"));
+  }
 }
