@@ -44,7 +44,7 @@ public final class EventLogVerticle extends VerticleBase {
   private final String consumer;
   private final CourierMetrics metrics;
   /** Whether the writer keeps to its share of a core now ({@link WriterPacing}). */
-  private final BooleanSupplier delivering;
+  private final BooleanSupplier holdToShare;
   private RedisConnector redis;
   private Outbox outbox;
   private volatile boolean stopped;
@@ -56,8 +56,8 @@ public final class EventLogVerticle extends VerticleBase {
   private boolean checkpointing;
 
   public EventLogVerticle(EventLogConfig config, String redisUrl, Keys keys, EventStore store, String consumer,
-      CourierMetrics metrics, BooleanSupplier delivering) {
-    this.delivering = delivering;
+      CourierMetrics metrics, BooleanSupplier holdToShare) {
+    this.holdToShare = holdToShare;
     this.config = config;
     this.redisUrl = redisUrl;
     this.keys = keys;
@@ -140,7 +140,7 @@ public final class EventLogVerticle extends VerticleBase {
         }
         List<Outbox.Entry> written = ar.result();
         long lagMs = written.isEmpty() ? 0 : System.currentTimeMillis() - written.get(0).idTime();
-        long pause = !delivering.getAsBoolean() ? 0
+        long pause = !holdToShare.getAsBoolean() ? 0
             : sharePause(System.nanoTime() - started, written.size(), config.writerSharePercent(), lagMs,
                 config.maxLagMs());
         if (pause > 0) {
