@@ -19,8 +19,8 @@ import java.util.function.Function;
  *
  * <p>An item may ask for a linger ({@link #submit(Object, long)}): a batch it starts while nothing is out waits up
  * to that long for company (or until it is full), and an item without a linger that comes meanwhile leaves at the
- * end of its turn with whatever lingers. Under load nothing changes, since a batch that waited for the one out leaves at the end of the turn as
- * before; between bursts a trickle goes out in fewer calls. At moderate rates Redis's cost is per call more than
+ * end of its turn with whatever lingers. Under load nothing changes, since a batch that waited for the one out
+ * leaves at the end of the turn as before; between bursts a trickle goes out in fewer calls. At moderate rates Redis's cost is per call more than
  * per item (each call wakes it, reads, replies and writes its AOF), so fewer calls is less Redis CPU.
  *
  * <p>Belongs to one context (one verticle instance); not thread-safe.

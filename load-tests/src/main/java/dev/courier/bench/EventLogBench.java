@@ -18,8 +18,9 @@ import java.util.regex.Pattern;
  * after the round, how long the writer takes to empty the outbox. Target: on ≥ 0.8 × off, lag under 5 s.
  *
  * <p>Then one more round with the log on, at {@code bench.eventlogModerate} (0.25) of the best rate with it off (an
- * open load, as target 2's): the writer's worst lag there and the machine's CPU meanwhile. Below full speed the writer should keep the log
- * current; a share that held it back whenever anything was in flight left the log a round's length behind.
+ * open load, as target 2's): the writer's worst lag there and the machine's CPU meanwhile. Below full speed the
+ * writer should keep the log current; a share that holds it back whenever anything is in flight leaves the log
+ * seconds behind (event-log.writer-busy-cpu).
  */
 final class EventLogBench {
   private static final int ROUNDS = Integer.getInteger("bench.eventlogRounds", 2);
@@ -116,8 +117,9 @@ final class EventLogBench {
     long[] cpu1 = machineTicks();
     Bench.await(run);
     double busy = 100.0 * (cpu1[0] - cpu0[0]) / Math.max(1, cpu1[1] - cpu0[1]);
-    b.line("eventlog. log on at " + MODERATE + " of that rate (" + Math.round(rate) + "/s)", "writer lag worst %.1f s, mean %.1f s;"
-        + " machine CPU %.0f %% busy", lag / 1000.0, sum / 1000.0 / Math.max(1, samples), busy);
+    b.line("eventlog. log on at " + MODERATE + " of that rate (" + Math.round(rate) + "/s)",
+        "writer lag worst %.1f s, mean %.1f s; machine CPU %.0f %% busy", lag / 1000.0,
+        sum / 1000.0 / Math.max(1, samples), busy);
   }
 
   /** The machine's busy and total CPU ticks so far (the first line of /proc/stat). */
