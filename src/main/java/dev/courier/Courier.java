@@ -145,7 +145,7 @@ public final class Courier {
         .compose(v -> eventStore[0] == null ? Future.succeededFuture() : deploy(vertx, ids, Role.EVENT_LOG,
             () -> new EventLogVerticle(cfg.eventLog(), cfg.redis().url(), keys, eventStore[0], node, metrics,
                 new WriterPacing(() -> credit.free() < cfg.delivery().maxInFlight(),
-                    cfg.eventLog().writerBusyCpuPercent())), 1))
+                    cfg.eventLog().writerBusyCpuPercent(), cfg.eventLog().writerBusyLoopsPercent())), 1))
         // The wheel (which claims messages and returns expired leases) starts last: a node whose port is
         // taken fails at the API and must not have claimed anything by then.
         .compose(v -> deploy(vertx, ids, Role.DISPATCHERS, () -> new DispatchVerticle(cfg, keys, store, credit, handoff,

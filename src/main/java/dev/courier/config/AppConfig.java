@@ -180,10 +180,12 @@ public record AppConfig(
    * @param writerSharePercent how much of one core the writer may take while the node delivers (100: no limit)
    * @param maxLagMs the lag past which the writer takes more than its share, up to all it needs (0: never)
    * @param readyNeedsDatabase whether /health/ready answers 503 while the database does not take a write
+   * @param writerBusyCpuPercent from what machine load the share applies (0: not by that)
+   * @param writerBusyLoopsPercent from what demand of the node's event loops the share applies (0: not by that)
    */
   public record EventLogConfig(boolean enabled, String dbUrl, String dbUser, String dbPassword, long retentionMs,
       int batchSize, long pendingIdleMs, int writerSharePercent, long maxLagMs, boolean readyNeedsDatabase,
-      int writerBusyCpuPercent) {
+      int writerBusyCpuPercent, int writerBusyLoopsPercent) {
     @Override
     public String toString() { // never the password, should a record be logged
       return "EventLogConfig[enabled=" + enabled + ", dbUrl=" + redactUrl(dbUrl) + ", dbUser=" + dbUser + "]";

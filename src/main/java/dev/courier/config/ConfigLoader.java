@@ -236,7 +236,8 @@ public final class ConfigLoader {
         optional("event-log.db-user"), optional("event-log.db-password"), duration("event-log.retention"),
         intIn("event-log.batch-size", 1, 10_000), duration("event-log.pending-idle"),
         intIn("event-log.writer-share", 1, 100), duration("event-log.max-lag"),
-        bool("event-log.ready-needs-database"), intIn("event-log.writer-busy-cpu", 0, 100));
+        bool("event-log.ready-needs-database"), intIn("event-log.writer-busy-cpu", 0, 100),
+        intIn("event-log.writer-busy-loops", 0, 100));
     if (eventLog.dbUrl() != null && !eventLog.dbUrl().startsWith("jdbc:h2:")
         && !eventLog.dbUrl().startsWith("jdbc:postgresql:")) {
       throw new ConfigException("event-log.db-url: a jdbc:postgresql: or jdbc:h2: URL, not '"

@@ -294,4 +294,13 @@ class ConfigLoaderTest {
     assertTrue(rejected(Map.of("COURIER_EVENT_LOG_WRITER_BUSY_CPU", "101")).getMessage()
         .startsWith("event-log.writer-busy-cpu"));
   }
+
+  /** The loops' demand from which the share applies: 75 by default, 0 for off (the share whenever it delivers). */
+  @Test
+  void writerBusyLoopsIs75ByDefaultAndAPercentage() {
+    assertEquals(75, load(Map.of()).eventLog().writerBusyLoopsPercent());
+    assertEquals(0, load(Map.of("COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0")).eventLog().writerBusyLoopsPercent());
+    assertTrue(rejected(Map.of("COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "-1")).getMessage()
+        .startsWith("event-log.writer-busy-loops"));
+  }
 }

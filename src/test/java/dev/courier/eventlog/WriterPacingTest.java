@@ -13,13 +13,22 @@ import org.junit.jupiter.api.Test;
  */
 class WriterPacingTest {
   private double load;
+  private double demand;
   private long now = 1_000_000;
   private final AtomicInteger reads = new AtomicInteger();
+  private final AtomicInteger demandReads = new AtomicInteger();
 
   private WriterPacing pacing(boolean delivering, int busyCpuPercent) {
-    return new WriterPacing(() -> delivering, busyCpuPercent, () -> {
+    return pacing(delivering, busyCpuPercent, 0);
+  }
+
+  private WriterPacing pacing(boolean delivering, int busyCpuPercent, int busyLoopsPercent) {
+    return new WriterPacing(() -> delivering, busyCpuPercent, busyLoopsPercent, () -> {
       reads.incrementAndGet();
       return load;
+    }, () -> {
+      demandReads.incrementAndGet();
+      return demand;
     }, () -> now);
   }
 
@@ -45,7 +54,72 @@ class WriterPacingTest {
   @Test
   void zeroPercentIsTheShareWheneverTheNodeDelivers() {
     load = 0.1;
-    assertTrue(pacing(true, 0).getAsBoolean());
+    demand = 0.1;
+    assertTrue(pacing(true, 0, 0).getAsBoolean());
+    assertEquals(0, reads.get() + demandReads.get(), "neither signal read when neither is set");
+  }
+
+  @Test
+  void busyLoopsHoldTheWriterToItsShareWhateverTheMachineReads() {
+    demand = 0.9;
+    load = 0.1;
+    assertTrue(pacing(true, 0, 70).getAsBoolean());
+    assertEquals(0, reads.get(), "the machine's load is not read when only the loops' demand is set");
+  }
+
+  @Test
+  void loopsWithTimeToSpareLetTheWriterStoreAtFullSpeedFromTheSecondCalmReading() {
+    demand = 0.3;
+    WriterPacing p = pacing(true, 0, 70);
+    assertTrue(p.getAsBoolean(), "one calm reading is not enough");
+    now += WriterPacing.LOOPS_EVERY_MS - 1;
+    assertTrue(p.getAsBoolean(), "the reading stands within the interval");
+    assertEquals(1, demandReads.get());
+    now += 1;
+    assertFalse(p.getAsBoolean(), "two calm readings in a row");
+    assertEquals(2, demandReads.get());
+  }
+
+  @Test
+  void oneBusyReadingHoldsTheWriterForTwoIntervals() {
+    WriterPacing p = pacing(true, 0, 70);
+    demand = 0.3;
+    p.getAsBoolean();
+    now += WriterPacing.LOOPS_EVERY_MS;
+    assertFalse(p.getAsBoolean());
+    demand = 0.9;
+    now += WriterPacing.LOOPS_EVERY_MS;
+    assertTrue(p.getAsBoolean(), "busy now");
+    demand = 0.3;
+    now += WriterPacing.LOOPS_EVERY_MS;
+    assertTrue(p.getAsBoolean(), "calm now, busy the reading before");
+    now += WriterPacing.LOOPS_EVERY_MS;
+    assertFalse(p.getAsBoolean(), "calm twice");
+  }
+
+  @Test
+  void anUnknownLoopDemandHoldsTheWriterToItsShare() {
+    demand = -1;
+    assertTrue(pacing(true, 0, 70).getAsBoolean());
+  }
+
+  @Test
+  void withBothSetEitherSignalBusyHoldsTheWriter() {
+    demand = 0.3;
+    load = 0.95;
+    assertTrue(calmTwice(pacing(true, 80, 70)), "a busy machine");
+    demand = 0.8;
+    load = 0.2;
+    assertTrue(calmTwice(pacing(true, 80, 70)), "busy loops");
+    demand = 0.3;
+    assertFalse(calmTwice(pacing(true, 80, 70)), "neither");
+  }
+
+  /** The answer after the loops were read twice. */
+  private boolean calmTwice(WriterPacing p) {
+    p.getAsBoolean();
+    now += WriterPacing.LOOPS_EVERY_MS;
+    return p.getAsBoolean();
   }
 
   @Test
