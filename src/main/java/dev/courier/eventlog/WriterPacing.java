@@ -71,6 +71,10 @@ public final class WriterPacing implements BooleanSupplier {
   @Override
   public boolean getAsBoolean() {
     if (!delivering.getAsBoolean()) {
+      // The next reading of the loops spans this idle time and says little of the load that follows: it alone
+      // must not free the writer.
+      loopsRead = false;
+      loopsBusy = true;
       return false;
     }
     if (busyCpuPercent <= 0 && busyLoopsPercent <= 0) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,24 @@ class WriterPacingTest {
     now += 1;
     assertFalse(p.getAsBoolean(), "two calm readings in a row");
     assertEquals(2, demandReads.get());
+  }
+
+  @Test
+  void afterAnIdleStretchTheFirstReadingAloneDoesNotFreeTheWriter() {
+    AtomicBoolean delivering = new AtomicBoolean(true);
+    WriterPacing p = new WriterPacing(delivering::get, 0, 70, () -> load, () -> demand, () -> now);
+    demand = 0.3;
+    calmTwice(p);
+    assertFalse(p.getAsBoolean(), "calm twice");
+    delivering.set(false);
+    now += 60_000;
+    assertFalse(p.getAsBoolean(), "idle: nothing to hold back");
+    delivering.set(true);
+    demand = 0.1; // the idle minute's average
+    assertTrue(p.getAsBoolean(), "the reading over the idle stretch is not enough");
+    demand = 0.3;
+    now += WriterPacing.LOOPS_EVERY_MS;
+    assertFalse(p.getAsBoolean(), "a calm second after it is");
   }
 
   @Test
