@@ -18,8 +18,9 @@ import java.util.Set;
  * -Dexec.mainClass=dev.courier.eventlog.EventShapeBenchmark -Dexec.classpathScope=test}. Arguments: batches
  * (1500). {@code -Dbench.realOnly=true}: only today's rows (RunWriter's), whole and with some columns left empty
  * (the packed message; the events), as VARCHAR, with PostgreSQL's unique message index, with version 4's index
- * of message ids in place of the index of message keys, and with no message index, to see what each part costs. Figures in performance.md
- * ("The event log").
+ * of message ids in place of the index of message keys, and with no message index, to see what each part costs.
+ * {@code -Dbench.grouped=true}: today's rows against rows that each hold many runs ({@link #runGrouped}). Figures in
+ * performance.md ("The event log"; the grouped rows in "The writer paced by the event loops").
  */
 public final class EventShapeBenchmark {
   private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -32,6 +33,13 @@ public final class EventShapeBenchmark {
   public static void main(String[] args) throws Exception {
     int batches = args.length > 0 ? Integer.parseInt(args[0]) : 1500;
     for (int round = 0; round < 2; round++) {
+      if (Boolean.getBoolean("bench.grouped")) {
+        runReal(batches, "", Set.of());
+        runGrouped(batches, 100, false);
+        runGrouped(batches, 100, true);
+        runGrouped(batches, 25, true);
+        continue;
+      }
       if (Boolean.getBoolean("bench.realOnly")) {
         runReal(batches, "", Set.of());
         runReal(batches, "", Set.of(16)); // the packed message left empty
@@ -161,6 +169,92 @@ public final class EventShapeBenchmark {
         }
       }
       System.out.printf("today's rows, plain JDBC %s, columns left empty %s: %.0f messages/s%n", alter, blank,
+          measured / ((System.nanoTime() - start) / 1e9));
+    }
+  }
+
+  /**
+   * A storage design not built (issue #18's next step): one row per {@code perRow} runs of a batch, the runs' values
+   * packed into one text (the same values today's rows hold, as RunWriter makes them), with the row's time span and
+   * its messages' smallest and largest keys; with {@code keyTable}, a row per message in a table of (message key,
+   * row) for lookups by id. What H2 takes to store it, against today's rows in the same round.
+   */
+  private static void runGrouped(int batches, int perRow, boolean keyTable) throws Exception {
+    String dir = TempDirs.createForJvm("eventshape").toString();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE grp (seq BIGINT PRIMARY KEY, first_time BIGINT NOT NULL, last_time BIGINT NOT NULL, "
+            + "min_key BIGINT NOT NULL, max_key BIGINT NOT NULL, runs VARCHAR NOT NULL)");
+        s.execute("CREATE INDEX grp_time ON grp (last_time, seq)");
+        if (keyTable) {
+          s.execute("CREATE TABLE grp_key (message_key BIGINT NOT NULL, seq BIGINT NOT NULL, "
+              + "PRIMARY KEY (message_key, seq))");
+        }
+      }
+      c.setAutoCommit(false);
+      long start = 0;
+      int measured = 0;
+      long seq = 0;
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO grp VALUES (?, ?, ?, ?, ?, ?)");
+          PreparedStatement k = keyTable ? c.prepareStatement("INSERT INTO grp_key VALUES (?, ?)") : null;
+          Statement s = c.createStatement()) {
+        for (int b = 0; b < batches; b++) {
+          if (b == batches / 3) {
+            start = System.nanoTime();
+            measured = 0;
+          }
+          EventBatch batch = EventStoreBenchmark.realistic(b);
+          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
+          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), x -> new java.util.ArrayList<>())
+              .add(e));
+          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
+          batch.messages().forEach(m -> messages.put(m.messageId(), m));
+          java.util.List<java.util.Map.Entry<String, java.util.List<LoggedEvent>>> runs =
+              new java.util.ArrayList<>(byMessage.entrySet());
+          for (int from = 0; from < runs.size(); from += perRow) {
+            seq++;
+            StringBuilder text = new StringBuilder(2048 * perRow);
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            long minKey = Long.MAX_VALUE;
+            long maxKey = Long.MIN_VALUE;
+            for (var e : runs.subList(from, Math.min(runs.size(), from + perRow))) {
+              io.vertx.sqlclient.Tuple t = RunWriter.runRow(e.getKey(), e.getValue(), messages.get(e.getKey()));
+              for (int i = 0; i < t.size(); i++) {
+                text.append(t.getValue(i)).append('\u0001');
+              }
+              text.append('\u0002');
+              first = Math.min(first, t.getLong(2));
+              last = Math.max(last, t.getLong(3));
+              long key = t.getLong(t.size() - 1);
+              minKey = Math.min(minKey, key);
+              maxKey = Math.max(maxKey, key);
+              if (keyTable) {
+                k.setLong(1, key);
+                k.setLong(2, seq);
+                k.addBatch();
+              }
+            }
+            p.setLong(1, seq);
+            p.setLong(2, first);
+            p.setLong(3, last);
+            p.setLong(4, minKey);
+            p.setLong(5, maxKey);
+            p.setString(6, text.toString());
+            p.addBatch();
+          }
+          p.executeBatch();
+          if (keyTable) {
+            k.executeBatch();
+          }
+          c.commit();
+          measured += batch.messages().size();
+          if (b % 10 == 9) {
+            s.execute("CHECKPOINT");
+          }
+        }
+      }
+      System.out.printf("grouped rows of %d runs%s: %.0f messages/s%n", perRow, keyTable ? " and a key table" : "",
           measured / ((System.nanoTime() - start) / 1e9));
     }
   }
