@@ -19,8 +19,8 @@ import java.util.function.LongSupplier;
  * node ({@link WriterPacing}).
  *
  * <p>The loops are found by name (Vert.x names them {@code vert.x-eventloop-thread-N}; the kernel keeps the first 15
- * characters) once, and again when one of them is gone. Where there is no such file (not Linux, or a kernel without
- * scheduler statistics), {@link #getAsDouble} answers -1.
+ * characters) once, and again when one of them is gone. Where there is no such file (not Linux), or it holds only
+ * zeros (a kernel without scheduler statistics), {@link #getAsDouble} answers -1.
  */
 final class LoopDemand implements DoubleSupplier {
   /** The kernel's copy of a thread's name: its first 15 characters. */
@@ -100,18 +100,24 @@ final class LoopDemand implements DoubleSupplier {
     loops = found;
   }
 
-  /** The loops' time on a CPU plus time waiting for one, summed, ns; -1 when a file cannot be read. */
+  /**
+   * The loops' time on a CPU plus time waiting for one, summed, ns; -1 when a file cannot be read, or when it says
+   * no loop ever ran: a kernel without scheduler statistics writes "0 0 0" for every thread, which would read as
+   * loops with all the time in the world.
+   */
   private long busyNanos() {
     long sum = 0;
+    long ran = 0;
     for (Path p : loops) {
       try {
         // "<ns on a CPU> <ns runnable, waiting for a CPU> <time slices>"
         String[] f = Files.readString(p, StandardCharsets.US_ASCII).trim().split(" ");
+        ran += Long.parseLong(f[0]);
         sum += Long.parseLong(f[0]) + Long.parseLong(f[1]);
       } catch (IOException | RuntimeException e) {
         return -1;
       }
     }
-    return sum;
+    return ran > 0 ? sum : -1;
   }
 }

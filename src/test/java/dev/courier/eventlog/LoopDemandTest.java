@@ -61,8 +61,17 @@ class LoopDemandTest {
   }
 
   @Test
+  void aKernelWithoutSchedulerStatisticsCannotTell() throws IOException {
+    thread("101", "vert.x-eventloo", 0, 0); // what such a kernel writes for every thread: "0 0 0"
+    LoopDemand d = demand();
+    assertEquals(-1, d.getAsDouble());
+    now += 1_000 * MS;
+    assertEquals(-1, d.getAsDouble(), "never ran: not a loop with time to spare");
+  }
+
+  @Test
   void aLoopThatIsGoneMakesItLookForTheLoopsAgain() throws IOException {
-    thread("101", "vert.x-eventloo", 0, 0);
+    thread("101", "vert.x-eventloo", 10 * MS, 0);
     LoopDemand d = demand();
     d.getAsDouble();
     Files.delete(tasks.resolve("101").resolve("schedstat"));
