@@ -140,7 +140,9 @@ public final class EventLogVerticle extends VerticleBase {
         }
         List<Outbox.Entry> written = ar.result();
         long lagMs = written.isEmpty() ? 0 : System.currentTimeMillis() - written.get(0).idTime();
-        long pause = !holdToShare.getAsBoolean() ? 0
+        boolean paced = holdToShare.getAsBoolean();
+        metrics.eventLogWriterPaced(paced);
+        long pause = !paced ? 0
             : sharePause(System.nanoTime() - started, written.size(), config.writerSharePercent(), lagMs,
                 config.maxLagMs());
         if (pause > 0) {

@@ -67,6 +67,7 @@ public final class CourierMetrics implements AutoCloseable {
   private final Counter eventWriteFailures;
   private volatile double eventLogBacklog;
   private volatile double eventLogLagSeconds;
+  private volatile double eventLogWriterPaced;
 
   private CourierMetrics(MeterRegistry registry, PrometheusMeterRegistry prometheus) {
     this.registry = registry;
@@ -118,6 +119,10 @@ public final class CourierMetrics implements AutoCloseable {
         .register(registry);
     Gauge.builder("courier.eventlog.lag", this, m -> m.eventLogLagSeconds).baseUnit("seconds")
         .description("Now minus the time of the oldest outbox entry not yet in the database; 0 when none")
+        .register(registry);
+    Gauge.builder("courier.eventlog.writer.paced", this, m -> m.eventLogWriterPaced)
+        .description("1 while the event-log writer keeps to its share of a core (the node delivers and is busy:"
+            + " event-log.writer-busy-loops), 0 while it stores at full speed")
         .register(registry);
     if (prometheus != null) {
       new ClassLoaderMetrics().bindTo(registry);
@@ -187,6 +192,11 @@ public final class CourierMetrics implements AutoCloseable {
   public void eventLogBacklog(long entries, double lagSeconds) {
     eventLogBacklog = entries;
     eventLogLagSeconds = lagSeconds;
+  }
+
+  /** Whether the writer kept to its share after its last batch (WriterPacing). */
+  public void eventLogWriterPaced(boolean paced) {
+    eventLogWriterPaced = paced ? 1 : 0;
   }
 
   public void retryScheduled() {
