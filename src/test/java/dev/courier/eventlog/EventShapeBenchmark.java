@@ -19,7 +19,8 @@ import java.util.Set;
  * (1500). {@code -Dbench.realOnly=true}: only today's rows (RunWriter's), whole and with some columns left empty
  * (the packed message; the events), as VARCHAR, with PostgreSQL's unique message index, with version 4's index
  * of message ids in place of the index of message keys, and with no message index, to see what each part costs.
- * {@code -Dbench.grouped=true}: today's rows against rows that each hold many runs ({@link #runGrouped}). Figures in
+ * {@code -Dbench.grouped=true}: today's rows against rows that each hold many runs ({@link #runGrouped}, and cut by
+ * creation time with lookups by id: {@link #runGroupedByKey}). Figures in
  * performance.md ("The event log"; the grouped rows in "The writer paced by the event loops").
  */
 public final class EventShapeBenchmark {
@@ -38,6 +39,7 @@ public final class EventShapeBenchmark {
         runGrouped(batches, 100, false);
         runGrouped(batches, 100, true);
         runGrouped(batches, 25, true);
+        runGroupedByKey(batches, 100);
         continue;
       }
       if (Boolean.getBoolean("bench.realOnly")) {
@@ -256,6 +258,118 @@ public final class EventShapeBenchmark {
       }
       System.out.printf("grouped rows of %d runs%s: %.0f messages/s%n", perRow, keyTable ? " and a key table" : "",
           measured / ((System.nanoTime() - start) / 1e9));
+    }
+  }
+
+  /** A second of creation time in message keys: a key is the id's 7 time characters (ms) and 3 random ones. */
+  private static final long KEY_SECOND = 1000L * 62 * 62 * 62;
+
+  /**
+   * Rows of up to {@code perRow} runs as {@link #runGrouped}'s without a key table, but cut by creation time: a
+   * batch's runs sorted by message key, a row spanning at most a second of it, so that a lookup by id reads the
+   * rows whose key range holds its key (an index of the rows' smallest keys, searched a second back). Writes as
+   * the others, then looks up every 50th message of the measured batches by id, and says how long a lookup took,
+   * how many rows it read and whether it found the message's runs.
+   */
+  private static void runGroupedByKey(int batches, int perRow) throws Exception {
+    String dir = TempDirs.createForJvm("eventshape").toString();
+    try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE grp (seq BIGINT PRIMARY KEY, first_time BIGINT NOT NULL, last_time BIGINT NOT NULL, "
+            + "min_key BIGINT NOT NULL, max_key BIGINT NOT NULL, runs VARCHAR NOT NULL)");
+        s.execute("CREATE INDEX grp_time ON grp (last_time, seq)");
+        s.execute("CREATE INDEX grp_key ON grp (min_key)");
+      }
+      c.setAutoCommit(false);
+      long start = 0;
+      int measured = 0;
+      long seq = 0;
+      long rows = 0;
+      java.util.List<String> sample = new java.util.ArrayList<>();
+      try (PreparedStatement p = c.prepareStatement("INSERT INTO grp VALUES (?, ?, ?, ?, ?, ?)");
+          Statement s = c.createStatement()) {
+        for (int b = 0; b < batches; b++) {
+          if (b == batches / 3) {
+            start = System.nanoTime();
+            measured = 0;
+            rows = 0;
+          }
+          EventBatch batch = EventStoreBenchmark.realistic(b);
+          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
+          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), x -> new java.util.ArrayList<>())
+              .add(e));
+          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
+          batch.messages().forEach(m -> messages.put(m.messageId(), m));
+          java.util.List<String> ids = new java.util.ArrayList<>(byMessage.keySet());
+          ids.sort(java.util.Comparator.comparingLong(MessageKey::of));
+          int from = 0;
+          while (from < ids.size()) {
+            long minKey = MessageKey.of(ids.get(from));
+            int to = from;
+            while (to < ids.size() && to - from < perRow && MessageKey.of(ids.get(to)) - minKey <= KEY_SECOND) {
+              to++;
+            }
+            seq++;
+            rows++;
+            StringBuilder text = new StringBuilder(2048 * (to - from));
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (String id : ids.subList(from, to)) {
+              io.vertx.sqlclient.Tuple t = RunWriter.runRow(id, byMessage.get(id), messages.get(id));
+              for (int i = 0; i < t.size(); i++) {
+                text.append(t.getValue(i)).append('\u0001');
+              }
+              text.append('\u0002');
+              first = Math.min(first, t.getLong(2));
+              last = Math.max(last, t.getLong(3));
+            }
+            p.setLong(1, seq);
+            p.setLong(2, first);
+            p.setLong(3, last);
+            p.setLong(4, minKey);
+            p.setLong(5, MessageKey.of(ids.get(to - 1)));
+            p.setString(6, text.toString());
+            p.addBatch();
+            from = to;
+          }
+          p.executeBatch();
+          c.commit();
+          measured += batch.messages().size();
+          if (b >= batches / 3) {
+            for (int i = 0; i < batch.messages().size(); i += 50) {
+              sample.add(batch.messages().get(i).messageId());
+            }
+          }
+          if (b % 10 == 9) {
+            s.execute("CHECKPOINT");
+          }
+        }
+      }
+      double rate = measured / ((System.nanoTime() - start) / 1e9);
+      long found = 0;
+      long read = 0;
+      long lookupStart = System.nanoTime();
+      try (PreparedStatement q = c.prepareStatement(
+          "SELECT runs FROM grp WHERE min_key BETWEEN ? AND ? AND max_key >= ?")) {
+        for (String id : sample) {
+          long key = MessageKey.of(id);
+          q.setLong(1, key - KEY_SECOND);
+          q.setLong(2, key);
+          q.setLong(3, key);
+          boolean hit = false;
+          try (java.sql.ResultSet r = q.executeQuery()) {
+            while (r.next()) {
+              read++;
+              hit |= r.getString(1).contains(id + "\u0001");
+            }
+          }
+          found += hit ? 1 : 0;
+        }
+      }
+      double lookupMicros = (System.nanoTime() - lookupStart) / 1e3 / sample.size();
+      System.out.printf("grouped rows of up to %d runs cut by a second of creation time: %.0f messages/s, %.1f "
+          + "messages a row; a lookup by id %.0f µs, %.1f rows read, %d of %d found%n", perRow, rate,
+          (double) measured / rows, lookupMicros, (double) read / sample.size(), found, sample.size());
     }
   }
 
