@@ -150,13 +150,7 @@ public final class EventShapeBenchmark {
             measured = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
-          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), k -> new java.util.ArrayList<>())
-              .add(e));
-          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
-          batch.messages().forEach(m -> messages.put(m.messageId(), m));
-          for (var e : byMessage.entrySet()) {
-            io.vertx.sqlclient.Tuple t = RunWriter.runRow(e.getKey(), e.getValue(), messages.get(e.getKey()));
+          for (io.vertx.sqlclient.Tuple t : runRows(batch).values()) {
             for (int i = 0; i < t.size(); i++) {
               p.setObject(i + 1, blank.contains(i) ? (i == 5 ? "[]" : null) : t.getValue(i));
             }
@@ -206,13 +200,7 @@ public final class EventShapeBenchmark {
             measured = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
-          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), x -> new java.util.ArrayList<>())
-              .add(e));
-          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
-          batch.messages().forEach(m -> messages.put(m.messageId(), m));
-          java.util.List<java.util.Map.Entry<String, java.util.List<LoggedEvent>>> runs =
-              new java.util.ArrayList<>(byMessage.entrySet());
+          java.util.List<io.vertx.sqlclient.Tuple> runs = new java.util.ArrayList<>(runRows(batch).values());
           for (int from = 0; from < runs.size(); from += perRow) {
             seq++;
             StringBuilder text = new StringBuilder(2048 * perRow);
@@ -220,12 +208,8 @@ public final class EventShapeBenchmark {
             long last = Long.MIN_VALUE;
             long minKey = Long.MAX_VALUE;
             long maxKey = Long.MIN_VALUE;
-            for (var e : runs.subList(from, Math.min(runs.size(), from + perRow))) {
-              io.vertx.sqlclient.Tuple t = RunWriter.runRow(e.getKey(), e.getValue(), messages.get(e.getKey()));
-              for (int i = 0; i < t.size(); i++) {
-                text.append(t.getValue(i)).append('\u0001');
-              }
-              text.append('\u0002');
+            for (io.vertx.sqlclient.Tuple t : runs.subList(from, Math.min(runs.size(), from + perRow))) {
+              appendRun(text, t);
               first = Math.min(first, t.getLong(2));
               last = Math.max(last, t.getLong(3));
               long key = t.getLong(t.size() - 1);
@@ -259,6 +243,25 @@ public final class EventShapeBenchmark {
       System.out.printf("grouped rows of %d runs%s: %.0f messages/s%n", perRow, keyTable ? " and a key table" : "",
           measured / ((System.nanoTime() - start) / 1e9));
     }
+  }
+
+  /** The rows RunWriter makes of a batch, one per message that has events there, by id in their first event's order. */
+  private static java.util.Map<String, io.vertx.sqlclient.Tuple> runRows(EventBatch batch) {
+    java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
+    batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), k -> new java.util.ArrayList<>()).add(e));
+    java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
+    batch.messages().forEach(m -> messages.put(m.messageId(), m));
+    java.util.Map<String, io.vertx.sqlclient.Tuple> rows = new java.util.LinkedHashMap<>();
+    byMessage.forEach((id, events) -> rows.put(id, RunWriter.runRow(id, events, messages.get(id))));
+    return rows;
+  }
+
+  /** A run's values packed into a grouped row's text: each value, then a run separator. */
+  private static void appendRun(StringBuilder text, io.vertx.sqlclient.Tuple run) {
+    for (int i = 0; i < run.size(); i++) {
+      text.append(run.getValue(i)).append('\u0001');
+    }
+    text.append('\u0002');
   }
 
   /** A second of creation time in message keys: a key is the id's 7 time characters (ms) and 3 random ones. */
@@ -295,11 +298,7 @@ public final class EventShapeBenchmark {
             rows = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
-          batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), x -> new java.util.ArrayList<>())
-              .add(e));
-          java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
-          batch.messages().forEach(m -> messages.put(m.messageId(), m));
+          java.util.Map<String, io.vertx.sqlclient.Tuple> byMessage = runRows(batch);
           java.util.List<String> ids = new java.util.ArrayList<>(byMessage.keySet());
           ids.sort(java.util.Comparator.comparingLong(MessageKey::of));
           int from = 0;
@@ -315,11 +314,8 @@ public final class EventShapeBenchmark {
             long first = Long.MAX_VALUE;
             long last = Long.MIN_VALUE;
             for (String id : ids.subList(from, to)) {
-              io.vertx.sqlclient.Tuple t = RunWriter.runRow(id, byMessage.get(id), messages.get(id));
-              for (int i = 0; i < t.size(); i++) {
-                text.append(t.getValue(i)).append('\u0001');
-              }
-              text.append('\u0002');
+              io.vertx.sqlclient.Tuple t = byMessage.get(id);
+              appendRun(text, t);
               first = Math.min(first, t.getLong(2));
               last = Math.max(last, t.getLong(3));
             }

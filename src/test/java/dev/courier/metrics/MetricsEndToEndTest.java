@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps the operators' view true: real traffic through a real node (on a Vertx that reports its own metrics, as
@@ -122,6 +123,24 @@ class MetricsEndToEndTest {
       assertEquals(2.0, s.value("courier_messages_pending{state=\"due\"}") + s.value(
           "courier_messages_pending{state=\"delayed\"}"), "two wait on the wheel");
       assertEquals(1.0, s.value("courier_messages_pending{state=\"in_flight\"}"));
+    }
+  }
+
+  /**
+   * The event-log writer's pacing gauge: 1 while an attempt is in flight and the writer keeps to its share (both
+   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight.
+   */
+  @Test
+  void theWriterPacedGaugeFollowsWhetherTheWriterKeepsToItsShare(@TempDir Path data) throws Exception {
+    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED",
+        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0"), registry)) {
+      sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 3_000));
+      node.publish(sink.url("/slow"), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
+      sink.await(1, 10_000);
+      Sink.waitFor(() -> scrape(node).value("courier_eventlog_writer_paced") == 1, 2_000,
+          "the writer kept to its share while the attempt was in flight");
+      Sink.waitFor(() -> scrape(node).value("courier_eventlog_writer_paced") == 0, 10_000,
+          "the writer stores at full speed once nothing is in flight");
     }
   }
 
