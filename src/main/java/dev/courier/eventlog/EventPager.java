@@ -1,26 +1,37 @@
 package dev.courier.eventlog;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Reads one page of the log from the runs (EventQuery): runs in the page's order of last_time, their events sorted
- * into the log's order (time, run, place in the run). An event is certain of its place once no run not read yet can
- * hold an earlier one (newest first: a later one): newest first, the runs not read end by the last run read ends,
- * so its events later than that are certain; oldest first, those runs start at most {@link RunWriter#MAX_SPAN_MS}
- * before it ends. Runs are read in growing chunks until the page and one more event are certain, or none is left.
+ * Reads one page of the log from the chunks (EventQuery): chunks in the page's order of last_time, their events
+ * sorted into the log's order (time, chunk, place in the chunk). An event is certain of its place once no chunk not
+ * read yet can hold an earlier one (newest first: a later one): newest first, the chunks not read end by the last
+ * chunk read ends, so its events later than that are certain; oldest first, those chunks start at most
+ * {@link Chunks#MAX_SPAN_MS} before it ends. Chunks are read in growing reads until the page and one more event are
+ * certain, or none is left, or {@link #MAX_SCANNED} chunks were read: then the page holds the events certain so far
+ * (maybe none) and its cursor goes on from where the reading stopped, so that a filter matching little costs each
+ * request a bounded read, as the DLQ's pages do.
  */
 final class EventPager {
-  /** The most runs one read asks for. */
-  private static final int MAX_CHUNK = 5_000;
+  /** The chunks the first read asks for: a chunk holds up to a hundred messages' runs. */
+  private static final int FIRST_READ = 4;
+  /** The most chunks one read asks for. */
+  private static final int MAX_READ = 128;
+  /** The most chunks one page reads. */
+  static final int MAX_SCANNED = 512;
 
   private final EventFilter filter;
   private final int count;
@@ -29,8 +40,13 @@ final class EventPager {
   private final Function<EventQuery.Sql, Future<RowSet<Row>>> run;
   private final Comparator<EventQuery.Keyed> order;
   private final List<EventQuery.Keyed> found = new ArrayList<>();
-  /** Runs read, by seq: a run that two known runs of its message joined comes twice (a rare race of writers). */
+  /** Chunks read, by seq: a chunk of the last read's millisecond may come again. */
   private final Set<Long> seen = new HashSet<>();
+  private final Set<String> ids;
+  /** The run holding each message's fields, as far as found; the ids looked up and not found. */
+  private final Map<String, JsonObject> fields = new HashMap<>();
+  private final Set<String> unknown = new HashSet<>();
+  private int scanned;
 
   EventPager(EventFilter filter, int count, EventQuery.Key after, boolean newestFirst,
       Function<EventQuery.Sql, Future<RowSet<Row>>> run) {
@@ -39,31 +55,98 @@ final class EventPager {
     this.after = after;
     this.newestFirst = newestFirst;
     this.run = run;
+    this.ids = Set.copyOf(filter.messageIds());
     Comparator<EventQuery.Keyed> byKey = Comparator.comparing(EventQuery.Keyed::key);
     this.order = newestFirst ? byKey.reversed() : byKey;
   }
 
   Future<EventPage> page() {
-    return read(null, count + 1);
+    return read(null, FIRST_READ);
   }
 
+  private record Chunk(long seq, JsonArray runs) {}
+
   private Future<EventPage> read(EventQuery.RunKey past, int limit) {
-    return run.apply(EventQuery.runs(filter, after, past, newestFirst, limit)).compose(rows -> {
+    return run.apply(EventQuery.chunks(filter, after, past, newestFirst, limit)).compose(rows -> {
       Row last = null;
+      List<Chunk> chunks = new ArrayList<>();
+      Set<String> missing = new LinkedHashSet<>();
       for (Row row : rows) {
         last = row;
-        if (seen.add(EventQuery.seq(row))) {
-          EventQuery.entries(row, this::consider);
+        long seq = row.getLong(0);
+        if (seen.add(seq)) {
+          JsonArray runs = EventQuery.runs(row);
+          chunks.add(new Chunk(seq, runs));
+          for (int i = 0; i < runs.size(); i++) {
+            JsonObject r = runs.getJsonObject(i);
+            if (Chunks.holdsFields(r)) {
+              fields.putIfAbsent(r.getString("i"), r);
+            }
+          }
         }
       }
-      found.sort(order);
-      boolean exhausted = rows.size() < limit;
-      int certain = exhausted ? found.size() : certain(EventQuery.runKey(last).lastTime());
-      if (exhausted || certain > count) {
-        return Future.succeededFuture(page(certain));
+      scanned += rows.size();
+      for (Chunk c : chunks) {
+        for (int i = 0; i < c.runs().size(); i++) {
+          String id = c.runs().getJsonObject(i).getString("i");
+          if (wanted(id) && !fields.containsKey(id) && !unknown.contains(id)) {
+            missing.add(id);
+          }
+        }
       }
-      return read(EventQuery.runKey(last), Math.min(MAX_CHUNK, limit * 2));
+      EventQuery.RunKey lastKey = last == null ? null : EventQuery.runKey(last);
+      boolean exhausted = rows.size() < limit;
+      return lookUp(new ArrayList<>(missing)).compose(v -> {
+        chunks.forEach(this::consider);
+        found.sort(order);
+        int certain = exhausted ? found.size() : certain(lastKey.lastTime());
+        if (exhausted || certain > count) {
+          return Future.succeededFuture(page(certain, null));
+        }
+        if (scanned >= MAX_SCANNED) {
+          return Future.succeededFuture(page(certain, resume(lastKey.lastTime())));
+        }
+        return read(lastKey, Math.min(MAX_READ, Math.min(limit * 2, MAX_SCANNED - scanned)));
+      });
     });
+  }
+
+  private boolean wanted(String id) {
+    return ids.isEmpty() || ids.contains(id);
+  }
+
+  /** Finds the runs holding these messages' fields (runs of their events in other chunks hold none). */
+  private Future<Void> lookUp(List<String> missing) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < missing.size(); from += Chunks.IDS_PER_LOOKUP) {
+      List<String> part = missing.subList(from, Math.min(missing.size(), from + Chunks.IDS_PER_LOOKUP));
+      chain = chain.compose(v -> run.apply(Chunks.lookup(part)).map(rows -> {
+        Set<String> wanted = new HashSet<>(part);
+        rows.forEach(row -> Chunks.runs(row, 0).forEach(o -> {
+          JsonObject r = (JsonObject) o;
+          if (Chunks.holdsFields(r) && wanted.contains(r.getString("i"))) {
+            fields.putIfAbsent(r.getString("i"), r);
+          }
+        }));
+        part.stream().filter(id -> !fields.containsKey(id)).forEach(unknown::add);
+        return null;
+      }));
+    }
+    return chain;
+  }
+
+  private void consider(Chunk c) {
+    int index = 0;
+    for (int i = 0; i < c.runs().size(); i++) {
+      JsonObject r = c.runs().getJsonObject(i);
+      int first = index;
+      index += r.getJsonArray("e").size();
+      String id = r.getString("i");
+      JsonObject f = fields.get(id);
+      if (wanted(id) && EventQuery.matches(filter, f)) {
+        EventQuery.entries(c.seq(), first, r, f, this::consider);
+      }
+    }
   }
 
   private void consider(EventQuery.Keyed e) {
@@ -78,12 +161,12 @@ final class EventPager {
     found.add(e);
   }
 
-  /** How many of the sorted events found no run still unread can come before; lastTime: the last run read's. */
+  /** How many of the sorted events found no chunk still unread can come before; lastTime: the last chunk read's. */
   private int certain(long lastTime) {
     int n = 0;
     for (EventQuery.Keyed e : found) {
       long t = e.key().time();
-      if (newestFirst ? t <= lastTime : t >= lastTime - RunWriter.MAX_SPAN_MS) {
+      if (newestFirst ? t <= lastTime : t >= lastTime - Chunks.MAX_SPAN_MS) {
         break;
       }
       n++;
@@ -91,14 +174,25 @@ final class EventPager {
     return n;
   }
 
-  private EventPage page(int certain) {
+  /**
+   * Where a page cut short by {@link #MAX_SCANNED} goes on: past every event that was certain, before every one
+   * that was not (newest first, those at lastTime and before; oldest first, from lastTime - MAX_SPAN_MS on).
+   */
+  private EventQuery.Key resume(long lastTime) {
+    long time = newestFirst ? lastTime : lastTime - Chunks.MAX_SPAN_MS - 1;
+    return new EventQuery.Key(time, Long.MAX_VALUE, Integer.MAX_VALUE);
+  }
+
+  /** @param resume where a page cut short goes on, null when it is not cut short */
+  private EventPage page(int certain, EventQuery.Key resume) {
     int size = Math.min(count, certain);
     List<JsonObject> entries = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       entries.add(found.get(i).entry());
     }
     // Another page follows when an event beyond this one is found; it starts after this page's last event.
-    String cursor = certain > count ? found.get(count - 1).key().toString() : null;
+    String cursor = certain > count ? found.get(count - 1).key().toString()
+        : resume != null ? resume.toString() : null;
     return new EventPage(entries, cursor);
   }
 }

@@ -8,23 +8,20 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The SQL that reads the runs (V3__runs.sql) a page of the log comes from, and the log entries (qstash-api.md §5.8)
- * of a run's events. Runs are read along {@code eventlog_run_time}, (last_time, seq), from a keyset: a deep page
- * costs what the first one does. Each run is joined to its message's fields, kept in the message's one known run
- * (the run itself, mostly), found by its key and id (V5__message_key.sql). Which of a run's events belong on the
- * page, and in what order, is {@link EventPager}'s part: a run only says its events lie between first_time and
- * last_time.
+ * The SQL that reads the chunks (V6__chunks.sql) a page of the log comes from, and the log entries (qstash-api.md
+ * §5.8) of a chunk's runs. Chunks are read along {@code eventlog_chunk_time}, (last_time, seq), from a keyset: a deep
+ * page costs what the first one does. The database narrows them by time, state and message id; the filters on a
+ * message's fields are read here, in Java, from the run that holds them (the run itself, mostly, else one found by
+ * the message's key). Which of the events belong on the page, and in what order, is {@link EventPager}'s part: a
+ * chunk only says its events lie between first_time and last_time.
  */
 final class EventQuery {
-  private static final String SELECT = "SELECT r.seq, r.last_time, r.message_id, r.events, m.known, m.url, "
-      + "m.topic_name, m.schedule_id, m.queue_name, m.message "
-      + "FROM eventlog_run r LEFT JOIN eventlog_run m ON m.message_key = r.message_key "
-      + "AND m.message_id = r.message_id AND m.known = TRUE";
+  private static final String SELECT = "SELECT seq, last_time, runs, runs_large FROM eventlog_chunk";
 
   /** A statement and its parameters. */
   record Sql(String text, Tuple params) {}
 
-  /** An event's place in the log's order: its time, then its run, then its place in the run. */
+  /** An event's place in the log's order: its time, then its chunk, then its place in the chunk. */
   record Key(long time, long seq, int index) implements Comparable<Key> {
     @Override
     public int compareTo(Key o) {
@@ -37,13 +34,14 @@ final class EventQuery {
 
     @Override
     public String toString() {
-      // The shape of the docs' example cursor, "1686652644442-12", with the place in the run.
+      // The shape of the docs' example cursor, "1686652644442-12", with the place in the chunk.
       return time + "-" + seq + "-" + index;
     }
 
     /**
      * @throws IllegalArgumentException naming the cursor when it is not one of ours. A cursor of version 2's
-     *     "time-seq" shape (from a node before the upgrade) goes on from its time.
+     *     "time-seq" shape (from a node before the upgrade) goes on from its time. One of versions 3 to 5 (a run's
+     *     seq) goes on from its time with the chunks' numbers: it may repeat or skip events of its millisecond.
      */
     static Key parse(String cursor) {
       String[] parts = cursor.split("-", -1);
@@ -64,35 +62,25 @@ final class EventQuery {
     }
   }
 
-  /** Where the previous read of runs stopped: after the run (lastTime, seq) in the page's order. */
+  /** Where the previous read of chunks stopped: after the chunk (lastTime, seq) in the page's order. */
   record RunKey(long lastTime, long seq) {}
 
   private EventQuery() {}
 
   /**
-   * At most {@code limit} runs that may hold events of the page, in the page's order of (last_time, seq), after the
-   * run {@code past} (null: from the start): those matching the filter's message part and holding an event of a
-   * wanted state that may lie in its dates and past the cursor {@code after}.
+   * At most {@code limit} chunks that may hold events of the page, in the page's order of (last_time, seq), after
+   * the chunk {@code past} (null: from the start): those that may hold a run of a wanted message with an event of a
+   * wanted state that may lie in the filter's dates and past the cursor {@code after}.
    */
-  static Sql runs(EventFilter f, Key after, RunKey past, boolean newestFirst, int limit) {
+  static Sql chunks(EventFilter f, Key after, RunKey past, boolean newestFirst, int limit) {
     StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
     Tuple params = Tuple.tuple();
     if (!f.messageIds().isEmpty()) {
-      sql.append(" AND ").append(MessageKey.match("r.", f.messageIds().size()));
-      MessageKey.bind(params, f.messageIds());
+      sql.append(" AND ").append(Chunks.holding(f.messageIds(), params));
     }
-    any(sql, params, "r.states", f.states());
-    in(sql, params, "m.url", f.urls());
-    in(sql, params, "m.topic_name", f.topicNames());
-    in(sql, params, "m.schedule_id", f.scheduleIds());
-    in(sql, params, "m.queue_name", f.queueNames());
-    in(sql, params, "m.caller_ip", f.callerIps());
-    in(sql, params, "m.flow_control_key", f.flowControlKeys());
-    in(sql, params, "m.host", f.hosts());
-    in(sql, params, "m.path", f.paths());
-    any(sql, params, "m.labels", f.labels());
-    // A run holds events from first_time to last_time, at most MAX_SPAN_MS apart: it may hold an event at or after
-    // `from` if it ends there or later, at or before `to` if it starts there or earlier, and then it ends by
+    any(sql, params, "states", f.states());
+    // A chunk holds events from first_time to last_time, at most MAX_SPAN_MS apart: it may hold an event at or
+    // after `from` if it ends there or later, at or before `to` if it starts there or earlier, and then it ends by
     // to + MAX_SPAN_MS, a bound the index can use. The page's cursor is one more bound of the same kind.
     Long from = f.fromDate();
     Long to = f.toDate();
@@ -102,39 +90,54 @@ final class EventQuery {
       from = from == null ? after.time() : Math.max(from, after.time());
     }
     if (from != null) {
-      sql.append(" AND r.last_time >= ?");
+      sql.append(" AND last_time >= ?");
       params.addLong(from);
     }
     if (to != null) {
-      sql.append(" AND r.first_time <= ? AND r.last_time <= ?");
-      params.addLong(to).addLong(to + RunWriter.MAX_SPAN_MS);
+      sql.append(" AND first_time <= ? AND last_time <= ?");
+      params.addLong(to).addLong(to + Chunks.MAX_SPAN_MS);
     }
     String op = newestFirst ? "<" : ">";
     if (past != null) {
-      // The first term bounds the index range; the second only sorts out the runs of the last one's millisecond.
+      // The first term bounds the index range; the second only sorts out the chunks of the last one's millisecond.
       // (A row value comparison, (last_time, seq) < (?, ?), is not a range on every database's planner.)
-      sql.append(" AND r.last_time ").append(op).append("= ? AND (r.last_time ").append(op)
-          .append(" ? OR r.seq ").append(op).append(" ?)");
+      sql.append(" AND last_time ").append(op).append("= ? AND (last_time ").append(op)
+          .append(" ? OR seq ").append(op).append(" ?)");
       params.addLong(past.lastTime()).addLong(past.lastTime()).addLong(past.seq());
     }
     String dir = newestFirst ? " DESC" : " ASC";
-    sql.append(" ORDER BY r.last_time").append(dir).append(", r.seq").append(dir).append(" LIMIT ?");
+    sql.append(" ORDER BY last_time").append(dir).append(", seq").append(dir).append(" LIMIT ?");
     params.addInteger(limit);
     return new Sql(sql.toString(), params);
   }
 
-  /** {@code column IN (values)}, or nothing for no values. */
-  private static void in(StringBuilder sql, Tuple params, String column, List<String> values) {
-    if (values.isEmpty()) {
-      return;
+  /** Whether a message with these fields (a run's, null when none was found) passes the filters on them. */
+  static boolean matches(EventFilter f, JsonObject run) {
+    boolean filtersFields = !(f.urls().isEmpty() && f.topicNames().isEmpty() && f.scheduleIds().isEmpty()
+        && f.queueNames().isEmpty() && f.callerIps().isEmpty() && f.flowControlKeys().isEmpty()
+        && f.hosts().isEmpty() && f.paths().isEmpty() && f.labels().isEmpty());
+    if (!filtersFields) {
+      return true;
     }
-    sql.append(" AND ").append(column);
-    if (values.size() == 1) {
-      sql.append(" = ?");
-    } else {
-      sql.append(" IN (?").append(", ?".repeat(values.size() - 1)).append(')');
+    if (run == null) {
+      return false; // nothing is known of the message: no filter on it matches
     }
-    values.forEach(params::addString);
+    if (!in(f.urls(), run.getString("url")) || !in(f.topicNames(), run.getString("topicName"))
+        || !in(f.scheduleIds(), run.getString("scheduleId")) || !in(f.queueNames(), run.getString("queueName"))
+        || !in(f.callerIps(), run.getString("callerIp")) || !in(f.flowControlKeys(), run.getString("flowControlKey"))
+        || !in(f.hosts(), run.getString("host")) || !in(f.paths(), run.getString("path"))) {
+      return false;
+    }
+    if (f.labels().isEmpty()) {
+      return true;
+    }
+    JsonArray labels = run.getJsonObject("m").getJsonArray("labels");
+    return labels != null && f.labels().stream().anyMatch(labels::contains);
+  }
+
+  /** An empty list does not filter; a value must be one of a list's. */
+  private static boolean in(List<String> values, String value) {
+    return values.isEmpty() || (value != null && values.contains(value));
   }
 
   /** The column, a list like ",a,b,", holds any of the values (which hold no comma). */
@@ -151,7 +154,7 @@ final class EventQuery {
     sql.append(')');
   }
 
-  /** The last_time and seq of a row of {@link #runs}: where the next read of runs goes on from. */
+  /** The last_time and seq of a row of {@link #chunks}: where the next read of chunks goes on from. */
   static RunKey runKey(Row row) {
     return new RunKey(row.getLong(1), row.getLong(0));
   }
@@ -160,21 +163,27 @@ final class EventQuery {
     return row.getLong(0);
   }
 
+  /** The runs of a row of {@link #chunks}. */
+  static JsonArray runs(Row row) {
+    return Chunks.runs(row, 2);
+  }
+
   /**
-   * Hands each event of a row of {@link #runs} to {@code each} with its key and log entry: the message's fields
-   * when its known run was found, what the event knows otherwise. Absent fields are left out rather than sent as
-   * null.
+   * Hands each event of a run to {@code each} with its key and log entry: the message's fields from {@code fields}
+   * (the run holding them, null when none was found), what the event knows otherwise. Absent fields are left out
+   * rather than sent as null.
+   *
+   * @param seq the chunk's; @param index the place in the chunk of the run's first event
    */
-  static void entries(Row row, Consumer<Keyed> each) {
-    JsonObject base = new JsonObject().put("messageId", row.getString(2));
-    if (Boolean.TRUE.equals(row.getBoolean(4))) {
-      putIf(base, "url", row.getString(5));
-      putIf(base, "topicName", row.getString(6));
-      String packed = row.getString(9); // V4__packed_message.sql
-      JsonObject m = packed == null ? new JsonObject() : new JsonObject(packed);
+  static void entries(long seq, int index, JsonObject run, JsonObject fields, Consumer<Keyed> each) {
+    JsonObject base = new JsonObject().put("messageId", run.getString("i"));
+    if (fields != null) {
+      putIf(base, "url", fields.getString("url"));
+      putIf(base, "topicName", fields.getString("topicName"));
+      JsonObject m = fields.getJsonObject("m"); // V4__packed_message.sql
       putIf(base, "endpointName", m.getString("endpointName"));
-      putIf(base, "scheduleId", row.getString(7));
-      putIf(base, "queueName", row.getString(8));
+      putIf(base, "scheduleId", fields.getString("scheduleId"));
+      putIf(base, "queueName", fields.getString("queueName"));
       JsonObject header = m.getJsonObject("header");
       if (header != null) {
         base.put("header", header);
@@ -195,8 +204,7 @@ final class EventQuery {
         base.put("retryDelayExpression", expr).put("retryDelayExpr", expr);
       }
     }
-    long seq = row.getLong(0);
-    JsonArray events = new JsonArray(row.getString(3));
+    JsonArray events = run.getJsonArray("e");
     for (int i = 0; i < events.size(); i++) {
       JsonObject e = events.getJsonObject(i);
       long time = e.getLong("t");
@@ -216,7 +224,7 @@ final class EventQuery {
         // responseHeaders is the openapi spelling, responseHeader what the Python SDK reads (§5.8): both.
         entry.put("responseHeader", responseHeader).put("responseHeaders", responseHeader.copy());
       }
-      each.accept(new Keyed(new Key(time, seq, i), e.getString("s"), entry));
+      each.accept(new Keyed(new Key(time, seq, index + i), e.getString("s"), entry));
     }
   }
 

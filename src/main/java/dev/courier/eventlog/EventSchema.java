@@ -25,7 +25,7 @@ final class EventSchema {
 
   /** In order; adding a version is adding its file and its name here (a classpath folder cannot be listed). */
   static final List<String> MIGRATIONS = List.of("V1__tables", "V2__filter_indexes", "V3__runs", "V4__packed_message",
-      "V5__message_key");
+      "V5__message_key", "V6__chunks");
   static final int LATEST = MIGRATIONS.size();
   /** "courier" in ASCII: the advisory lock key, the same on every node. */
   private static final long LOCK_KEY = 0x636f7572696572L;
@@ -47,7 +47,7 @@ final class EventSchema {
           Integer at = rows.iterator().next().getInteger(0);
           int current = at == null ? 0 : at;
           if (current > LATEST) {
-            // A newer node migrated a shared database (a rolling upgrade). Versions 3 and 4 replaced tables and
+            // A newer node migrated a shared database (a rolling upgrade). Versions 3, 4 and 6 replaced tables and
             // columns: this node's writes fail until it is upgraded too, and its events wait in Redis meanwhile.
             LOG.warn("event log schema is at version {}, newer than this node's {}: upgrade this node; its events "
                 + "wait in Redis until it stores them", current, LATEST);

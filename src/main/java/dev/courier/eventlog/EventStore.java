@@ -28,6 +28,8 @@ public final class EventStore {
   private static final int H2_ALREADY_OPEN = 90020;
   /** Writes again after a duplicate key: the second sees what the other transaction committed. */
   private static final int RETRIES = 2;
+  /** Outbox entries trimmed per chunk trimmed (PostgreSQL's eventlog_entry). */
+  private static final int ENTRIES_PER_CHUNK = 100;
 
   static {
     // H2 looks every string it is handed up in a shared cache of values (hashing it whole): 6 % of the node's CPU
@@ -103,9 +105,9 @@ public final class EventStore {
   /**
    * Stores a batch in one transaction. A replayed batch ({@link EventBatch#replay()}) stores each message and each
    * event once however much of it is stored already (events by key, a message's fields once). On PostgreSQL a batch
-   * that meets a run stored meanwhile (a batch not marked replay that was stored before, or another node's writer
-   * storing the same entries at the same moment) is written again as a replay rather than failed; on H2 batches
-   * are written one at a time.
+   * that meets an outbox entry stored meanwhile (a batch not marked replay that was stored before, or another node's
+   * writer storing the same entries at the same moment: eventlog_entry) is written again as a replay rather than
+   * failed; on H2 batches are written one at a time.
    */
   public Future<Void> insert(EventBatch batch) {
     if (batch.size() == 0) {
@@ -118,7 +120,7 @@ public final class EventStore {
     if (!checkpoints) {
       return write(messages, events, batch.replay(), RETRIES);
     }
-    // H2 (one node) has no unique index (h2/V3__runs.sql): one batch at a time, so that a replay sees every batch
+    // H2 (one node) has no table of entries (h2/V6__chunks.sql): one batch at a time, so that a replay sees every batch
     // before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before, and
     // whatever is read again (a batch tried again, entries taken over, a restart's leftovers) comes as a replay.
     synchronized (this) {
@@ -130,7 +132,7 @@ public final class EventStore {
 
   private Future<Void> write(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events, boolean replay,
       int retries) {
-    return onPool(p -> p.<Void>withTransaction(conn -> new RunWriter(conn, messages, events, replay).write()))
+    return onPool(p -> p.<Void>withTransaction(conn -> new ChunkWriter(conn, messages, events, replay, !checkpoints).write()))
         .recover(e -> retries > 0 && isConstraintViolation(e)
             ? write(messages, events, true, retries - 1)
             : Future.failedFuture(e));
@@ -159,21 +161,26 @@ public final class EventStore {
   }
 
   /**
-   * Deletes up to {@code limit} runs whose last event is older than {@code cutoffMs}, oldest first. Bounded, so that
+   * Deletes up to {@code limit} chunks whose last event is older than {@code cutoffMs}, oldest first. Bounded, so that
    * a large backlog goes in many short transactions rather than one that holds locks and a huge undo log. A message
-   * whose first run is gone (a retry more than the retention after its creation) shows its later events without
-   * the message's fields.
+   * whose fields are gone with their chunk (a retry more than the retention after its creation) shows its later
+   * events without them. On PostgreSQL the outbox entries recorded before the cutoff go too, up to
+   * {@link #ENTRIES_PER_CHUNK} times as many (a chunk of a hundred messages came from a few dozen entries at most).
    *
-   * @return the runs deleted; 0 when nothing older than the cutoff is left
+   * @return the chunks deleted; 0 when nothing older than the cutoff is left
    */
   public Future<Integer> trim(long cutoffMs, int limit) {
     if (limit < 1) {
       return Future.failedFuture(new IllegalArgumentException("invalid trim limit: " + limit));
     }
     // In a transaction: a statement on a pooled connection outside one is not committed by itself.
-    return onPool(p -> p.withTransaction(conn -> conn.preparedQuery("DELETE FROM eventlog_run WHERE seq IN (SELECT "
-            + "seq FROM eventlog_run WHERE last_time < ? ORDER BY last_time, seq LIMIT ?)")
-        .execute(Tuple.of(cutoffMs, limit))))
+    return onPool(p -> p.withTransaction(conn -> conn.preparedQuery("DELETE FROM eventlog_chunk WHERE seq IN ("
+            + "SELECT seq FROM eventlog_chunk WHERE last_time < ? ORDER BY last_time, seq LIMIT ?)")
+        .execute(Tuple.of(cutoffMs, limit))
+        .compose(chunks -> checkpoints ? Future.succeededFuture(chunks)
+            : conn.preparedQuery("DELETE FROM eventlog_entry WHERE entry IN (SELECT entry FROM eventlog_entry "
+                + "WHERE entry_time < ? ORDER BY entry_time LIMIT ?)")
+                .execute(Tuple.of(cutoffMs, (long) limit * ENTRIES_PER_CHUNK)).map(chunks))))
         .map(RowSet::rowCount);
   }
 

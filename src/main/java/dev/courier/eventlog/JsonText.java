@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JSON object written straight into text, for the rows the writer stores (RunWriter): the same text as Vert.x's
+ * A JSON object written straight into text, for the rows the writer stores (ChunkWriter): the same text as Vert.x's
  * {@code JsonObject.encode()} (Jackson's escaping, members in the order put) without building a map per value and
  * a generator per row. It was 9 % of the node's CPU with the log on at the full rate (performance.md, session 15),
  * most of it a message's base64 body copied through Jackson char by char.
@@ -72,6 +72,15 @@ final class JsonText {
     if (value != null) {
       name(name);
       value(out, value);
+    }
+    return this;
+  }
+
+  /** A member whose value is JSON text already (an object or array this package wrote); left out when null. */
+  JsonText putRaw(String name, String json) {
+    if (json != null) {
+      name(name);
+      out.append(json);
     }
     return this;
   }

@@ -1,8 +1,5 @@
 package dev.courier.eventlog;
 
-import io.vertx.sqlclient.Tuple;
-import java.util.List;
-
 /**
  * A message id as a number that the event log indexes in place of the id itself (V5__message_key.sql): the ten
  * characters after its {@code msg_<shard>_} prefix read as a base62 number. A message id of layout 3 starts with
@@ -10,6 +7,7 @@ import java.util.List;
  * them grows at its end, and a number compares in one step where the id's string compares character by character
  * past a long common prefix: an index of ids cost H2 a quarter to a third of what a row costs (performance.md,
  * session 15). Not unique (ids with the same first ten characters share it), so every lookup also compares the id.
+ * Version 6 keeps each chunk's smallest and largest key (Chunks#holding).
  *
  * <p>The migration computes the same number in SQL, so the two must not drift: an id's characters that are not
  * base62, or missing past its end, count as 0, and an id without a shard prefix ({@code msg_<random>}, layout 2) is
@@ -21,24 +19,6 @@ final class MessageKey {
   static final int DIGITS = 10;
 
   private MessageKey() {}
-
-  /**
-   * The condition that finds the messages of {@code count} ids: by key (H2's index) and by id (PostgreSQL's index;
-   * and keys are not unique). Its parameters: {@link #bind}.
-   *
-   * @param alias the table's alias with its dot ("r."), or ""
-   */
-  static String match(String alias, int count) {
-    String list = " IN (?" + ", ?".repeat(count - 1) + ")";
-    return alias + "message_key" + list + " AND " + alias + "message_id" + list;
-  }
-
-  /** Binds the parameters of {@link #match}: the ids' keys, then the ids. */
-  static Tuple bind(Tuple params, List<String> ids) {
-    ids.forEach(id -> params.addLong(of(id)));
-    ids.forEach(params::addString);
-    return params;
-  }
 
   static long of(String messageId) {
     int underscore = messageId.indexOf('_', 4);

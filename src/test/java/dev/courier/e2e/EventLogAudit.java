@@ -30,13 +30,17 @@ final class EventLogAudit {
   static Map<String, Map<String, Integer>> createdAndDelivered(String jdbcUrl) {
     Map<String, Map<String, Integer>> out = new HashMap<>();
     try (Connection c = TestPostgres.connect(jdbcUrl); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT message_id, events FROM eventlog_run")) {
+        ResultSet rs = s.executeQuery("SELECT runs, runs_large FROM eventlog_chunk")) {
       while (rs.next()) {
-        String id = rs.getString(1);
-        for (Object e : new io.vertx.core.json.JsonArray(rs.getString(2))) {
-          String state = ((io.vertx.core.json.JsonObject) e).getString("s");
-          if (state.equals("CREATED") || state.equals("DELIVERED")) {
-            out.computeIfAbsent(id, k -> new HashMap<>()).merge(state, 1, Integer::sum);
+        String text = rs.getString(1) != null ? rs.getString(1) : rs.getString(2);
+        for (Object o : new io.vertx.core.json.JsonArray(text)) {
+          io.vertx.core.json.JsonObject run = (io.vertx.core.json.JsonObject) o;
+          String id = run.getString("i");
+          for (Object e : run.getJsonArray("e")) {
+            String state = ((io.vertx.core.json.JsonObject) e).getString("s");
+            if (state.equals("CREATED") || state.equals("DELIVERED")) {
+              out.computeIfAbsent(id, k -> new HashMap<>()).merge(state, 1, Integer::sum);
+            }
           }
         }
       }

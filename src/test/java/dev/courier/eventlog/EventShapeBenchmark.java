@@ -12,13 +12,10 @@ import java.util.Set;
 /**
  * What shapes of the event log's rows cost on H2, with plain JDBC (no Vert.x, no writer): a simplified row per
  * message and batch holding the message and its run of states (CREATED, ACTIVE, DELIVERED), with and without a
- * message id index, and then today's rows (V3__runs.sql and V4__packed_message.sql, made by RunWriter of EventStoreBenchmark's
- * batches). Each variant: 125 messages per batch and commit, a checkpoint every 10 batches, the first third
+ * message id index, and then today's rows (V6__chunks.sql, made by ChunkWriter of EventStoreBenchmark's batches). Each variant: 125 messages per batch and commit, a checkpoint every 10 batches, the first third
  * unmeasured. Run by hand: {@code mvn -o -q test-compile exec:java
  * -Dexec.mainClass=dev.courier.eventlog.EventShapeBenchmark -Dexec.classpathScope=test}. Arguments: batches
- * (1500). {@code -Dbench.realOnly=true}: only today's rows (RunWriter's), whole and with some columns left empty
- * (the packed message; the events), as VARCHAR, with PostgreSQL's unique message index, with version 4's index
- * of message ids in place of the index of message keys, and with no message index, to see what each part costs.
+ * (1500). (Session 15's {@code -Dbench.realOnly} variants altered version 5's table, which version 6 replaced.)
  * {@code -Dbench.grouped=true}: today's rows against rows that each hold many runs ({@link #runGrouped}, and cut by
  * creation time with lookups by id: {@link #runGroupedByKey}). Figures in
  * performance.md ("The event log"; the grouped rows in "The writer paced by the event loops").
@@ -40,23 +37,6 @@ public final class EventShapeBenchmark {
         runGrouped(batches, 100, true);
         runGrouped(batches, 25, true);
         runGroupedByKey(batches, 100);
-        continue;
-      }
-      if (Boolean.getBoolean("bench.realOnly")) {
-        runReal(batches, "", Set.of());
-        runReal(batches, "", Set.of(16)); // the packed message left empty
-        runReal(batches, "", Set.of(5)); // the events left empty
-        // the packed message and the events as VARCHAR rather than TEXT (a CLOB on H2)
-        runReal(batches, "ALTER TABLE eventlog_run ALTER COLUMN message SET DATA TYPE VARCHAR;"
-            + "ALTER TABLE eventlog_run ALTER COLUMN events SET DATA TYPE VARCHAR", Set.of());
-        // PostgreSQL's unique message index (V3__runs.sql) on H2 too: what h2/V3__runs.sql leaves out
-        runReal(batches, "DROP INDEX eventlog_run_key;ALTER TABLE eventlog_run ADD CONSTRAINT "
-            + "eventlog_run_message UNIQUE (message_id, run_key)", Set.of());
-        // version 4's index of message ids in place of version 5's of message keys (h2/V5__message_key.sql)
-        runReal(batches, "DROP INDEX eventlog_run_key;CREATE INDEX eventlog_run_message ON eventlog_run "
-            + "(message_id)", Set.of());
-        // no message index at all: what the time index and the table cost alone
-        runReal(batches, "DROP INDEX eventlog_run_key", Set.of());
         continue;
       }
       run("one row per message, a time index only", batches, false, false);
@@ -124,7 +104,7 @@ public final class EventShapeBenchmark {
     }
   }
 
-  /** Today's table, written with plain JDBC with the rows RunWriter makes of the writer's batches. */
+  /** Today's table, written with plain JDBC with the chunks ChunkWriter makes of the writer's batches. */
   private static void runReal(int batches, String alter, Set<Integer> blank) throws Exception {
     String dir = TempDirs.createForJvm("eventshape").toString();
     try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir + "/x;WRITE_DELAY=2000")) {
@@ -143,16 +123,16 @@ public final class EventShapeBenchmark {
       c.setAutoCommit(false);
       long start = 0;
       int measured = 0;
-      try (PreparedStatement p = c.prepareStatement(RunWriter.INSERT_RUN); Statement s = c.createStatement()) {
+      try (PreparedStatement p = c.prepareStatement(ChunkWriter.INSERT); Statement s = c.createStatement()) {
         for (int b = 0; b < batches; b++) {
           if (b == batches / 3) {
             start = System.nanoTime();
             measured = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          for (io.vertx.sqlclient.Tuple t : runRows(batch).values()) {
+          for (io.vertx.sqlclient.Tuple t : ChunkWriter.chunks(new java.util.ArrayList<>(runRows(batch).values()))) {
             for (int i = 0; i < t.size(); i++) {
-              p.setObject(i + 1, blank.contains(i) ? (i == 5 ? "[]" : null) : t.getValue(i));
+              p.setObject(i + 1, blank.contains(i) ? null : t.getValue(i));
             }
             p.addBatch();
           }
@@ -164,14 +144,14 @@ public final class EventShapeBenchmark {
           }
         }
       }
-      System.out.printf("today's rows, plain JDBC %s, columns left empty %s: %.0f messages/s%n", alter, blank,
+      System.out.printf("today's chunks, plain JDBC %s, columns left empty %s: %.0f messages/s%n", alter, blank,
           measured / ((System.nanoTime() - start) / 1e9));
     }
   }
 
   /**
    * A storage design not built (issue #18's next step): one row per {@code perRow} runs of a batch, the runs' values
-   * packed into one text (the same values today's rows hold, as RunWriter makes them), with the row's time span and
+   * packed into one text (a run's JSON as ChunkWriter makes it), with the row's time span and
    * its messages' smallest and largest keys; with {@code keyTable}, a row per message in a table of (message key,
    * row) for lookups by id. What H2 takes to store it, against today's rows in the same round.
    */
@@ -200,7 +180,7 @@ public final class EventShapeBenchmark {
             measured = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          java.util.List<io.vertx.sqlclient.Tuple> runs = new java.util.ArrayList<>(runRows(batch).values());
+          java.util.List<ChunkWriter.Run> runs = new java.util.ArrayList<>(runRows(batch).values());
           for (int from = 0; from < runs.size(); from += perRow) {
             seq++;
             StringBuilder text = new StringBuilder(2048 * perRow);
@@ -208,11 +188,11 @@ public final class EventShapeBenchmark {
             long last = Long.MIN_VALUE;
             long minKey = Long.MAX_VALUE;
             long maxKey = Long.MIN_VALUE;
-            for (io.vertx.sqlclient.Tuple t : runs.subList(from, Math.min(runs.size(), from + perRow))) {
+            for (ChunkWriter.Run t : runs.subList(from, Math.min(runs.size(), from + perRow))) {
               appendRun(text, t);
-              first = Math.min(first, t.getLong(2));
-              last = Math.max(last, t.getLong(3));
-              long key = t.getLong(t.size() - 1);
+              first = Math.min(first, t.first());
+              last = Math.max(last, t.last());
+              long key = t.key();
               minKey = Math.min(minKey, key);
               maxKey = Math.max(maxKey, key);
               if (keyTable) {
@@ -245,23 +225,20 @@ public final class EventShapeBenchmark {
     }
   }
 
-  /** The rows RunWriter makes of a batch, one per message that has events there, by id in their first event's order. */
-  private static java.util.Map<String, io.vertx.sqlclient.Tuple> runRows(EventBatch batch) {
+  /** The runs ChunkWriter makes of a batch, one per message that has events there, by id in their first event's order. */
+  private static java.util.Map<String, ChunkWriter.Run> runRows(EventBatch batch) {
     java.util.Map<String, java.util.List<LoggedEvent>> byMessage = new java.util.LinkedHashMap<>();
     batch.events().forEach(e -> byMessage.computeIfAbsent(e.messageId(), k -> new java.util.ArrayList<>()).add(e));
     java.util.Map<String, LoggedMessage> messages = new java.util.HashMap<>();
     batch.messages().forEach(m -> messages.put(m.messageId(), m));
-    java.util.Map<String, io.vertx.sqlclient.Tuple> rows = new java.util.LinkedHashMap<>();
-    byMessage.forEach((id, events) -> rows.put(id, RunWriter.runRow(id, events, messages.get(id))));
+    java.util.Map<String, ChunkWriter.Run> rows = new java.util.LinkedHashMap<>();
+    byMessage.forEach((id, events) -> rows.put(id, ChunkWriter.run(id, events, messages.get(id))));
     return rows;
   }
 
   /** A run's values packed into a grouped row's text: each value, then a run separator. */
-  private static void appendRun(StringBuilder text, io.vertx.sqlclient.Tuple run) {
-    for (int i = 0; i < run.size(); i++) {
-      text.append(run.getValue(i)).append('\u0001');
-    }
-    text.append('\u0002');
+  private static void appendRun(StringBuilder text, ChunkWriter.Run run) {
+    text.append(run.text()).append('\u0002');
   }
 
   /** A second of creation time in message keys: a key is the id's 7 time characters (ms) and 3 random ones. */
@@ -298,7 +275,7 @@ public final class EventShapeBenchmark {
             rows = 0;
           }
           EventBatch batch = EventStoreBenchmark.realistic(b);
-          java.util.Map<String, io.vertx.sqlclient.Tuple> byMessage = runRows(batch);
+          java.util.Map<String, ChunkWriter.Run> byMessage = runRows(batch);
           java.util.List<String> ids = new java.util.ArrayList<>(byMessage.keySet());
           ids.sort(java.util.Comparator.comparingLong(MessageKey::of));
           int from = 0;
@@ -314,10 +291,10 @@ public final class EventShapeBenchmark {
             long first = Long.MAX_VALUE;
             long last = Long.MIN_VALUE;
             for (String id : ids.subList(from, to)) {
-              io.vertx.sqlclient.Tuple t = byMessage.get(id);
+              ChunkWriter.Run t = byMessage.get(id);
               appendRun(text, t);
-              first = Math.min(first, t.getLong(2));
-              last = Math.max(last, t.getLong(3));
+              first = Math.min(first, t.first());
+              last = Math.max(last, t.last());
             }
             p.setLong(1, seq);
             p.setLong(2, first);

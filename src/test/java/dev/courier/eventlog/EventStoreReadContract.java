@@ -257,7 +257,7 @@ abstract class EventStoreReadContract extends StoreTest {
         long start = T0 + random.nextInt(3_000);
         int n = 1 + random.nextInt(5);
         for (int i = 0; i < n; i++) {
-          long t = start + random.nextInt((int) (2 * RunWriter.MAX_SPAN_MS));
+          long t = start + random.nextInt((int) (2 * Chunks.MAX_SPAN_MS));
           while (!used.add(t)) {
             t++;
           }
@@ -281,5 +281,38 @@ abstract class EventStoreReadContract extends StoreTest {
     List<Long> errors = times(pages(filter("state", "ERROR"), 4, false));
     assertEquals(errors.stream().sorted().toList(), errors);
     assertTrue(errors.size() > 10 && errors.size() < times.size() / 2 + 10, errors.toString());
+  }
+
+  /**
+   * A filter that matches little reads a bounded number of chunks per page: the page comes back short (here empty)
+   * with a cursor that goes on where the reading stopped, both ways, and the pages still find every match once.
+   */
+  @Test
+  void aFilterThatMatchesLittleReadsBoundedPagesThatGoOnToTheEnd() {
+    List<LoggedMessage> ms = new ArrayList<>();
+    List<LoggedEvent> es = new ArrayList<>();
+    int chunks = EventPager.MAX_SCANNED + 100;
+    for (int i = 0; i < chunks; i++) {
+      // each message created in a second of its own: a chunk of its own
+      String id = "msg_0_" + dev.courier.model.Ids.timeOrdered(24, T0 + 1000L * i);
+      boolean rare = i == 3;
+      ms.add(LogFixtures.message(id, T0 + 1000L * i, rare ? "rare.example" : "api.example.com", "/h", null, null, List.of(),
+          null, null));
+      es.add(event("s0:" + i + "-0:0", id, "CREATED", T0 + 1000L * i));
+    }
+    insert(new EventBatch(ms, es, false));
+    for (boolean newestFirst : List.of(true, false)) {
+      List<EventPage> pages = new ArrayList<>();
+      String cursor = null;
+      do {
+        EventPage page = await(store.query(filter("host", "rare.example"), 10, cursor, newestFirst));
+        pages.add(page);
+        cursor = page.cursor();
+      } while (cursor != null && pages.size() < 10);
+      assertNull(cursor, "the pages end");
+      assertTrue(pages.size() >= 2, "a page read at most " + EventPager.MAX_SCANNED + " chunks");
+      assertEquals(List.of(T0 + 3000), pages.stream().flatMap(p -> p.entries().stream())
+          .map(e -> e.getLong("time")).toList());
+    }
   }
 }

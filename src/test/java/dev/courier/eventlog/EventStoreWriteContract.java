@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,19 +32,34 @@ abstract class EventStoreWriteContract extends StoreTest {
     }
   }
 
-  /** The rows (runs), the runs holding their message's fields, and the events in them. */
+  /** The runs in the chunks, the runs holding their message's fields, and the events in them. */
   void assertStored(long runs, long known, long events) {
     long stored = 0;
+    long runCount = 0;
+    long knownCount = 0;
+    for (JsonArray chunk : chunks()) {
+      for (int i = 0; i < chunk.size(); i++) {
+        JsonObject run = chunk.getJsonObject(i);
+        runCount++;
+        knownCount += run.containsKey("m") ? 1 : 0;
+        stored += run.getJsonArray("e").size();
+      }
+    }
+    assertEquals(List.of(runs, known, events), List.of(runCount, knownCount, stored));
+  }
+
+  /** Every chunk's runs, in the order they were stored. */
+  List<JsonArray> chunks() {
+    List<JsonArray> out = new ArrayList<>();
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT events FROM eventlog_run")) {
+        ResultSet r = s.executeQuery("SELECT runs, runs_large FROM eventlog_chunk ORDER BY seq")) {
       while (r.next()) {
-        stored += new io.vertx.core.json.JsonArray(r.getString(1)).size();
+        out.add(new JsonArray(r.getString(1) != null ? r.getString(1) : r.getString(2)));
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-    assertEquals(List.of(runs, known, events),
-        List.of(count("eventlog_run"), count("eventlog_run WHERE known = TRUE"), stored));
+    return out;
   }
 
   @Test
@@ -96,17 +112,18 @@ abstract class EventStoreWriteContract extends StoreTest {
     List<JsonObject> later = all(filter("host", "api.example.com"));
     assertEquals(2, later.size());
     assertEquals(later, all(filter("label", "trim")));
-    assertStored(1, 1, 2);
-    // The message again (a replay): still one row.
+    // The fields came alone: a run of their own, which the events' run finds by the message's key.
+    assertStored(2, 1, 2);
+    // The message again (a replay): nothing more.
     insert(new EventBatch(List.of(labelled("msg_late", T0)), List.of(), true));
-    assertStored(1, 1, 2);
+    assertStored(2, 1, 2);
     assertEquals("https://api.example.com/hooks/orders", later.get(0).getString("url"));
     assertEquals(30_000L, later.get(1).getLong("timeout"));
   }
 
   @Test
   void aMessagesEventsOfOneBatchAreOneRunUnlessTheySpanTooLong() {
-    long span = RunWriter.MAX_SPAN_MS;
+    long span = Chunks.MAX_SPAN_MS;
     insert(new EventBatch(List.of(message("msg_long", T0)), List.of(event("g1", "msg_long", "CREATED", T0),
         event("g2", "msg_long", "ACTIVE", T0 + 1), event("g3", "msg_long", "ERROR", T0 + span),
         event("g4", "msg_long", "RETRY", T0 + span + 1), event("g5", "msg_long", "ACTIVE", T0 + 3 * span)), false));
@@ -158,21 +175,16 @@ abstract class EventStoreWriteContract extends StoreTest {
   void anEmptyDatabaseIsMigratedToTheLatestVersionAndAgainIsANoOp() throws Exception {
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
     List<String> versions = List.of("1 V1__tables", "2 V2__filter_indexes", "3 V3__runs", "4 V4__packed_message",
-        "5 V5__message_key");
+        "5 V5__message_key", "6 V6__chunks");
     assertEquals(versions, versionRows());
     insert(LogFixtures.delivered("x", 1, T0));
     await(store.close());
     store = await(EventStore.open(vertx, config));
     assertEquals(versions, versionRows());
     assertEquals(3, all(EventFilter.NONE).size());
-    assertTrue(indexes().contains("eventlog_run_time"), indexes().toString());
-    if (database().dialect() == Dialect.H2) {
-      // The key index in place of the id index (h2/V5__message_key.sql)
-      assertTrue(indexes().contains("eventlog_run_key"), indexes().toString());
-      assertFalse(indexes().contains("eventlog_run_message"), indexes().toString());
-    }
-    // Version 2's tables are gone.
-    assertEquals(Set.of("eventlog_run"), tables());
+    assertTrue(indexes().containsAll(List.of("eventlog_chunk_time", "eventlog_chunk_key")), indexes().toString());
+    // Version 2's tables and version 3's runs are gone; PostgreSQL records the entries stored (V6__chunks.sql).
+    assertEquals(chunkTables(), tables());
   }
 
   @Test
@@ -202,7 +214,7 @@ abstract class EventStoreWriteContract extends StoreTest {
 
     store = await(EventStore.open(vertx, config));
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
-    assertEquals(Set.of("eventlog_run"), tables());
+    assertEquals(chunkTables(), tables());
     List<JsonObject> entries = all(filter("label", "gold", "topicName", "g"));
     assertEquals(List.of("ERROR", "CREATED"), entries.stream().map(e -> e.getString("state")).toList());
     JsonObject error = entries.get(0);
@@ -299,11 +311,15 @@ abstract class EventStoreWriteContract extends StoreTest {
     store = await(EventStore.open(vertx, config));
     assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
     try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT message_id, message_key FROM eventlog_run")) {
+        ResultSet r = s.executeQuery("SELECT runs, runs_large, min_key, max_key FROM eventlog_chunk")) {
       int rows = 0;
       while (r.next()) {
         rows++;
-        assertEquals(MessageKey.of(r.getString(1)), r.getLong(2), "the migration's key of " + r.getString(1));
+        JsonArray runs = new JsonArray(r.getString(1) != null ? r.getString(1) : r.getString(2));
+        String id = runs.getJsonObject(0).getString("i");
+        assertEquals(1, runs.size(), "a run of version 5 is a chunk of its own");
+        assertEquals(List.of(MessageKey.of(id), MessageKey.of(id)), List.of(r.getLong(3), r.getLong(4)),
+            "the migration's key of " + id);
       }
       assertEquals(2 * ids.size(), rows);
     }
@@ -317,6 +333,104 @@ abstract class EventStoreWriteContract extends StoreTest {
     insert(new EventBatch(List.of(), List.of(event("v5-1", layout3, "RETRY", T0 + 5_000)), false));
     assertEquals(List.of("RETRY", "DELIVERED", "CREATED"),
         all(filter("messageId", layout3)).stream().map(e -> e.getString("state")).toList());
+  }
+
+  @Test
+  void aDatabaseAtVersion5WithRowsIsMigratedAndItsRowsStillRead() throws Exception {
+    atVersion(5);
+    String id = "msg_3_" + dev.courier.model.Ids.timeOrdered(24, T0);
+    long key = MessageKey.of(id);
+    // The rows as version 5 of the code wrote them (RunWriter): a run with the message's fields, a later run of its
+    // events without them, and the fields alone of a message whose events never came.
+    try (Connection c = TestDatabase.jdbc(config); Statement s = c.createStatement()) {
+      String columns = "INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known, "
+          + "url, host, path, topic_name, queue_name, schedule_id, labels, caller_ip, flow_control_key, message, "
+          + "message_key) VALUES ";
+      s.execute(columns + "('" + id + "', 's1:1-0:0', " + T0 + ", " + (T0 + 5) + ", ',CREATED,ERROR,', "
+          + "'[{\"k\":\"s1:1-0:0\",\"s\":\"CREATED\",\"t\":" + T0 + "},{\"k\":\"s1:1-0:1\",\"s\":\"ERROR\","
+          + "\"t\":" + (T0 + 5) + ",\"c\":503,\"h\":{\"X\":[\"y\"]},\"e\":\"said \\\"no\\\"\"}]', TRUE, "
+          + "'https://v5.example/h', 'v5.example', '/h', 'g', 'q', 'scd_5', ',old,gold,', '1.2.3.4', 'fk', "
+          + "'{\"createdAt\":" + T0 + ",\"method\":\"PUT\",\"header\":{\"A\":[\"b\"]},\"body\":\"eyJ2Ijo1fQ==\","
+          + "\"endpointName\":\"ep\",\"labels\":[\"old\",\"gold\"],\"timeout\":20000,\"maxRetries\":2}', "
+          + key + ")");
+      s.execute("INSERT INTO eventlog_run (message_id, run_key, first_time, last_time, states, events, known, "
+          + "message_key) VALUES ('" + id + "', 's1:2-0:0', " + (T0 + 900) + ", " + (T0 + 900) + ", ',RETRY,', "
+          + "'[{\"k\":\"s1:2-0:0\",\"s\":\"RETRY\",\"t\":" + (T0 + 900) + ",\"n\":" + (T0 + 60_000) + "}]', FALSE, "
+          + key + ")");
+      s.execute(columns + "('msg_alone', 'message', " + (T0 + 2) + ", " + (T0 + 2) + ", ',', '[]', TRUE, "
+          + "'https://v5.example/alone', 'v5.example', '/alone', NULL, NULL, NULL, NULL, NULL, NULL, "
+          + "'{\"createdAt\":" + (T0 + 2) + ",\"method\":\"POST\",\"timeout\":30000,\"maxRetries\":3}', "
+          + MessageKey.of("msg_alone") + ")");
+    }
+
+    store = await(EventStore.open(vertx, config));
+    assertEquals(EventSchema.LATEST, await(store.schemaVersion()));
+    assertEquals(chunkTables(), tables());
+    List<JsonObject> entries = all(filter("label", "gold", "queueName", "q", "flowControlKey", "fk", "host",
+        "v5.example", "path", "/h", "scheduleId", "scd_5", "callerIp", "1.2.3.4", "topicName", "g"));
+    assertEquals(List.of("RETRY", "ERROR", "CREATED"), entries.stream().map(e -> e.getString("state")).toList());
+    assertEquals(new JsonObject().put("messageId", id).put("time", T0 + 5).put("state", "ERROR")
+        .put("responseStatus", 503).put("error", "said \"no\"").put("url", "https://v5.example/h")
+        .put("topicName", "g").put("endpointName", "ep").put("scheduleId", "scd_5").put("queueName", "q")
+        .put("header", new JsonObject().put("A", List.of("b"))).put("body", "eyJ2Ijo1fQ==").put("label", "old")
+        .put("labels", List.of("old", "gold")).put("timeout", 20_000L).put("method", "PUT").put("maxRetries", 2)
+        .put("responseHeader", new JsonObject().put("X", List.of("y")))
+        .put("responseHeaders", new JsonObject().put("X", List.of("y"))), entries.get(1));
+    assertEquals(T0 + 60_000, entries.get(0).getLong("nextDeliveryTime"));
+    assertEquals("https://v5.example/h", entries.get(0).getString("url"), "a run without the fields finds them");
+    assertEquals(List.of(), all(filter("messageId", "msg_alone")), "a message alone has no events to show");
+    // A replay of the old entries stores nothing twice; new events of the old message page with the old ones, and
+    // the message alone shows its fields with its first event.
+    LoggedEvent created = new LoggedEvent("s1:1-0:0", id, "CREATED", T0, null, null, null, null, null);
+    insert(new EventBatch(List.of(), List.of(created, event("s1:9-0:0", id, "DELIVERED", T0 + 70_000),
+        event("s1:9-0:1", "msg_alone", "ACTIVE", T0 + 70_001)), true));
+    assertEquals(List.of("DELIVERED", "RETRY", "ERROR", "CREATED"),
+        all(filter("messageId", id)).stream().map(e -> e.getString("state")).toList());
+    assertEquals("https://v5.example/alone", all(filter("messageId", "msg_alone")).get(0).getString("url"));
+  }
+
+  @Test
+  void aSecondsMessagesShareChunksAndEachIsFoundById() throws Exception {
+    // 250 messages created within one second, delivered within 50 ms: three chunks of up to a hundred runs; and
+    // ten of the next second: a chunk of their own.
+    List<LoggedMessage> ms = new ArrayList<>();
+    List<LoggedEvent> es = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    long second = (T0 / 1000 + 1) * 1000;
+    for (int i = 0; i < 260; i++) {
+      long created = i < 250 ? second + i * 3 : second + 1000 + i;
+      String id = "msg_0_" + dev.courier.model.Ids.timeOrdered(24, created);
+      ids.add(id);
+      ms.add(message(id, created));
+      es.add(event("s0:" + i + "-0:0", id, "CREATED", created));
+      es.add(event("s0:" + i + "-0:1", id, "DELIVERED", created + 40));
+    }
+    insert(new EventBatch(ms, es, false));
+    assertStored(260, 260, 520);
+    assertEquals(List.of(100, 100, 50, 10), chunks().stream().map(JsonArray::size).toList());
+    for (String id : List.of(ids.get(0), ids.get(99), ids.get(100), ids.get(249), ids.get(250), ids.get(259))) {
+      List<JsonObject> found = all(filter("messageId", id));
+      assertEquals(List.of("DELIVERED", "CREATED"), found.stream().map(e -> e.getString("state")).toList(), id);
+      assertEquals("https://api.example.com/hooks/orders", found.get(0).getString("url"));
+    }
+    // A later run of one of them is a chunk of its own, and shows the fields from the first.
+    insert(new EventBatch(List.of(), List.of(event("s0:900-0:0", ids.get(150), "RETRY", second + 5_000)), false));
+    assertEquals("https://api.example.com/hooks/orders",
+        all(filter("messageId", ids.get(150), "state", "RETRY")).get(0).getString("url"));
+    assertEquals(1, all(filter("host", "api.example.com", "state", "RETRY")).size());
+  }
+
+  @Test
+  void aRunLongerThanAVarcharHoldsIsStoredWhole() {
+    String body = "QUJD".repeat(300_000); // 1.2 million characters of base64
+    LoggedMessage big = new LoggedMessage("msg_big", T0, "https://big.example/h", "big.example", "/h", "POST",
+        null, body, null, null, null, null, List.of(), null, null, 30_000, 3, null, null, null);
+    insert(new EventBatch(List.of(big, message("msg_small", T0)), List.of(event("b1", "msg_big", "CREATED", T0),
+        event("b2", "msg_small", "CREATED", T0)), false));
+    assertStored(2, 2, 2);
+    assertEquals(body, all(filter("messageId", "msg_big")).get(0).getString("body"));
+    assertEquals(1, all(filter("host", "big.example")).size());
+    assertEquals(1, all(filter("host", "api.example.com")).size());
   }
 
   /** Replaces the test's database with a new one migrated only to {@code version}, and closes the store on it. */
@@ -338,6 +452,11 @@ abstract class EventStoreWriteContract extends StoreTest {
       }
     }
     return out;
+  }
+
+  /** The tables of version 6 on this database. */
+  Set<String> chunkTables() {
+    return database().dialect() == Dialect.H2 ? Set.of("eventlog_chunk") : Set.of("eventlog_chunk", "eventlog_entry");
   }
 
   /** The names of the event log's tables but the version table, lower case. */

@@ -48,9 +48,9 @@ class JsonTextTest {
     assertEquals("{\"a\":1}", JsonText.object().put("x", (String) null).put("a", 1L).encode());
   }
 
-  /** The rows RunWriter stores: the events and the packed message as Vert.x encoded them before JsonText. */
+  /** The runs ChunkWriter stores: the events and the packed message as Vert.x encoded them before JsonText. */
   @Test
-  void aRunsRowHoldsTheSameTextAsVertxWrote() {
+  void aRunHoldsTheSameTextAsVertxWrote() {
     LoggedMessage m = new LoggedMessage("msg_1_abc", LogFixtures.T0, "https://api.example.com/hooks/\"q\"",
         "api.example.com", "/hooks/\"q\"", "PUT", new JsonObject().put("X-A", new JsonArray().add("1\t2")), "aGVsbG8=",
         "topic", "endpoint", "orders", "scd_1", List.of("orders", "eu\n"), "10.0.0.7", "fc", 30_000, 3,
@@ -60,7 +60,7 @@ class JsonTextTest {
         new JsonObject().put("Content-Type", new JsonArray().add("text/plain")), "aGk=", "the destination \"said\" no");
     LoggedEvent retry = new LoggedEvent("1:2-0:1", "msg_1_abc", "RETRY", LogFixtures.T0 + 5, LogFixtures.T0 + 900L,
         null, null, null, null);
-    var row = RunWriter.runRow("msg_1_abc", List.of(created, error, retry), m);
+    JsonObject run = new JsonObject(ChunkWriter.run("msg_1_abc", List.of(created, error, retry), m).text());
 
     JsonArray events = new JsonArray();
     for (LoggedEvent e : List.of(created, error, retry)) {
@@ -72,7 +72,7 @@ class JsonTextTest {
       putIf(o, "e", e.error());
       events.add(o);
     }
-    assertEquals(events.encode(), row.getString(5));
+    assertEquals(events, run.getJsonArray("e"));
 
     JsonObject packed = new JsonObject().put("createdAt", m.createdAt());
     putIf(packed, "method", m.method());
@@ -84,7 +84,11 @@ class JsonTextTest {
     putIf(packed, "retryDelayExpression", m.retryDelayExpression());
     putIf(packed, "callback", m.callback());
     putIf(packed, "failureCallback", m.failureCallback());
-    assertEquals(packed.encode(), row.getString(16));
+    assertEquals(packed.encode(), run.getJsonObject("m").encode());
+    assertEquals(new JsonObject().put("i", "msg_1_abc").put("e", events).put("m", packed).put("url", m.url())
+        .put("host", m.host()).put("path", m.path()).put("topicName", "topic").put("queueName", "orders")
+        .put("scheduleId", "scd_1").put("callerIp", "10.0.0.7").put("flowControlKey", "fc").encode(),
+        ChunkWriter.run("msg_1_abc", List.of(created, error, retry), m).text());
   }
 
   private static void putIf(JsonObject o, String name, Object value) {

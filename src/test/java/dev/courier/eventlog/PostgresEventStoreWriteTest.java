@@ -8,8 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract, and what only PostgreSQL's unique (message_id, run_key) index provides: several nodes' writers
- * storing the same entries at once, or a batch not marked replay meeting stored events, store each event once.
+ * The contract, and what only PostgreSQL's table of stored outbox entries provides (V6__chunks.sql): several nodes'
+ * writers storing the same entries at once, or a batch not marked replay meeting stored events, store each event
+ * once.
  */
 class PostgresEventStoreWriteTest extends EventStoreWriteContract {
   private final TestDatabase database = new TestDatabase.Postgres();

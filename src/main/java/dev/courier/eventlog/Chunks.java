@@ -1,0 +1,69 @@
+package dev.courier.eventlog;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+
+/**
+ * What the writer and the reader share of the chunks (V6__chunks.sql): their bounds, how a message's chunks are
+ * found by its key, and how a chunk's runs read.
+ */
+final class Chunks {
+  /**
+   * The longest a chunk's events may span, ms: a page reads chunks by their last event's time and is exact only this
+   * far back (EventPager). A batch's events of one message nearly always lie within milliseconds; a longer stretch
+   * (retries within one batch, entries taken over from a dead writer) makes several runs, and several chunks.
+   */
+  static final long MAX_SPAN_MS = 500;
+  /**
+   * The keys of the messages created within one second: a layout 3 id's key is its creation time in ms (7 base62
+   * characters) followed by 3 random ones (MessageKey). A chunk never spans two such seconds, so a message's chunks
+   * have their smallest key between its second's first key and its own.
+   */
+  static final long KEY_SECOND = 1000L * 62 * 62 * 62;
+  /** Ids per lookup statement: a few hundred parameters, far below any driver's limit. */
+  static final int IDS_PER_LOOKUP = 100;
+
+  private Chunks() {}
+
+  /** The smallest key of {@code key}'s second. */
+  static long secondOf(long key) {
+    return key - Math.floorMod(key, KEY_SECOND);
+  }
+
+  /**
+   * The condition that finds the chunks holding runs of any of {@code ids} (more chunks may match: the caller
+   * compares each run's id), bound to {@code params}.
+   *
+   * @param ids at most {@link #IDS_PER_LOOKUP}
+   */
+  static String holding(List<String> ids, Tuple params) {
+    StringBuilder sql = new StringBuilder("(");
+    for (String id : ids) {
+      long key = MessageKey.of(id);
+      sql.append(sql.length() > 1 ? " OR " : "").append("(min_key BETWEEN ? AND ? AND max_key >= ?)");
+      params.addLong(secondOf(key)).addLong(key).addLong(key);
+    }
+    return sql.append(')').toString();
+  }
+
+  /** The statement that reads the chunks holding runs of {@code ids}: their runs at columns 0 and 1. */
+  static EventQuery.Sql lookup(List<String> ids) {
+    Tuple params = Tuple.tuple();
+    String where = holding(ids, params);
+    return new EventQuery.Sql("SELECT runs, runs_large FROM eventlog_chunk WHERE " + where, params);
+  }
+
+  /** A chunk's runs, from its two columns at {@code column} and the next (one of them is null). */
+  static JsonArray runs(Row row, int column) {
+    String text = row.getString(column);
+    return new JsonArray(text != null ? text : row.getString(column + 1));
+  }
+
+  /** The run's message fields, or null when it does not hold them. */
+  static boolean holdsFields(JsonObject run) {
+    return run.containsKey("m");
+  }
+}
