@@ -7,8 +7,9 @@
 -- A chunk holds the runs of messages created within one second (their keys share key / 238328000, the second of
 -- the message's creation in a layout 3 id: V5__message_key.sql), sorted by key, so its keys lie between min_key and
 -- max_key and a message's runs are found through the index of min_key (bounded below by its second's first key).
--- Its events lie between first_time and last_time, at most 500 ms apart (ChunkWriter.MAX_SPAN_MS), which is what
--- lets a page read chunks in order of last_time.
+-- Its events lie between first_time and last_time, at most 500 ms apart (Chunks.MAX_SPAN_MS): a page reads chunks
+-- newest first by last_time (eventlog_chunk_time, also the trim's order), oldest first by first_time
+-- (eventlog_chunk_start), and the span bounds how far a chunk's events reach past that.
 -- runs: a JSON array of runs, each {"i": message id, "e": events as version 3 held them} and, in the run that holds
 -- the message's fields, "m": version 4's packed message, with "url", "host", "path", "topicName", "queueName",
 -- "scheduleId", "callerIp" and "flowControlKey" beside it. The filters on those are read in Java. runs_large holds
@@ -26,6 +27,8 @@ CREATE TABLE IF NOT EXISTS eventlog_chunk (
 );
 
 CREATE INDEX IF NOT EXISTS eventlog_chunk_time ON eventlog_chunk (last_time, seq);
+
+CREATE INDEX IF NOT EXISTS eventlog_chunk_start ON eventlog_chunk (first_time, seq);
 
 CREATE INDEX IF NOT EXISTS eventlog_chunk_key ON eventlog_chunk (min_key);
 

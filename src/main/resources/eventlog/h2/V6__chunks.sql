@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS eventlog_chunk (
 
 CREATE INDEX IF NOT EXISTS eventlog_chunk_time ON eventlog_chunk (last_time, seq);
 
+CREATE INDEX IF NOT EXISTS eventlog_chunk_start ON eventlog_chunk (first_time, seq);
+
 CREATE INDEX IF NOT EXISTS eventlog_chunk_key ON eventlog_chunk (min_key);
 
 -- Version 5's runs, oldest first, each a chunk of one (in runs_large: a message's body may be longer than VARCHAR).

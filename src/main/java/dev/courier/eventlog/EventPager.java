@@ -16,14 +16,15 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Reads one page of the log from the chunks (EventQuery): chunks in the page's order of last_time, their events
- * sorted into the log's order (time, chunk, place in the chunk). An event is certain of its place once no chunk not
- * read yet can hold an earlier one (newest first: a later one): newest first, the chunks not read end by the last
- * chunk read ends, so its events later than that are certain; oldest first, those chunks start at most
- * {@link Chunks#MAX_SPAN_MS} before it ends. Chunks are read in growing reads until the page and one more event are
+ * Reads one page of the log from the chunks (EventQuery): chunks newest first by last_time, oldest first by
+ * first_time, their events sorted into the log's order (time, chunk, place in the chunk). An event is certain of its
+ * place once no chunk not read yet can hold an earlier one (newest first: a later one): newest first, the chunks not
+ * read end by the last chunk read ends, so its events later than that are certain; oldest first, they start no
+ * earlier than the last one read starts, so its events earlier than that are. Chunks are read in growing reads until the page and one more event are
  * certain, or none is left, or {@link #MAX_SCANNED} chunks were read: then the page holds the events certain so far
  * (maybe none) and its cursor goes on from where the reading stopped, so that a filter matching little costs each
- * request a bounded read, as the DLQ's pages do.
+ * request a bounded read, as the DLQ's pages do. (Bounded by MAX_SCANNED, or by the chunks of one millisecond where
+ * more share it: a page always gets past its cursor.)
  */
 final class EventPager {
   /** The chunks the first read asks for: a chunk holds up to a hundred messages' runs. */
@@ -94,19 +95,21 @@ final class EventPager {
           }
         }
       }
-      EventQuery.RunKey lastKey = last == null ? null : EventQuery.runKey(last);
+      EventQuery.RunKey lastKey = last == null ? null : EventQuery.runKey(last, newestFirst);
       boolean exhausted = rows.size() < limit;
       return lookUp(new ArrayList<>(missing)).compose(v -> {
         chunks.forEach(this::consider);
         found.sort(order);
-        int certain = exhausted ? found.size() : certain(lastKey.lastTime());
+        int certain = exhausted ? found.size() : certain(lastKey.time());
         if (exhausted || certain > count) {
           return Future.succeededFuture(page(certain, null));
         }
-        if (scanned >= MAX_SCANNED) {
-          return Future.succeededFuture(page(certain, resume(lastKey.lastTime())));
+        EventQuery.Key resume = scanned >= MAX_SCANNED ? resume(lastKey.time()) : null;
+        if (resume != null) {
+          return Future.succeededFuture(page(certain, resume));
         }
-        return read(lastKey, Math.min(MAX_READ, Math.min(limit * 2, MAX_SCANNED - scanned)));
+        return read(lastKey, Math.min(MAX_READ, scanned >= MAX_SCANNED ? limit : Math.min(limit * 2,
+            MAX_SCANNED - scanned)));
       });
     });
   }
@@ -161,12 +164,15 @@ final class EventPager {
     found.add(e);
   }
 
-  /** How many of the sorted events found no chunk still unread can come before; lastTime: the last chunk read's. */
-  private int certain(long lastTime) {
+  /**
+   * How many of the sorted events found no chunk still unread can come before; time: the last chunk read's place in
+   * the page's order (newest first its last_time, oldest first its first_time), which no unread chunk's events pass.
+   */
+  private int certain(long time) {
     int n = 0;
     for (EventQuery.Keyed e : found) {
       long t = e.key().time();
-      if (newestFirst ? t <= lastTime : t >= lastTime - Chunks.MAX_SPAN_MS) {
+      if (newestFirst ? t <= time : t >= time) {
         break;
       }
       n++;
@@ -175,12 +181,15 @@ final class EventPager {
   }
 
   /**
-   * Where a page cut short by {@link #MAX_SCANNED} goes on: past every event that was certain, before every one
-   * that was not (newest first, those at lastTime and before; oldest first, from lastTime - MAX_SPAN_MS on).
+   * Where a page cut short by {@link #MAX_SCANNED} goes on: past every event that was certain, at the first that
+   * was not (newest first, those at {@code time} and before; oldest first, those from {@code time} on). Null when
+   * that is not past the cursor this page started from: the chunks read all share their time (more than MAX_SCANNED
+   * chunks in one millisecond) and the next page would read them again, so this one reads on.
    */
-  private EventQuery.Key resume(long lastTime) {
-    long time = newestFirst ? lastTime : lastTime - Chunks.MAX_SPAN_MS - 1;
-    return new EventQuery.Key(time, Long.MAX_VALUE, Integer.MAX_VALUE);
+  private EventQuery.Key resume(long time) {
+    EventQuery.Key resume = new EventQuery.Key(newestFirst ? time : time - 1, Long.MAX_VALUE, Integer.MAX_VALUE);
+    return after == null || order.compare(new EventQuery.Keyed(resume, null, null),
+        new EventQuery.Keyed(after, null, null)) > 0 ? resume : null;
   }
 
   /** @param resume where a page cut short goes on, null when it is not cut short */

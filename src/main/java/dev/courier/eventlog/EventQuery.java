@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * chunk only says its events lie between first_time and last_time.
  */
 final class EventQuery {
-  private static final String SELECT = "SELECT seq, last_time, runs, runs_large FROM eventlog_chunk";
+  private static final String SELECT = "SELECT seq, last_time, runs, runs_large, first_time FROM eventlog_chunk";
 
   /** A statement and its parameters. */
   record Sql(String text, Tuple params) {}
@@ -62,15 +62,19 @@ final class EventQuery {
     }
   }
 
-  /** Where the previous read of chunks stopped: after the chunk (lastTime, seq) in the page's order. */
-  record RunKey(long lastTime, long seq) {}
+  /**
+   * Where the previous read of chunks stopped: after the chunk (time, seq) in the page's order, time being its
+   * last_time newest first, its first_time oldest first.
+   */
+  record RunKey(long time, long seq) {}
 
   private EventQuery() {}
 
   /**
-   * At most {@code limit} chunks that may hold events of the page, in the page's order of (last_time, seq), after
-   * the chunk {@code past} (null: from the start): those that may hold a run of a wanted message with an event of a
-   * wanted state that may lie in the filter's dates and past the cursor {@code after}.
+   * At most {@code limit} chunks that may hold events of the page, in the page's order (newest first: by last_time,
+   * seq, descending; oldest first: by first_time, seq), after the chunk {@code past} (null: from the start): those
+   * that may hold a run of a wanted message with an event of a wanted state that may lie in the filter's dates and
+   * past the cursor {@code after}.
    */
   static Sql chunks(EventFilter f, Key after, RunKey past, boolean newestFirst, int limit) {
     StringBuilder sql = new StringBuilder(SELECT).append(" WHERE 1 = 1");
@@ -80,8 +84,9 @@ final class EventQuery {
     }
     any(sql, params, "states", f.states());
     // A chunk holds events from first_time to last_time, at most MAX_SPAN_MS apart: it may hold an event at or
-    // after `from` if it ends there or later, at or before `to` if it starts there or earlier, and then it ends by
-    // to + MAX_SPAN_MS, a bound the index can use. The page's cursor is one more bound of the same kind.
+    // after `from` if it ends there or later, and then it starts at from - MAX_SPAN_MS or later; at or before `to`
+    // if it starts there or earlier, and then it ends by to + MAX_SPAN_MS. The second bound of each pair is one the
+    // index the page reads along can use. The page's cursor is one more bound of the same kind.
     Long from = f.fromDate();
     Long to = f.toDate();
     if (after != null && newestFirst) {
@@ -90,23 +95,24 @@ final class EventQuery {
       from = from == null ? after.time() : Math.max(from, after.time());
     }
     if (from != null) {
-      sql.append(" AND last_time >= ?");
-      params.addLong(from);
+      sql.append(" AND last_time >= ? AND first_time >= ?");
+      params.addLong(from).addLong(from - Chunks.MAX_SPAN_MS);
     }
     if (to != null) {
       sql.append(" AND first_time <= ? AND last_time <= ?");
       params.addLong(to).addLong(to + Chunks.MAX_SPAN_MS);
     }
+    String column = newestFirst ? "last_time" : "first_time";
     String op = newestFirst ? "<" : ">";
     if (past != null) {
       // The first term bounds the index range; the second only sorts out the chunks of the last one's millisecond.
       // (A row value comparison, (last_time, seq) < (?, ?), is not a range on every database's planner.)
-      sql.append(" AND last_time ").append(op).append("= ? AND (last_time ").append(op)
-          .append(" ? OR seq ").append(op).append(" ?)");
-      params.addLong(past.lastTime()).addLong(past.lastTime()).addLong(past.seq());
+      sql.append(" AND ").append(column).append(' ').append(op).append("= ? AND (").append(column).append(' ')
+          .append(op).append(" ? OR seq ").append(op).append(" ?)");
+      params.addLong(past.time()).addLong(past.time()).addLong(past.seq());
     }
     String dir = newestFirst ? " DESC" : " ASC";
-    sql.append(" ORDER BY last_time").append(dir).append(", seq").append(dir).append(" LIMIT ?");
+    sql.append(" ORDER BY ").append(column).append(dir).append(", seq").append(dir).append(" LIMIT ?");
     params.addInteger(limit);
     return new Sql(sql.toString(), params);
   }
@@ -154,9 +160,9 @@ final class EventQuery {
     sql.append(')');
   }
 
-  /** The last_time and seq of a row of {@link #chunks}: where the next read of chunks goes on from. */
-  static RunKey runKey(Row row) {
-    return new RunKey(row.getLong(1), row.getLong(0));
+  /** The place of a row of {@link #chunks} in the page's order: where the next read of chunks goes on from. */
+  static RunKey runKey(Row row, boolean newestFirst) {
+    return new RunKey(row.getLong(newestFirst ? 1 : 4), row.getLong(0));
   }
 
   static long seq(Row row) {

@@ -285,34 +285,38 @@ abstract class EventStoreReadContract extends StoreTest {
 
   /**
    * A filter that matches little reads a bounded number of chunks per page: the page comes back short (here empty)
-   * with a cursor that goes on where the reading stopped, both ways, and the pages still find every match once.
+   * with a cursor that goes on where the reading stopped, both ways, and the pages still find every match once;
+   * also where the chunks lie close together in time (a millisecond each), and where they all share one.
    */
   @Test
   void aFilterThatMatchesLittleReadsBoundedPagesThatGoOnToTheEnd() {
-    List<LoggedMessage> ms = new ArrayList<>();
-    List<LoggedEvent> es = new ArrayList<>();
-    int chunks = EventPager.MAX_SCANNED + 100;
-    for (int i = 0; i < chunks; i++) {
-      // each message created in a second of its own: a chunk of its own
-      String id = "msg_0_" + dev.courier.model.Ids.timeOrdered(24, T0 + 1000L * i);
-      boolean rare = i == 3;
-      ms.add(LogFixtures.message(id, T0 + 1000L * i, rare ? "rare.example" : "api.example.com", "/h", null, null, List.of(),
-          null, null));
-      es.add(event("s0:" + i + "-0:0", id, "CREATED", T0 + 1000L * i));
-    }
-    insert(new EventBatch(ms, es, false));
-    for (boolean newestFirst : List.of(true, false)) {
-      List<EventPage> pages = new ArrayList<>();
-      String cursor = null;
-      do {
-        EventPage page = await(store.query(filter("host", "rare.example"), 10, cursor, newestFirst));
-        pages.add(page);
-        cursor = page.cursor();
-      } while (cursor != null && pages.size() < 10);
-      assertNull(cursor, "the pages end");
-      assertTrue(pages.size() >= 2, "a page read at most " + EventPager.MAX_SCANNED + " chunks");
-      assertEquals(List.of(T0 + 3000), pages.stream().flatMap(p -> p.entries().stream())
-          .map(e -> e.getLong("time")).toList());
+    for (long step : List.of(1000L, 1L, 0L)) {
+      java.util.Set<String> rare = new java.util.HashSet<>();
+      long t0 = T0 + 10_000_000L * step;
+      List<LoggedMessage> ms = new ArrayList<>();
+      List<LoggedEvent> es = new ArrayList<>();
+      for (int i = 0; i < EventPager.MAX_SCANNED + 100; i++) {
+        // each message created in a second of its own: a chunk of its own
+        String id = "msg_0_" + dev.courier.model.Ids.timeOrdered(24, t0 + 1000L * i);
+        String host = i == 3 ? "rare" + step + ".example" : "api.example.com";
+        ms.add(LogFixtures.message(id, t0 + 1000L * i, host, "/h", null, null, List.of(), null, null));
+        es.add(event("s" + step + ":" + i + "-0:0", id, "CREATED", t0 + step * i));
+      }
+      insert(new EventBatch(ms, es, false));
+      for (boolean newestFirst : List.of(true, false)) {
+        List<EventPage> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+          EventPage page = await(store.query(filter("host", "rare" + step + ".example"), 10, cursor, newestFirst));
+          pages.add(page);
+          cursor = page.cursor();
+        } while (cursor != null && pages.size() < 10);
+        String what = "step " + step + ", newest first " + newestFirst;
+        assertNull(cursor, "the pages end: " + what);
+        assertTrue(pages.size() >= 2, "a page read at most " + EventPager.MAX_SCANNED + " chunks: " + what);
+        assertEquals(List.of(t0 + 3 * step), pages.stream().flatMap(p -> p.entries().stream())
+            .map(e -> e.getLong("time")).toList(), what);
+      }
     }
   }
 }

@@ -182,7 +182,8 @@ abstract class EventStoreWriteContract extends StoreTest {
     store = await(EventStore.open(vertx, config));
     assertEquals(versions, versionRows());
     assertEquals(3, all(EventFilter.NONE).size());
-    assertTrue(indexes().containsAll(List.of("eventlog_chunk_time", "eventlog_chunk_key")), indexes().toString());
+    assertTrue(indexes().containsAll(List.of("eventlog_chunk_time", "eventlog_chunk_start", "eventlog_chunk_key")),
+        indexes().toString());
     // Version 2's tables and version 3's runs are gone; PostgreSQL records the entries stored (V6__chunks.sql).
     assertEquals(chunkTables(), tables());
   }

@@ -128,12 +128,14 @@ class MetricsEndToEndTest {
 
   /**
    * The event-log writer's pacing gauge: 1 while an attempt is in flight and the writer keeps to its share (both
-   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight.
+   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight. The share is set below
+   * its default of 100, which holds nothing back.
    */
   @Test
   void theWriterPacedGaugeFollowsWhetherTheWriterKeepsToItsShare(@TempDir Path data) throws Exception {
     try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED",
-        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0"), registry)) {
+        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0",
+        "COURIER_EVENT_LOG_WRITER_SHARE", "10"), registry)) {
       sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 3_000));
       node.publish(sink.url("/slow"), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
       sink.await(1, 10_000);
