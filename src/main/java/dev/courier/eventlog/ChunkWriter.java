@@ -30,7 +30,7 @@ final class ChunkWriter {
   /** Most runs in a chunk: the rows stay a few hundred KB at most, and a lookup of one message reads little. */
   static final int MAX_RUNS = 100;
   /** A chunk is cut before its runs pass this length. */
-  static final int MAX_CHARS = 256 * 1024;
+  static final int MAX_CHARS = 64 * 1024;
   /** Longer runs go to runs_large: H2's VARCHAR holds at most 1 048 576 characters. */
   static final int VARCHAR_LIMIT = 1_000_000;
   static final String INSERT = "INSERT INTO eventlog_chunk (min_key, max_key, first_time, last_time, states, runs, "

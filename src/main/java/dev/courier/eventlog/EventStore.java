@@ -28,8 +28,11 @@ public final class EventStore {
   private static final int H2_ALREADY_OPEN = 90020;
   /** Writes again after a duplicate key: the second sees what the other transaction committed. */
   private static final int RETRIES = 2;
-  /** Outbox entries trimmed per chunk trimmed (PostgreSQL's eventlog_entry). */
-  private static final int ENTRIES_PER_CHUNK = 100;
+  /**
+   * Most outbox entries trimmed per chunk trimmed (PostgreSQL's eventlog_entry): a chunk holds up to a hundred
+   * messages' runs, about three events each, and each event came in one entry at most.
+   */
+  private static final int ENTRIES_PER_CHUNK = 300;
 
   static {
     // H2 looks every string it is handed up in a shared cache of values (hashing it whole): 6 % of the node's CPU
@@ -120,8 +123,8 @@ public final class EventStore {
     if (!checkpoints) {
       return write(messages, events, batch.replay(), RETRIES);
     }
-    // H2 (one node) has no table of entries (h2/V6__chunks.sql): one batch at a time, so that a replay sees every batch
-    // before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before, and
+    // H2 (one node) has no table of entries (h2/V6__chunks.sql): one batch at a time, so that a replay sees every
+    // batch before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before, and
     // whatever is read again (a batch tried again, entries taken over, a restart's leftovers) comes as a replay.
     synchronized (this) {
       Future<Void> written = lastWrite.transform(ar -> write(messages, events, batch.replay(), RETRIES));
@@ -132,7 +135,8 @@ public final class EventStore {
 
   private Future<Void> write(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events, boolean replay,
       int retries) {
-    return onPool(p -> p.<Void>withTransaction(conn -> new ChunkWriter(conn, messages, events, replay, !checkpoints).write()))
+    return onPool(p -> p.<Void>withTransaction(conn -> new ChunkWriter(conn, messages, events, replay, !checkpoints)
+            .write()))
         .recover(e -> retries > 0 && isConstraintViolation(e)
             ? write(messages, events, true, retries - 1)
             : Future.failedFuture(e));
@@ -165,7 +169,7 @@ public final class EventStore {
    * a large backlog goes in many short transactions rather than one that holds locks and a huge undo log. A message
    * whose fields are gone with their chunk (a retry more than the retention after its creation) shows its later
    * events without them. On PostgreSQL the outbox entries recorded before the cutoff go too, up to
-   * {@link #ENTRIES_PER_CHUNK} times as many (a chunk of a hundred messages came from a few dozen entries at most).
+   * {@link #ENTRIES_PER_CHUNK} times as many; any left go with the next chunks trimmed.
    *
    * @return the chunks deleted; 0 when nothing older than the cutoff is left
    */

@@ -1,6 +1,7 @@
 package dev.courier.eventlog;
 
 import static dev.courier.eventlog.LogFixtures.T0;
+import static dev.courier.eventlog.LogFixtures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -41,5 +42,16 @@ class PostgresEventStoreWriteTest extends EventStoreWriteContract {
     writes.forEach(LogFixtures::await);
     assertStored(20, 20, 60);
     assertEquals(60, all(filter("label", "orders")).size());
+  }
+
+  @Test
+  void theTrimDeletesTheEntriesRecordedBeforeTheCutoff() {
+    insert(LogFixtures.delivered("old", 2, T0));
+    insert(LogFixtures.delivered("new", 2, T0 + 10_000));
+    // delivered(): each event's key is an entry of its own; its ids' keys lie far apart, a chunk each
+    assertEquals(12, count("eventlog_entry"));
+    assertEquals(2, await(store.trim(T0 + 5_000, 10)));
+    assertEquals(6, count("eventlog_entry"));
+    assertStored(2, 2, 6);
   }
 }
