@@ -44,7 +44,7 @@ final class EventPager {
   /** Chunks read, by seq: a chunk of the last read's millisecond may come again. */
   private final Set<Long> seen = new HashSet<>();
   private final Set<String> ids;
-  /** The run holding each message's fields, as far as found; the ids looked up and not found. */
+  /** The run holding each message's fields, as far as this read found; the ids it looked up and did not find. */
   private final Map<String, JsonObject> fields = new HashMap<>();
   private final Set<String> unknown = new HashSet<>();
   private int scanned;
@@ -72,6 +72,10 @@ final class EventPager {
       Row last = null;
       List<Chunk> chunks = new ArrayList<>();
       Set<String> missing = new LinkedHashSet<>();
+      // Only this read's runs are kept (a page may read 512 chunks): a message's later run read again after this
+      // looks its fields up again, which is rare (newest first, a message's fields come after its later runs).
+      fields.clear();
+      unknown.clear();
       for (Row row : rows) {
         last = row;
         long seq = row.getLong(0);
