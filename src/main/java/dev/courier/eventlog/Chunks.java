@@ -62,7 +62,7 @@ final class Chunks {
     return new JsonArray(text != null ? text : row.getString(column + 1));
   }
 
-  /** The run's message fields, or null when it does not hold them. */
+  /** Whether the run holds its message's fields ("m" and the filtered ones beside it). */
   static boolean holdsFields(JsonObject run) {
     return run.containsKey("m");
   }

@@ -20,10 +20,10 @@ import java.util.function.Function;
  * first_time, their events sorted into the log's order (time, chunk, place in the chunk). An event is certain of its
  * place once no chunk not read yet can hold an earlier one (newest first: a later one): newest first, the chunks not
  * read end by the last chunk read ends, so its events later than that are certain; oldest first, they start no
- * earlier than the last one read starts, so its events earlier than that are. Chunks are read in growing reads until the page and one more event are
- * certain, or none is left, or {@link #MAX_SCANNED} chunks were read: then the page holds the events certain so far
- * (maybe none) and its cursor goes on from where the reading stopped, so that a filter matching little costs each
- * request a bounded read, as the DLQ's pages do. (Bounded by MAX_SCANNED, or by the chunks of one millisecond where
+ * earlier than the last one read starts, so its events earlier than that are. Chunks are read in growing reads
+ * until the page and one more event are certain, or none is left, or {@link #MAX_SCANNED} chunks were read: then the
+ * page holds the events certain so far (maybe none) and its cursor goes on from where the reading stopped, so that a
+ * filter matching little costs each request a bounded read, as the DLQ's pages do. (Bounded by MAX_SCANNED, or by the chunks of one millisecond where
  * more share it: a page always gets past its cursor.)
  */
 final class EventPager {

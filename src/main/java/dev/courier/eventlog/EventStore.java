@@ -124,8 +124,8 @@ public final class EventStore {
       return write(messages, events, batch.replay(), RETRIES);
     }
     // H2 (one node) has no table of entries (h2/V6__chunks.sql): one batch at a time, so that a replay sees every
-    // batch before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before, and
-    // whatever is read again (a batch tried again, entries taken over, a restart's leftovers) comes as a replay.
+    // batch before it. Only a replay can meet stored events there: new entries (XREADGROUP >) were never read before,
+    // and whatever is read again (a batch tried again, entries taken over, a restart's leftovers) comes as a replay.
     synchronized (this) {
       Future<Void> written = lastWrite.transform(ar -> write(messages, events, batch.replay(), RETRIES));
       lastWrite = written;
