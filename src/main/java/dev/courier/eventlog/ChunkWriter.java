@@ -228,26 +228,11 @@ final class ChunkWriter {
   /** What the database holds of these message ids. */
   private Future<Map<String, Stored>> stored(Collection<String> ids) {
     Map<String, Stored> out = new HashMap<>();
-    List<String> all = new ArrayList<>(ids);
-    Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < all.size(); from += Chunks.IDS_PER_LOOKUP) {
-      List<String> part = all.subList(from, Math.min(all.size(), from + Chunks.IDS_PER_LOOKUP));
-      Set<String> wanted = new HashSet<>(part);
-      EventQuery.Sql sql = Chunks.lookup(part);
-      chain = chain.compose(v -> conn.preparedQuery(sql.text()).execute(sql.params()).map(rows -> {
-        rows.forEach(row -> Chunks.runs(row, 0).forEach(o -> {
-          JsonObject run = (JsonObject) o;
-          String id = run.getString("i");
-          if (wanted.contains(id)) {
-            Stored s = out.computeIfAbsent(id, k -> new Stored());
-            s.known |= Chunks.holdsFields(run);
-            run.getJsonArray("e").forEach(e -> s.keys.add(((JsonObject) e).getString("k")));
-          }
-        }));
-        return null;
-      }));
-    }
-    return chain.map(out);
+    return Chunks.runsOf(ids, sql -> conn.preparedQuery(sql.text()).execute(sql.params()), run -> {
+      Stored s = out.computeIfAbsent(run.getString("i"), k -> new Stored());
+      s.known |= Chunks.holdsFields(run);
+      run.getJsonArray("e").forEach(e -> s.keys.add(((JsonObject) e).getString("k")));
+    }).map(out);
   }
 
   /**

@@ -1,10 +1,18 @@
 package dev.courier.eventlog;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What the writer and the reader share of the chunks (V6__chunks.sql): their bounds, how a message's chunks are
@@ -49,11 +57,33 @@ final class Chunks {
     return sql.append(')').toString();
   }
 
-  /** The statement that reads the chunks holding runs of {@code ids}: their runs at columns 0 and 1. */
-  static EventQuery.Sql lookup(List<String> ids) {
-    Tuple params = Tuple.tuple();
-    String where = holding(ids, params);
-    return new EventQuery.Sql("SELECT runs, runs_large FROM eventlog_chunk WHERE " + where, params);
+  /**
+   * Hands {@code each} every stored run of {@code ids}, reading their chunks {@link #IDS_PER_LOOKUP} ids a statement,
+   * one statement after the other.
+   *
+   * @param run executes a statement (on the writer's transaction, or on the pool for a page)
+   */
+  static Future<Void> runsOf(Collection<String> ids, Function<EventQuery.Sql, Future<RowSet<Row>>> run,
+      Consumer<JsonObject> each) {
+    List<String> all = new ArrayList<>(ids);
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < all.size(); from += IDS_PER_LOOKUP) {
+      List<String> part = all.subList(from, Math.min(all.size(), from + IDS_PER_LOOKUP));
+      Set<String> wanted = new HashSet<>(part);
+      Tuple params = Tuple.tuple();
+      String where = holding(part, params);
+      EventQuery.Sql sql = new EventQuery.Sql("SELECT runs, runs_large FROM eventlog_chunk WHERE " + where, params);
+      chain = chain.compose(v -> run.apply(sql).map(rows -> {
+        rows.forEach(row -> runs(row, 0).forEach(o -> {
+          JsonObject r = (JsonObject) o;
+          if (wanted.contains(r.getString("i"))) {
+            each.accept(r);
+          }
+        }));
+        return null;
+      }));
+    }
+    return chain;
   }
 
   /** A chunk's runs, from its two columns at {@code column} and the next (one of them is null). */

@@ -124,22 +124,14 @@ final class EventPager {
 
   /** Finds the runs holding these messages' fields (runs of their events in other chunks hold none). */
   private Future<Void> lookUp(List<String> missing) {
-    Future<Void> chain = Future.succeededFuture();
-    for (int from = 0; from < missing.size(); from += Chunks.IDS_PER_LOOKUP) {
-      List<String> part = missing.subList(from, Math.min(missing.size(), from + Chunks.IDS_PER_LOOKUP));
-      chain = chain.compose(v -> run.apply(Chunks.lookup(part)).map(rows -> {
-        Set<String> wanted = new HashSet<>(part);
-        rows.forEach(row -> Chunks.runs(row, 0).forEach(o -> {
-          JsonObject r = (JsonObject) o;
-          if (Chunks.holdsFields(r) && wanted.contains(r.getString("i"))) {
-            fields.putIfAbsent(r.getString("i"), r);
-          }
-        }));
-        part.stream().filter(id -> !fields.containsKey(id)).forEach(unknown::add);
-        return null;
-      }));
-    }
-    return chain;
+    return Chunks.runsOf(missing, run, r -> {
+      if (Chunks.holdsFields(r)) {
+        fields.putIfAbsent(r.getString("i"), r);
+      }
+    }).map(v -> {
+      missing.stream().filter(id -> !fields.containsKey(id)).forEach(unknown::add);
+      return null;
+    });
   }
 
   private void consider(Chunk c) {

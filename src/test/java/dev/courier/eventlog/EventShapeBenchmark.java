@@ -150,10 +150,10 @@ public final class EventShapeBenchmark {
   }
 
   /**
-   * A storage design not built (issue #18's next step): one row per {@code perRow} runs of a batch, the runs' values
-   * packed into one text (a run's JSON as ChunkWriter makes it), with the row's time span and
-   * its messages' smallest and largest keys; with {@code keyTable}, a row per message in a table of (message key,
-   * row) for lookups by id. What H2 takes to store it, against today's rows in the same round.
+   * The storage design measured before it was built (schema version 6): one row per {@code perRow} runs of a batch,
+   * the runs packed into one text (a run's JSON as ChunkWriter makes it), with the row's time span and its messages'
+   * smallest and largest keys; with {@code keyTable}, a row per message in a table of (message key, row) for
+   * lookups by id. What H2 takes to store it, against today's rows in the same round.
    */
   private static void runGrouped(int batches, int perRow, boolean keyTable) throws Exception {
     String dir = TempDirs.createForJvm("eventshape").toString();

@@ -128,8 +128,8 @@ class MetricsEndToEndTest {
 
   /**
    * The event-log writer's pacing gauge: 1 while an attempt is in flight and the writer keeps to its share (both
-   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight. The share is set below
-   * its default of 100, which holds nothing back.
+   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight. The share is set as its
+   * default, 10, is (a share of 100 holds nothing back: the next test).
    */
   @Test
   void theWriterPacedGaugeFollowsWhetherTheWriterKeepsToItsShare(@TempDir Path data) throws Exception {
@@ -143,6 +143,33 @@ class MetricsEndToEndTest {
           "the writer kept to its share while the attempt was in flight");
       Sink.waitFor(() -> scrape(node).value("courier_eventlog_writer_paced") == 0, 10_000,
           "the writer stores at full speed once nothing is in flight");
+    }
+  }
+
+  /**
+   * At a share of 100 the writer holds nothing back, so the gauge reads 0 throughout an attempt in flight, while the
+   * writer stores its CREATED and ACTIVE and until it stores its DELIVERED.
+   */
+  @Test
+  void theWriterPacedGaugeReadsZeroAtAShareOf100(@TempDir Path data) throws Exception {
+    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED",
+        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0",
+        "COURIER_EVENT_LOG_WRITER_SHARE", "100"), registry)) {
+      sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 2_000));
+      node.publish(sink.url("/slow"), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
+      sink.await(1, 10_000);
+      int scrapes = 0;
+      long deadline = System.nanoTime() + 15_000_000_000L;
+      while (true) {
+        assertTrue(System.nanoTime() < deadline, "DELIVERED stored within 15 s");
+        Scrape s = scrape(node);
+        assertEquals(0.0, s.value("courier_eventlog_writer_paced"), "scrape " + scrapes);
+        scrapes++;
+        if (s.value("courier_eventlog_events_written_total") >= 3) {
+          break; // DELIVERED is stored: the attempt has ended
+        }
+      }
+      assertTrue(scrapes > 1, "the gauge was read while the attempt was in flight");
     }
   }
 
