@@ -47,11 +47,23 @@ public record EventStoreConfig(String jdbcUrl, String user, String password, int
   }
 
   /**
-   * The URL the pool connects with: for PostgreSQL with {@code reWriteBatchedInserts=true}, which turns a JDBC
-   * batch of single-row inserts into multi-row ones (several times the rate).
+   * The URL the pool connects with, unless it says otherwise:
+   * <ul>
+   *   <li>PostgreSQL with {@code reWriteBatchedInserts=true}, which turns a JDBC batch of single-row inserts into
+   *       multi-row ones (several times the rate);
+   *   <li>H2 with {@code ANALYZE_AUTO=0}. H2 analyzes a table at a commit after every 2 000 changed rows (then 4 000,
+   *       8 000, …): it reads up to 10 000 rows whole, and a chunk holds up to 64 KB of text, so each analysis decoded
+   *       hundreds of megabytes on the writer's connection (4 % of the node's samples at the full rate and its
+   *       garbage, docs/performance.md, session 20). No query of the log needs the statistics: each goes along the
+   *       index its conditions name (EventStoreReadContract checks the plans of the lookups by id).
+   * </ul>
    */
   String effectiveUrl() {
-    if (dialect() != Dialect.POSTGRESQL || jdbcUrl.toLowerCase(Locale.ROOT).contains("rewritebatchedinserts=")) {
+    String lower = jdbcUrl.toLowerCase(Locale.ROOT);
+    if (dialect() == Dialect.H2) {
+      return lower.contains(";analyze_auto=") ? jdbcUrl : jdbcUrl + ";ANALYZE_AUTO=0";
+    }
+    if (lower.contains("rewritebatchedinserts=")) {
       return jdbcUrl;
     }
     return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";

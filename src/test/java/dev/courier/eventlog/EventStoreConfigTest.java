@@ -26,7 +26,8 @@ class EventStoreConfigTest {
     String url = EventStoreConfig.h2Default(Path.of("/var/lib/courier/./data"));
     assertEquals("jdbc:h2:file:/var/lib/courier/data/eventlog;WRITE_DELAY=2000;DB_CLOSE_ON_EXIT=FALSE", url);
     assertEquals(Dialect.H2, config(url).dialect());
-    assertEquals(url, config(url).effectiveUrl());
+    assertEquals(url + ";ANALYZE_AUTO=0", config(url).effectiveUrl());
+    assertEquals("jdbc:h2:mem:x;analyze_auto=5", config("jdbc:h2:mem:x;analyze_auto=5").effectiveUrl());
   }
 
   @Test

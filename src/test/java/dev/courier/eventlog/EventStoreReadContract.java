@@ -7,6 +7,7 @@ import static dev.courier.eventlog.LogFixtures.event;
 import static dev.courier.eventlog.LogFixtures.failure;
 import static dev.courier.eventlog.LogFixtures.header;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -317,6 +318,75 @@ abstract class EventStoreReadContract extends StoreTest {
         assertEquals(List.of(t0 + 3 * step), pages.stream().flatMap(p -> p.entries().stream())
             .map(e -> e.getLong("time")).toList(), what);
       }
+    }
+  }
+
+  /**
+   * A lookup by message id reads its chunks along the key index, never the whole table: for the writer's replay
+   * check, the pager's field lookups and a messageId filter (H2 scanned the table for an OR of key ranges).
+   */
+  @Test
+  void lookupsByIdGoAlongTheKeyIndex() throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (java.sql.Connection c = TestDatabase.jdbc(config)) {
+      c.setAutoCommit(false);
+      try (java.sql.PreparedStatement insert = c.prepareStatement(ChunkWriter.INSERT)) {
+        for (int i = 0; i < 2_000; i++) {
+          String id = "msg_0_" + dev.courier.model.Ids.timeOrdered(24, T0 + 300L * i);
+          ids.add(id);
+          long key = MessageKey.of(id);
+          insert.setLong(1, key);
+          insert.setLong(2, key);
+          insert.setLong(3, T0 + 300L * i);
+          insert.setLong(4, T0 + 300L * i);
+          insert.setString(5, ",CREATED,");
+          insert.setString(6, "[]");
+          insert.setString(7, null);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      c.commit();
+      if (database().dialect() == Dialect.POSTGRESQL) {
+        try (java.sql.Statement st = c.createStatement()) {
+          st.execute("ANALYZE eventlog_chunk");
+          st.execute("SET enable_seqscan = off"); // a plan that can go along indexes does; one that cannot scans
+        }
+      }
+      io.vertx.sqlclient.Tuple params = io.vertx.sqlclient.Tuple.tuple();
+      String lookup = "SELECT runs, runs_large FROM eventlog_chunk WHERE "
+          + Chunks.holding(List.of(ids.get(5), ids.get(900), ids.get(1_700)), params);
+      EventQuery.Sql page = EventQuery.chunks(filter("messageId", ids.get(5) + "," + ids.get(900)), null, null,
+          true, 100);
+      for (EventQuery.Sql sql : List.of(new EventQuery.Sql(lookup, params), page)) {
+        String plan = explain(c, sql);
+        if (database().dialect() == Dialect.H2) {
+          assertFalse(plan.contains("tableScan"), plan);
+          assertTrue(plan.contains("EVENTLOG_CHUNK_KEY"), plan);
+        } else {
+          assertFalse(plan.contains("Seq Scan"), plan);
+          assertTrue(plan.contains("eventlog_chunk_key"), plan);
+        }
+      }
+    }
+    // and the lookups find what they name
+    insert(new EventBatch(List.of(LogFixtures.message(ids.get(7), T0 + 2_100)),
+        List.of(event("x:1-0:0", ids.get(7), "CREATED", T0 + 2_100)), false));
+    assertEquals(List.of(ids.get(7) + ":CREATED"), seen("messageId", ids.get(7)));
+  }
+
+  private static String explain(java.sql.Connection c, EventQuery.Sql sql) throws java.sql.SQLException {
+    try (java.sql.PreparedStatement st = c.prepareStatement("EXPLAIN " + sql.text())) {
+      for (int i = 0; i < sql.params().size(); i++) {
+        st.setObject(i + 1, sql.params().getValue(i));
+      }
+      StringBuilder plan = new StringBuilder();
+      try (java.sql.ResultSet rows = st.executeQuery()) {
+        while (rows.next()) {
+          plan.append(rows.getString(1)).append('\n');
+        }
+      }
+      return plan.toString();
     }
   }
 }
