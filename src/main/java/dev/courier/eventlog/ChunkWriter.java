@@ -45,13 +45,48 @@ final class ChunkWriter {
   private static final int ENTRIES_PER_CHECK = 500;
 
   /** What the database holds of a message: the keys of its stored events, and whether its fields. */
-  private static final class Stored {
+  static final class Stored {
     final Set<String> keys = new HashSet<>();
     boolean known;
   }
 
-  /** A run about to be stored: its JSON, and what its chunk needs to know of it. */
-  record Run(String messageId, long key, long first, long last, Set<String> states, String text) {}
+  /**
+   * A run about to be stored: what its chunk needs to know of it, and what its JSON is written from (into the
+   * chunk's text directly, {@link #writeTo}).
+   *
+   * @param message the message's fields, null when the run does not carry them
+   */
+  record Run(String messageId, long key, long first, long last, Set<String> states, List<LoggedEvent> events,
+      LoggedMessage message) {
+
+    /** The run's JSON alone (the writer appends it to its chunk's text instead). */
+    String text() {
+      StringBuilder out = new StringBuilder(512);
+      writeTo(out);
+      return out.toString();
+    }
+
+    /** Appends the run as its chunk holds it (V6__chunks.sql): id, events, and the message's fields if carried. */
+    void writeTo(StringBuilder out) {
+      JsonText text = JsonText.into(out).put("i", messageId);
+      StringBuilder list = text.member("e").append('[');
+      for (int i = 0; i < events.size(); i++) {
+        if (i > 0) {
+          list.append(',');
+        }
+        eventJson(list, events.get(i));
+      }
+      list.append(']');
+      LoggedMessage m = message;
+      if (m != null) {
+        packed(text.member("m"), m, m.labels() == null ? List.of() : m.labels());
+        text.put("url", m.url()).put("host", m.host()).put("path", m.path()).put("topicName", m.topicName())
+            .put("queueName", m.queueName()).put("scheduleId", m.scheduleId()).put("callerIp", m.callerIp())
+            .put("flowControlKey", m.flowControlKey());
+      }
+      text.end();
+    }
+  }
 
   private final SqlConnection conn;
   private final Map<String, LoggedMessage> messages;
@@ -73,34 +108,52 @@ final class ChunkWriter {
   }
 
   Future<Void> write() {
+    // The entries first: once they are recorded (or found recorded), the chunks read next show every writer's
+    // runs of them that were committed (READ COMMITTED reads what was committed before each statement).
+    Future<Map<String, Stored>> stored = guard().compose(g -> replay ? stored(ids(messages, events))
+        : Future.succeededFuture(Map.<String, Stored>of()));
+    return stored.compose(before -> {
+      List<Tuple> rows = rows(messages, events, before);
+      return rows.isEmpty() ? Future.<Void>succeededFuture()
+          : conn.preparedQuery(INSERT).executeBatch(rows).<Void>mapEmpty();
+    });
+  }
+
+  /** The batch's message ids: of its events, in outbox order, then of its messages. */
+  private static Set<String> ids(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events) {
+    Set<String> ids = new LinkedHashSet<>();
+    events.values().forEach(e -> ids.add(e.messageId()));
+    ids.addAll(messages.keySet());
+    return ids;
+  }
+
+  /**
+   * The chunks' rows of a batch, without what {@code before} says is stored already (by message id; empty for a
+   * batch that is not a replay).
+   */
+  static List<Tuple> rows(Map<String, LoggedMessage> messages, Map<String, LoggedEvent> events,
+      Map<String, Stored> before) {
     Map<String, List<LoggedEvent>> byMessage = new LinkedHashMap<>();
     events.values().forEach(e -> byMessage.computeIfAbsent(e.messageId(), id -> new ArrayList<>()).add(e));
     Set<String> ids = new LinkedHashSet<>(byMessage.keySet());
     ids.addAll(messages.keySet());
-    // The entries first: once they are recorded (or found recorded), the chunks read next show every writer's
-    // runs of them that were committed (READ COMMITTED reads what was committed before each statement).
-    return guard().compose(g -> replay ? stored(ids) : Future.succeededFuture(Map.<String, Stored>of()))
-        .compose(before -> {
-      List<Run> runs = new ArrayList<>();
-      for (String id : ids) {
-        Stored s = before.get(id);
-        List<LoggedEvent> fresh = new ArrayList<>(byMessage.getOrDefault(id, List.of()));
-        if (s != null) {
-          fresh.removeIf(e -> s.keys.contains(e.key()));
-        }
-        LoggedMessage m = s != null && s.known ? null : messages.get(id);
-        List<List<LoggedEvent>> folded = fold(fresh);
-        for (int i = 0; i < folded.size(); i++) {
-          runs.add(run(id, folded.get(i), i == 0 ? m : null));
-        }
-        if (m != null && folded.isEmpty()) {
-          runs.add(run(id, List.of(), m)); // the message alone: its events came before, or are still to come
-        }
+    List<Run> runs = new ArrayList<>();
+    for (String id : ids) {
+      Stored s = before.get(id);
+      List<LoggedEvent> fresh = new ArrayList<>(byMessage.getOrDefault(id, List.of()));
+      if (s != null) {
+        fresh.removeIf(e -> s.keys.contains(e.key()));
       }
-      List<Tuple> rows = chunks(runs);
-      return rows.isEmpty() ? Future.<Void>succeededFuture()
-          : conn.preparedQuery(INSERT).executeBatch(rows).<Void>mapEmpty();
-    });
+      LoggedMessage m = s != null && s.known ? null : messages.get(id);
+      List<List<LoggedEvent>> folded = fold(fresh);
+      for (int i = 0; i < folded.size(); i++) {
+        runs.add(run(id, folded.get(i), i == 0 ? m : null));
+      }
+      if (m != null && folded.isEmpty()) {
+        runs.add(run(id, List.of(), m)); // the message alone: its events came before, or are still to come
+      }
+    }
+    return chunks(runs);
   }
 
   /** A message's events, in outbox order, cut where they would span more than {@link Chunks#MAX_SPAN_MS}. */
@@ -128,47 +181,32 @@ final class ChunkWriter {
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
     Set<String> states = new LinkedHashSet<>();
-    int body = m == null || m.bodyBase64() == null ? 0 : m.bodyBase64().length();
-    StringBuilder list = new StringBuilder(96 * run.size() + 2).append('[');
     for (LoggedEvent e : run) {
       first = Math.min(first, e.time());
       last = Math.max(last, e.time());
       states.add(e.state());
-      if (list.length() > 1) {
-        list.append(',');
-      }
-      eventJson(e).appendTo(list);
     }
-    list.append(']');
     if (run.isEmpty()) {
       first = m.createdAt();
       last = m.createdAt();
     }
-    JsonText text = JsonText.object(list.length() + body + 512).put("i", id).putRaw("e", list.toString());
-    if (m != null) {
-      List<String> labels = m.labels() == null ? List.of() : m.labels();
-      text.putRaw("m", packed(m, labels)).put("url", m.url()).put("host", m.host()).put("path", m.path())
-          .put("topicName", m.topicName()).put("queueName", m.queueName()).put("scheduleId", m.scheduleId())
-          .put("callerIp", m.callerIp()).put("flowControlKey", m.flowControlKey());
-    }
-    return new Run(id, MessageKey.of(id), first, last, states, text.encode());
+    return new Run(id, MessageKey.of(id), first, last, states, run, m);
   }
 
   /** An event as a run holds it (V3__runs.sql); absent parts left out. */
-  private static JsonText eventJson(LoggedEvent e) {
-    return JsonText.object().put("k", e.key()).put("s", e.state()).put("t", e.time())
+  private static void eventJson(StringBuilder out, LoggedEvent e) {
+    JsonText.into(out).put("k", e.key()).put("s", e.state()).put("t", e.time())
         .put("n", e.nextDeliveryTime()).put("c", e.responseStatus()).putJson("h", e.responseHeader())
-        .putPlain("b", e.responseBodyBase64()).put("e", e.error());
+        .putPlain("b", e.responseBodyBase64()).put("e", e.error()).end();
   }
 
   /** The message's shown-only fields as V4__packed_message.sql describes, absent parts left out. */
-  static String packed(LoggedMessage m, List<String> labels) {
-    int body = m.bodyBase64() == null ? 0 : m.bodyBase64().length();
-    return JsonText.object(256 + body).put("createdAt", m.createdAt()).put("method", m.method())
+  private static void packed(StringBuilder out, LoggedMessage m, List<String> labels) {
+    JsonText.into(out).put("createdAt", m.createdAt()).put("method", m.method())
         .putJson("header", m.header()).putPlain("body", m.bodyBase64()).put("endpointName", m.endpointName())
         .putJson("labels", labels.isEmpty() ? null : labels).put("timeout", m.timeoutMs())
         .put("maxRetries", (long) m.maxRetries()).put("retryDelayExpression", m.retryDelayExpression())
-        .put("callback", m.callback()).put("failureCallback", m.failureCallback()).encode();
+        .put("callback", m.callback()).put("failureCallback", m.failureCallback()).end();
   }
 
   /**
@@ -180,49 +218,73 @@ final class ChunkWriter {
     List<Run> sorted = new ArrayList<>(runs);
     sorted.sort(Comparator.comparingLong(Run::key).thenComparing(Run::messageId).thenComparingLong(Run::first));
     List<Tuple> rows = new ArrayList<>();
-    List<Run> chunk = new ArrayList<>();
-    long first = 0;
-    long last = 0;
-    int chars = 0;
+    // One buffer for the batch: each run is written into its chunk's text where it ends up, and each chunk's text
+    // copied out once (a run in a builder of its own, then copied into the chunk's, cost a copy of every body more).
+    StringBuilder text = new StringBuilder(MAX_CHARS + 4096);
+    Chunk chunk = null;
     for (Run r : sorted) {
-      if (!chunk.isEmpty() && (Chunks.secondOf(r.key()) != Chunks.secondOf(chunk.get(0).key())
-          || chunk.size() >= MAX_RUNS || chars + r.text().length() > MAX_CHARS
-          || Math.max(last, r.last()) - Math.min(first, r.first()) > Chunks.MAX_SPAN_MS)) {
-        rows.add(row(chunk, first, last, chars));
-        chunk = new ArrayList<>();
+      if (chunk != null && (Chunks.secondOf(r.key()) != Chunks.secondOf(chunk.minKey)
+          || chunk.runs >= MAX_RUNS || Math.max(chunk.last, r.last()) - Math.min(chunk.first, r.first())
+          > Chunks.MAX_SPAN_MS)) {
+        rows.add(chunk.row(text, text.length()));
+        chunk = null;
       }
-      if (chunk.isEmpty()) {
-        first = r.first();
-        last = r.last();
-        chars = 0;
+      int before = text.length();
+      text.append(chunk == null ? '[' : ',');
+      r.writeTo(text);
+      if (chunk != null && text.length() > MAX_CHARS + 1) {
+        // too long with this run: the chunk ends before it, and the run starts the next one
+        String run = text.substring(before + 1);
+        rows.add(chunk.row(text, before));
+        chunk = null;
+        text.append('[').append(run);
       }
-      chunk.add(r);
-      first = Math.min(first, r.first());
-      last = Math.max(last, r.last());
-      chars += r.text().length() + 1;
+      if (chunk == null) {
+        chunk = new Chunk(r);
+      } else {
+        chunk.add(r);
+      }
     }
-    if (!chunk.isEmpty()) {
-      rows.add(row(chunk, first, last, chars));
+    if (chunk != null) {
+      rows.add(chunk.row(text, text.length()));
     }
     return rows;
   }
 
-  private static Tuple row(List<Run> chunk, long first, long last, int chars) {
-    StringBuilder text = new StringBuilder(chars + 2).append('[');
-    Set<String> states = new TreeSet<>();
-    for (Run r : chunk) {
-      if (text.length() > 1) {
-        text.append(',');
-      }
-      text.append(r.text());
+  /** The chunk being filled: its bounds so far; its text is the start of the batch's buffer. */
+  private static final class Chunk {
+    final long minKey;
+    long maxKey;
+    long first;
+    long last;
+    int runs;
+    final Set<String> states = new TreeSet<>();
+
+    Chunk(Run r) {
+      minKey = r.key();
+      first = r.first();
+      last = r.last();
+      add(r);
+    }
+
+    void add(Run r) {
+      maxKey = r.key();
+      first = Math.min(first, r.first());
+      last = Math.max(last, r.last());
+      runs++;
       states.addAll(r.states());
     }
-    text.append(']');
-    String runs = text.toString();
-    boolean large = runs.length() > VARCHAR_LIMIT;
-    return Tuple.tuple().addLong(chunk.get(0).key()).addLong(chunk.get(chunk.size() - 1).key()).addLong(first)
-        .addLong(last).addString(states.isEmpty() ? "," : "," + String.join(",", states) + ",")
-        .addString(large ? null : runs).addString(large ? runs : null);
+
+    /** The chunk's row, its runs being {@code text} up to {@code end}; empties {@code text}. */
+    Tuple row(StringBuilder text, int end) {
+      text.setLength(end);
+      String runs = text.append(']').toString();
+      text.setLength(0);
+      boolean large = runs.length() > VARCHAR_LIMIT;
+      return Tuple.tuple().addLong(minKey).addLong(maxKey).addLong(first).addLong(last)
+          .addString(states.isEmpty() ? "," : "," + String.join(",", states) + ",")
+          .addString(large ? null : runs).addString(large ? runs : null);
+    }
   }
 
   /** What the database holds of these message ids. */

@@ -31,6 +31,15 @@ final class JsonText {
     return new JsonText(new StringBuilder(capacity));
   }
 
+  /**
+   * An object written at the end of {@code out}, closed by {@link #end()}: the writer writes a chunk's runs, their
+   * events and messages, into the chunk's one buffer (each in a buffer of its own, then copied, copied every
+   * message's body four more times).
+   */
+  static JsonText into(StringBuilder out) {
+    return new JsonText(out);
+  }
+
   /** A member with a string value; left out when the value is null. */
   JsonText put(String name, String value) {
     if (value != null) {
@@ -76,23 +85,23 @@ final class JsonText {
     return this;
   }
 
-  /** A member whose value is JSON text already (an object or array this package wrote); left out when null. */
-  JsonText putRaw(String name, String json) {
-    if (json != null) {
-      name(name);
-      out.append(json);
-    }
-    return this;
+  /**
+   * A member whose value the caller appends to the returned builder next (one JSON value, before the next member
+   * or {@link #end()}).
+   */
+  StringBuilder member(String name) {
+    name(name);
+    return out;
+  }
+
+  /** Closes an object begun with {@link #into}. */
+  void end() {
+    out.append('}');
   }
 
   String encode() {
     out.append('}');
     return out.toString();
-  }
-
-  /** The object's text appended to {@code to}, for an array of objects. */
-  void appendTo(StringBuilder to) {
-    to.append(out).append('}');
   }
 
   private void name(String name) {
