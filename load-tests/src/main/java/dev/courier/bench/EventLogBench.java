@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The event-log scenario of {@link Bench} ({@code -Dbench.only=eventlog}): the end-to-end rate with the event log
  * on (its default database, the H2 file) against off, in rounds that alternate a node started each way
- * ({@code bench.eventlogRounds} pairs, 2), each warmed for {@code bench.eventlogWarmup} s (15) and then measured
+ * ({@code bench.eventlogRounds} pairs, 2), each warmed for {@code bench.eventlogWarmup} s (45) and then measured
  * for {@link Bench#SECONDS} s as target 1 is: deliveries counted in three windows, the best one kept. While the
  * log is on, the writer's lag (now minus the oldest outbox entry not yet in the database) is sampled every 500 ms;
  * after the round, how long the writer takes to empty the outbox. Target: on ≥ 0.8 × off, lag under 5 s.
@@ -24,7 +24,12 @@ import java.util.regex.Pattern;
  */
 final class EventLogBench {
   private static final int ROUNDS = Integer.getInteger("bench.eventlogRounds", 2);
-  private static final int WARMUP = Integer.getInteger("bench.eventlogWarmup", 15);
+  /**
+   * Long enough for the JIT: a node with the log on compiles its writer, H2 and the JSON as well, and after 15 s its
+   * compiler threads still took 0.4-0.6 of the two cores through half of the measured round (the log-off node's were
+   * done), so the round measured the compiler more than the log (docs/performance.md, session 20).
+   */
+  private static final int WARMUP = Integer.getInteger("bench.eventlogWarmup", 45);
   private static final double MODERATE = Double.parseDouble(System.getProperty("bench.eventlogModerate", "0.25"));
   private static final Pattern ENTRY_ID = Pattern.compile("(\\d{13})-\\d+");
 
