@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(VertxExtension.class)
@@ -28,6 +29,18 @@ class EventStoreConfigTest {
     assertEquals(Dialect.H2, config(url).dialect());
     assertEquals(url + ";ANALYZE_AUTO=0", config(url).effectiveUrl());
     assertEquals("jdbc:h2:mem:x;analyze_auto=5", config("jdbc:h2:mem:x;analyze_auto=5").effectiveUrl());
+    assertEquals("jdbc:h2:mem:x;MODE=LEGACY;ANALYZE_AUTO=0", config("jdbc:h2:mem:x;MODE=LEGACY;").effectiveUrl());
+  }
+
+  /** The default database runs without H2's automatic statistics (EventStoreConfig#effectiveUrl says why). */
+  @Test
+  void theDefaultH2DatabaseDoesNotAnalyzeOnItsOwn(@TempDir Path dir) throws Exception {
+    EventStoreConfig config = config(EventStoreConfig.h2Default(dir));
+    try (java.sql.Connection c = TestDatabase.jdbc(config); java.sql.ResultSet r = c.createStatement().executeQuery(
+        "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'ANALYZE_AUTO'")) {
+      assertTrue(r.next());
+      assertEquals("0", r.getString(1));
+    }
   }
 
   @Test
