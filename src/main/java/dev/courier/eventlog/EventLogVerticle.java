@@ -140,7 +140,7 @@ public final class EventLogVerticle extends VerticleBase {
         }
         List<Outbox.Entry> written = ar.result();
         long lagMs = written.isEmpty() ? 0 : System.currentTimeMillis() - written.get(0).idTime();
-        // A share of 100 (the default) holds nothing back: the gauge says 0 rather than "busy".
+        // A share of 100 holds nothing back: the gauge says 0 rather than "busy".
         boolean paced = config.writerSharePercent() < 100 && holdToShare.getAsBoolean();
         metrics.eventLogWriterPaced(paced);
         long pause = !paced ? 0

@@ -128,14 +128,12 @@ class MetricsEndToEndTest {
 
   /**
    * The event-log writer's pacing gauge: 1 while an attempt is in flight and the writer keeps to its share (both
-   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight. The share is set as its
-   * default, 10, is (a share of 100 holds nothing back: the next test).
+   * busy signals off: the share whenever the node delivers), 0 once nothing is in flight. The share is below 100
+   * (a share of 100 holds nothing back: the next test).
    */
   @Test
   void theWriterPacedGaugeFollowsWhetherTheWriterKeepsToItsShare(@TempDir Path data) throws Exception {
-    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED",
-        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0",
-        "COURIER_EVENT_LOG_WRITER_SHARE", "10"), registry)) {
+    try (Sink sink = Sink.start(vertx); TestNode node = eventLogNode(data, 10)) {
       sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 3_000));
       node.publish(sink.url("/slow"), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
       sink.await(1, 10_000);
@@ -152,9 +150,7 @@ class MetricsEndToEndTest {
    */
   @Test
   void theWriterPacedGaugeReadsZeroAtAShareOf100(@TempDir Path data) throws Exception {
-    try (Sink sink = Sink.start(vertx); TestNode node = TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED",
-        "true", "COURIER_DATA_DIR", data.toString(), "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0",
-        "COURIER_EVENT_LOG_WRITER_SHARE", "100"), registry)) {
+    try (Sink sink = Sink.start(vertx); TestNode node = eventLogNode(data, 100)) {
       sink.respond(r -> new Sink.Reply(200, Map.of(), "ok", 2_000));
       node.publish(sink.url("/slow"), Map.of(), "x".getBytes(StandardCharsets.UTF_8));
       sink.await(1, 10_000);
@@ -171,6 +167,13 @@ class MetricsEndToEndTest {
       }
       assertTrue(scrapes > 1, "the gauge was read while the attempt was in flight");
     }
+  }
+
+  /** A node with the event log on, its writer held to {@code share} whenever it delivers (the loops' signal off). */
+  private TestNode eventLogNode(Path data, int share) throws Exception {
+    return TestNode.start(vertx, Map.of("COURIER_EVENT_LOG_ENABLED", "true", "COURIER_DATA_DIR", data.toString(),
+        "COURIER_EVENT_LOG_WRITER_BUSY_LOOPS", "0", "COURIER_EVENT_LOG_WRITER_SHARE", Integer.toString(share)),
+        registry);
   }
 
   /** A queue of parallelism 2 and a flow-control key of parallelism 1 in front of a slow destination. */
