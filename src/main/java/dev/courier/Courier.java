@@ -123,7 +123,8 @@ public final class Courier {
     int apis = cfg.http().instances() > 0 ? cfg.http().instances() : cores;
     var handoff = new Handoff(vertx, dispatchers, node);
     var direct = cfg.delivery().direct()
-        ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs()) : null;
+        ? new DirectDispatch(credit, tokens, handoff, cfg.delivery().leaseGraceMs(),
+        cfg.delivery().directWaitMs()) : null;
     // One budget for the node: every API event loop buffers bodies from the same heap.
     var bodies = new BodyBudget(cfg.limits().maxBodyBytesInFlight(), cfg.limits().maxBodySize());
     var connections = new ConnectionLimit(cfg.http().maxConnections(), cfg.limits().maxHeaderSize());

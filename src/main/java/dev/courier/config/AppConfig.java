@@ -114,6 +114,7 @@ public record AppConfig(
       int poolSizePerHost,
       int maxResponseBody,
       boolean direct,
+      long directWaitMs,
       int hostSharePercent,
       long hostStallMs,
       long stopGraceMs,

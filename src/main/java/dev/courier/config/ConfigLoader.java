@@ -208,11 +208,15 @@ public final class ConfigLoader {
         intIn("delivery.pool-size-per-host", 1, 10_000),
         intIn("delivery.max-response-body", 0, 64 * 1024 * 1024),
         bool("delivery.direct"),
+        longIn("delivery.direct-wait-ms", 0, 60_000),
         intIn("delivery.host-share", 1, 100),
         duration("delivery.host-stall"),
         duration("delivery.stop-grace"),
         longIn("delivery.ack-linger-ms", 0, 100),
         longIn("delivery.callback-ack-linger-ms", 0, 100));
+    if (delivery.directWaitMs() > delivery.leaseGraceMs() / 2) {
+      throw new ConfigException("delivery.direct-wait-ms: at most half of delivery.lease-grace");
+    }
     if (delivery.hostStallMs() < 100) {
       throw new ConfigException("delivery.host-stall: at least 100ms");
     }

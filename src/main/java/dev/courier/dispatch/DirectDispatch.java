@@ -9,5 +9,14 @@ package dev.courier.dispatch;
  *
  * <p>Only for messages no gate applies to: a message of a queue or under flow control must go through
  * the claim script, which takes the gate's permit atomically (invariant 4).
+ *
+ * @param creditWaitMs how long an immediate publish waits for credit when none is free ({@link CreditWait})
  */
-public record DirectDispatch(DispatchCredit credit, LeaseTokens tokens, Handoff handoff, long leaseGraceMs) {}
+public record DirectDispatch(DispatchCredit credit, LeaseTokens tokens, Handoff handoff, long leaseGraceMs,
+    long creditWaitMs) {
+
+  /** Without waiting for credit: what is not free at once goes on the wheel. */
+  public DirectDispatch(DispatchCredit credit, LeaseTokens tokens, Handoff handoff, long leaseGraceMs) {
+    this(credit, tokens, handoff, leaseGraceMs, 0);
+  }
+}

@@ -1,5 +1,7 @@
 package dev.courier.dispatch;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,6 +17,8 @@ public final class DispatchCredit {
   private final AtomicBoolean starved = new AtomicBoolean();
   private final AtomicBoolean wheelBehind = new AtomicBoolean();
   private volatile Runnable onFreed = () -> {};
+  /** Told of every release: ingest's publishes waiting for credit ({@link CreditWait}), one per API event loop. */
+  private final List<Runnable> releaseListeners = new CopyOnWriteArrayList<>();
   /** The node is stopping: it takes no more work (see {@link #close}). */
   private volatile boolean closed;
 
@@ -25,6 +29,11 @@ public final class DispatchCredit {
   /** Called when credit comes back after the wheel ran out of it. */
   public void onFreed(Runnable action) {
     this.onFreed = action;
+  }
+
+  /** Called after every release, on the releasing thread: it must only hand the news to its own event loop. */
+  public void onRelease(Runnable listener) {
+    releaseListeners.add(listener);
   }
 
   /**
@@ -99,6 +108,9 @@ public final class DispatchCredit {
       return;
     }
     free.addAndGet(n);
+    for (Runnable listener : releaseListeners) {
+      listener.run();
+    }
     if (starved.compareAndSet(true, false)) {
       onFreed.run();
     }

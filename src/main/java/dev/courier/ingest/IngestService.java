@@ -1,5 +1,6 @@
 package dev.courier.ingest;
 
+import dev.courier.dispatch.CreditWait;
 import dev.courier.dispatch.Delivery;
 import dev.courier.dispatch.DirectDispatch;
 import dev.courier.metrics.CourierMetrics;
@@ -40,6 +41,8 @@ public final class IngestService {
   private final long maxBacklog;
   private final Runnable wakeWheel;
   private final DirectDispatch direct;
+  /** Where immediate publishes wait for credit (null without direct hand-over). */
+  private final CreditWait creditWait;
   private final CourierMetrics metrics;
   private final List<GroupCommit<NewMessage, PublishResult>> shards = new ArrayList<>();
 
@@ -59,6 +62,7 @@ public final class IngestService {
     this.maxBacklog = maxBacklog;
     this.wakeWheel = wakeWheel;
     this.direct = direct;
+    this.creditWait = direct == null ? null : new CreditWait(context, direct.credit(), direct.creditWaitMs());
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
       shards.add(new GroupCommit<>(context, MAX_BATCH, batch -> store(shard, batch)));
@@ -136,6 +140,16 @@ public final class IngestService {
    * ({@link DirectDispatch}). The rest go on the wheel.
    */
   private Future<List<PublishResult>> storePlain(int shard, List<NewMessage> batch) {
+    return direct == null ? storePlain(shard, batch, 0, System.currentTimeMillis())
+        : storeDirect(shard, batch, creditWait.deadline());
+  }
+
+  /**
+   * Stores the batch, its immediate messages leased as far as there is credit: when none is free, the batch waits
+   * for some until {@code deadline} ({@link CreditWait}); a part that got credit is stored at once and the rest
+   * asks again, so credit never idles in a waiting batch. What gets none by the deadline goes on the wheel.
+   */
+  private Future<List<PublishResult>> storeDirect(int shard, List<NewMessage> batch, long deadline) {
     long now = System.currentTimeMillis();
     int dueNow = 0;
     for (NewMessage m : batch) {
@@ -143,17 +157,50 @@ public final class IngestService {
         dueNow++;
       }
     }
-    int leased = direct == null || dueNow == 0 || direct.credit().wheelBehind() ? 0 : direct.credit().acquire(dueNow);
+    int due = dueNow;
+    return creditWait.acquire(due, deadline).compose(leased -> {
+      if (leased == 0 || leased == due) {
+        return storePlain(shard, batch, leased, now);
+      }
+      // the messages up to the last one this credit covers now, the rest once more credit comes
+      int cut = 0;
+      for (int covered = 0; covered < leased; cut++) {
+        if (batch.get(cut).notBefore() <= now) {
+          covered++;
+        }
+      }
+      List<NewMessage> rest = batch.subList(cut, batch.size());
+      return storePlain(shard, batch.subList(0, cut), leased, now).compose(first -> storeDirect(shard, rest, deadline)
+          .map(second -> {
+            List<PublishResult> all = new ArrayList<>(first);
+            all.addAll(second);
+            return all;
+          }));
+    });
+  }
+
+  /**
+   * @param leased credits acquired for the batch's immediate messages: as many are stored leased to this node
+   * @param now the time that decided which messages are immediate
+   */
+  private Future<List<PublishResult>> storePlain(int shard, List<NewMessage> batch, int leased, long now) {
+    int dueNow = 0;
+    for (NewMessage m : batch) {
+      if (m.notBefore() <= now) {
+        dueNow++;
+      }
+    }
     if (direct != null && leased < dueNow) {
       direct.credit().wheelFellBehind();
     }
+    long at = System.currentTimeMillis(); // later than now when the batch waited for credit
     String token = leased > 0 ? direct.tokens().next() : null;
     List<Delivery> deliveries = leased > 0 ? new ArrayList<>(leased) : List.of();
     Request hset = Request.cmd(Command.HSET).arg(keys.messages(shard));
     Request wheel = null;
     Request lease = null;
     // The event log's outbox entry (lua/includes/events.lua), in the same transaction: CREATED, ACTIVE if leased
-    Request events = keys.outbox() ? Request.cmd(Command.XADD).arg(keys.events(shard)).arg("*").arg("t").arg(now)
+    Request events = keys.outbox() ? Request.cmd(Command.XADD).arg(keys.events(shard)).arg("*").arg("t").arg(at)
         : null;
     for (NewMessage m : batch) {
       StoredMessage stored = m.stored();
@@ -164,7 +211,7 @@ public final class IngestService {
       }
       if (deliveries.size() < leased && m.notBefore() <= now) {
         lease = (lease == null ? Request.cmd(Command.ZADD).arg(keys.lease(shard)) : lease)
-            .arg(now + m.timeoutMs() + direct.leaseGraceMs()).arg(Keys.leaseMember(m.id(), token));
+            .arg(at + m.timeoutMs() + direct.leaseGraceMs()).arg(Keys.leaseMember(m.id(), token));
         if (events != null) {
           events.arg("A").arg(m.id());
         }

@@ -277,6 +277,17 @@ class ConfigLoaderTest {
         .startsWith("delivery.ack-linger-ms"));
   }
 
+  /** A publish waits up to 100 ms for credit by default, 0 turns it off, and it stays well inside the lease grace. */
+  @Test
+  void directWaitIsAHundredMillisecondsByDefaultAndBoundedByTheLeaseGrace() {
+    assertEquals(100L, load(Map.of()).delivery().directWaitMs());
+    assertEquals(0L, load(Map.of("COURIER_DELIVERY_DIRECT_WAIT_MS", "0")).delivery().directWaitMs());
+    assertTrue(rejected(Map.of("COURIER_DELIVERY_DIRECT_WAIT_MS", "-1")).getMessage()
+        .startsWith("delivery.direct-wait-ms"));
+    assertTrue(rejected(Map.of("COURIER_DELIVERY_DIRECT_WAIT_MS", "6000", "COURIER_DELIVERY_LEASE_GRACE", "10s"))
+        .getMessage().startsWith("delivery.direct-wait-ms: at most half"));
+  }
+
   /** The callbacks' ack linger is on by default (1 ms), can be turned off, and is bounded as the other. */
   @Test
   void callbackAckLingerIsOneMillisecondByDefaultAndBounded() {
