@@ -136,9 +136,10 @@ final class CallbackBench {
       round(withCallback, () -> closed(callbackSend, ms));
     }
     report("as fast as they go", plain, large, withCallback);
-    // At full speed a callback round is another regime: twice the deliveries per publish outrun the node, so
-    // messages wait on the wheel (a claim each) where plain rounds go straight to a dispatcher. So the rounds
-    // are run again at rates where none builds a backlog, with the same messages through Redis each second:
+    // At full speed twice the deliveries per publish outrun the node. Until delivery.direct-wait-ms (session 21)
+    // the callback rounds' messages then waited on the wheel (a claim each) where plain rounds went straight to a
+    // dispatcher; now their publishes wait for credit instead (due stays 0 in the sizes above). The rounds are
+    // also run at rates where none builds a backlog, with the same messages through Redis each second:
     // callbacks at R published/s (2R messages), plain and callback-sized publishes at 2R.
     double rate = plainRate * OPEN_SHARE;
     Side plainOpen = new Side("plainOpen");
