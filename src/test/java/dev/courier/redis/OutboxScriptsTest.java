@@ -115,6 +115,44 @@ class OutboxScriptsTest {
     assertEquals(0L, get(other.backlog(0))[0]);
   }
 
+  /**
+   * Confirming trims the stream, but never past an entry another writer read and has not confirmed: that one must
+   * stay for its take-over, and so must what was confirmed after it until it is.
+   */
+  @Test
+  void confirmingTrimsOnlyBelowTheOldestEntryStillUnconfirmed(Vertx vertx) {
+    f = new GateFixture(vertx, "trim", true);
+    Outbox slow = outbox("slow-node");
+    Outbox quick = outbox("quick-node");
+    get(slow.createGroups());
+    long now = System.currentTimeMillis();
+    f.store((String) null, "m1", now);
+    List<Outbox.Entry> first = get(slow.readNew(0, 10));
+    f.store((String) null, "m2", now);
+    f.store((String) null, "m3", now);
+    List<Outbox.Entry> later = get(quick.readNew(0, 10));
+    assertEquals(2, later.size());
+    get(quick.ack(0, later.stream().map(Outbox.Entry::id).toList()));
+    assertEquals(3L, xlen(), "m1's entry is unconfirmed: nothing after it is trimmed either");
+
+    Outbox.Claimed claimed = get(quick.claimStale(0, 0, 10, "0-0"));
+    assertEquals(List.of("CREATED m1"), states(OutboxDecoder.decode(0, claimed.entries(), true).events()),
+        "the unconfirmed entry is whole for its take-over");
+    get(quick.ack(0, List.of(first.get(0).id())));
+    assertEquals(0L, xlen(), "all confirmed: all trimmed");
+
+    f.store((String) null, "m4", now);
+    assertEquals(1L, xlen());
+    get(quick.ack(0, List.of(first.get(0).id()))); // a confirmation twice (a retried checkpoint)
+    assertEquals(1L, xlen(), "an entry no writer has read yet stays");
+    assertEquals(List.of("CREATED m4"), states(read(slow)));
+    assertEquals(0L, xlen());
+  }
+
+  private long xlen() {
+    return f.cmd(Request.cmd(Command.XLEN).arg(f.keys.events(0))).toLong();
+  }
+
   @Test
   void withTheEventLogOffNothingIsRecorded(Vertx vertx) {
     f = new GateFixture(vertx, "quiet", false);
