@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Immediate publishes that found the node's delivery credit taken wait here for attempts to end, in the order they
- * came, for at most {@code delivery.direct-wait}: a message stored leased and handed over directly costs Redis a
+ * came, for at most {@code delivery.direct-wait-ms}: a message stored leased and handed over directly costs Redis a
  * lease, where one put on the wheel costs a place on it, a claim and its body read back out of Redis. Without the
  * wait, a node whose credit is full (its messages' callbacks double the deliveries per publish) sent every publish
  * through the wheel once the first one found no credit, and the larger sets and the claims made each message dearer

@@ -137,7 +137,8 @@ public final class IngestService {
    *
    * <p>Immediate messages, as far as the node has delivery credit, are stored already leased to this node
    * (their id in the lease set) and handed to the dispatchers once Redis said OK: no claim, no wheel hop
-   * ({@link DirectDispatch}). The rest go on the wheel.
+   * ({@link DirectDispatch}); when none is free they wait for some, a little ({@link #storeDirect}). The rest go
+   * on the wheel.
    */
   private Future<List<PublishResult>> storePlain(int shard, List<NewMessage> batch) {
     return direct == null ? storePlain(shard, batch, 0, System.currentTimeMillis())
@@ -170,6 +171,8 @@ public final class IngestService {
         }
       }
       List<NewMessage> rest = batch.subList(cut, batch.size());
+      // If Redis fails on the rest, the whole batch is answered with the error although its first part was stored
+      // (and is delivered): as when a reply is lost, a client that publishes again gets a second copy, never none.
       return storePlain(shard, batch.subList(0, cut), leased, now).compose(first -> storeDirect(shard, rest, deadline)
           .map(second -> {
             List<PublishResult> all = new ArrayList<>(first);
