@@ -1,5 +1,6 @@
 package dev.courier.dispatch;
 
+import dev.courier.metrics.CourierMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,6 +23,7 @@ public final class CreditWait {
   private final Context context;
   private final DispatchCredit credit;
   private final long maxWaitMs;
+  private final CourierMetrics metrics;
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
   /** Whether anything waits: read on the releasing threads. */
   private volatile boolean waiting;
@@ -37,9 +39,13 @@ public final class CreditWait {
     }
   }
 
-  /** @param maxWaitMs how long a publish waits at most; 0: it never waits (what is not free goes on the wheel) */
-  public CreditWait(Context context, DispatchCredit credit, long maxWaitMs) {
+  /**
+   * @param maxWaitMs how long a publish waits at most; 0: it never waits (what is not free goes on the wheel)
+   * @param metrics counts the waits by how they ended
+   */
+  public CreditWait(Context context, DispatchCredit credit, long maxWaitMs, CourierMetrics metrics) {
     this.context = context;
+    this.metrics = metrics;
     this.credit = credit;
     this.maxWaitMs = maxWaitMs;
     if (maxWaitMs > 0) {
@@ -78,6 +84,7 @@ public final class CreditWait {
     w.timer = context.owner().setTimer(left, t -> {
       if (queue.remove(w)) {
         waiting = !queue.isEmpty();
+        metrics.creditWait(false);
         w.done.complete(0);
         serve(); // the next one may take what is free now
       }
@@ -97,6 +104,7 @@ public final class CreditWait {
       }
       queue.poll();
       context.owner().cancelTimer(head.timer);
+      metrics.creditWait(true);
       head.done.complete(granted);
     }
     waiting = !queue.isEmpty();

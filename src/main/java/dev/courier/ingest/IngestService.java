@@ -62,7 +62,8 @@ public final class IngestService {
     this.maxBacklog = maxBacklog;
     this.wakeWheel = wakeWheel;
     this.direct = direct;
-    this.creditWait = direct == null ? null : new CreditWait(context, direct.credit(), direct.creditWaitMs());
+    this.creditWait = direct == null ? null
+        : new CreditWait(context, direct.credit(), direct.creditWaitMs(), metrics);
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
       shards.add(new GroupCommit<>(context, MAX_BATCH, batch -> store(shard, batch)));

@@ -60,6 +60,8 @@ public final class CourierMetrics implements AutoCloseable {
   private final Counter callbacks;
   private final Counter permitWaits;
   private final Counter deferred;
+  private final Counter creditWaitsGranted;
+  private final Counter creditWaitsTimedOut;
   private final BacklogSample backlog = new BacklogSample();
   private final Counter eventsWritten;
   private final Counter schedulesFired;
@@ -104,6 +106,8 @@ public final class CourierMetrics implements AutoCloseable {
         .description("Claimed messages put back on the wheel unattempted: their host held its share of the"
             + " credit and had stopped answering (delivery.host-share)")
         .register(registry);
+    creditWaitsGranted = creditWaits("granted", registry);
+    creditWaitsTimedOut = creditWaits("timed_out", registry);
     backlog.register(registry);
     schedulesFired = Counter.builder("courier.schedule.fires").tag("result", "published")
         .description("Schedule fires this node claimed, by whether their message was published").register(registry);
@@ -219,6 +223,18 @@ public final class CourierMetrics implements AutoCloseable {
 
   public void deferred() {
     deferred.increment();
+  }
+
+  private static Counter creditWaits(String result, MeterRegistry registry) {
+    return Counter.builder("courier.publish.credit.waits").tag("result", result)
+        .description("Publish batches that found no free delivery credit and waited for some"
+            + " (delivery.direct-wait-ms), by how the wait ended: granted (stored leased) or timed_out (on the wheel)")
+        .register(registry);
+  }
+
+  /** A publish batch waited for credit: it got some ({@code granted}), or its wait ran out. */
+  public void creditWait(boolean granted) {
+    (granted ? creditWaitsGranted : creditWaitsTimedOut).increment();
   }
 
   /** The timer of one script (looked up in an EnumMap, no tags built). */

@@ -104,7 +104,7 @@ class MetricsEndToEndTest {
 
   /**
    * One delivery permit and a destination that takes 5 s: the messages behind the first wait on the wheel, and the
-   * backlog gauges (read from Redis by the sampler) and the permit series say so.
+   * backlog gauges (read from Redis by the sampler), the permit series and the publishes' credit waits say so.
    */
   @Test
   void aSaturatedNodeShowsWheelLagPendingMessagesAndPermitWaits() throws Exception {
@@ -120,6 +120,10 @@ class MetricsEndToEndTest {
       assertEquals(1.0, s.value("courier_delivery_permits_in_use"));
       assertEquals(1.0, s.value("courier_delivery_permits_limit"));
       assertTrue(s.value("courier_delivery_permit_waits_total") > 0, "the wheel waited for a permit");
+      // the second publish found the permit taken, waited delivery.direct-wait-ms for it and went on the wheel;
+      // the third did not wait (the second was on the wheel before it)
+      assertEquals(1.0, s.value("courier_publish_credit_waits_total{result=\"timed_out\"}"));
+      assertEquals(0.0, s.value("courier_publish_credit_waits_total{result=\"granted\"}"));
       assertEquals(2.0, s.value("courier_messages_pending{state=\"due\"}") + s.value(
           "courier_messages_pending{state=\"delayed\"}"), "two wait on the wheel");
       assertEquals(1.0, s.value("courier_messages_pending{state=\"in_flight\"}"));
