@@ -214,9 +214,6 @@ public final class ConfigLoader {
         duration("delivery.stop-grace"),
         longIn("delivery.ack-linger-ms", 0, 100),
         longIn("delivery.callback-ack-linger-ms", 0, 100));
-    if (delivery.directWaitMs() > delivery.leaseGraceMs() / 2) {
-      throw new ConfigException("delivery.direct-wait-ms: at most half of delivery.lease-grace");
-    }
     if (delivery.hostStallMs() < 100) {
       throw new ConfigException("delivery.host-stall: at least 100ms");
     }
