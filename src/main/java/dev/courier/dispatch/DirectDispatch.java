@@ -13,10 +13,4 @@ package dev.courier.dispatch;
  * @param creditWaitMs how long an immediate publish waits for credit when none is free ({@link CreditWait})
  */
 public record DirectDispatch(DispatchCredit credit, LeaseTokens tokens, Handoff handoff, long leaseGraceMs,
-    long creditWaitMs) {
-
-  /** Without waiting for credit: what is not free at once goes on the wheel. */
-  public DirectDispatch(DispatchCredit credit, LeaseTokens tokens, Handoff handoff, long leaseGraceMs) {
-    this(credit, tokens, handoff, leaseGraceMs, 0);
-  }
-}
+    long creditWaitMs) {}

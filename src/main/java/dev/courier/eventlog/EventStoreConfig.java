@@ -61,7 +61,8 @@ public record EventStoreConfig(String jdbcUrl, String user, String password, int
   String effectiveUrl() {
     String lower = jdbcUrl.toLowerCase(Locale.ROOT);
     if (dialect() == Dialect.H2) {
-      return lower.contains(";analyze_auto=") ? jdbcUrl : jdbcUrl + (jdbcUrl.endsWith(";") ? "" : ";") + "ANALYZE_AUTO=0";
+      return lower.contains(";analyze_auto=") ? jdbcUrl
+          : jdbcUrl + (jdbcUrl.endsWith(";") ? "" : ";") + "ANALYZE_AUTO=0";
     }
     if (lower.contains("rewritebatchedinserts=")) {
       return jdbcUrl;

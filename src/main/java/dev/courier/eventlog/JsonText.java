@@ -22,15 +22,6 @@ final class JsonText {
     out.append('{');
   }
 
-  static JsonText object() {
-    return object(256);
-  }
-
-  /** @param capacity the text's expected length: a message's row holds its body, a kilobyte or more */
-  static JsonText object(int capacity) {
-    return new JsonText(new StringBuilder(capacity));
-  }
-
   /**
    * An object written at the end of {@code out}, closed by {@link #end()}: the writer writes a chunk's runs, their
    * events and messages, into the chunk's one buffer (each in a buffer of its own, then copied, copied every
@@ -97,11 +88,6 @@ final class JsonText {
   /** Closes an object begun with {@link #into}. */
   void end() {
     out.append('}');
-  }
-
-  String encode() {
-    out.append('}');
-    return out.toString();
   }
 
   private void name(String name) {

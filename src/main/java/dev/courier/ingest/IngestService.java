@@ -153,13 +153,7 @@ public final class IngestService {
    */
   private Future<List<PublishResult>> storeDirect(int shard, List<NewMessage> batch, long deadline) {
     long now = System.currentTimeMillis();
-    int dueNow = 0;
-    for (NewMessage m : batch) {
-      if (m.notBefore() <= now) {
-        dueNow++;
-      }
-    }
-    int due = dueNow;
+    int due = dueBy(batch, now);
     return creditWait.acquire(due, deadline).compose(leased -> {
       if (leased == 0 || leased == due) {
         return storePlain(shard, batch, leased, now);
@@ -188,12 +182,7 @@ public final class IngestService {
    * @param now the time that decided which messages are immediate
    */
   private Future<List<PublishResult>> storePlain(int shard, List<NewMessage> batch, int leased, long now) {
-    int dueNow = 0;
-    for (NewMessage m : batch) {
-      if (m.notBefore() <= now) {
-        dueNow++;
-      }
-    }
+    int dueNow = dueBy(batch, now);
     if (direct != null && leased < dueNow) {
       direct.credit().wheelFellBehind();
     }
@@ -258,6 +247,17 @@ public final class IngestService {
         direct.credit().release(leased);
       }
     });
+  }
+
+  /** How many of the batch's messages are due at {@code now}: the immediate ones. */
+  private static int dueBy(List<NewMessage> batch, long now) {
+    int due = 0;
+    for (NewMessage m : batch) {
+      if (m.notBefore() <= now) {
+        due++;
+      }
+    }
+    return due;
   }
 
   /** A full backlog fails only its own publish: a result without id, turned into the failure by check. */

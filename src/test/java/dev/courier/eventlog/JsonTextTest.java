@@ -23,7 +23,7 @@ class JsonTextTest {
     all.append("\u2028\u2029\uD83D\uDE00 \uFFFF end");
     String s = all.toString();
     assertEquals(new JsonObject().put("v", s).put(s, "k").encode(),
-        JsonText.object().put("v", s).put(s, "k").encode());
+        text(t -> t.put("v", s).put(s, "k")));
   }
 
   @Test
@@ -36,16 +36,17 @@ class JsonTextTest {
       List<String> labels = List.of(a, b);
       String expected = new JsonObject().put("n", (long) round).put("s", a).put("h", header)
           .put("l", new JsonArray(labels)).put("i", round % 7).encode();
-      String actual = JsonText.object().put("n", (long) round).put("s", a).putJson("h", header)
-          .putJson("l", labels).put("i", (Number) (round % 7)).encode();
+      int n = round;
+      String actual = text(t -> t.put("n", (long) n).put("s", a).putJson("h", header)
+          .putJson("l", labels).put("i", (Number) (n % 7)));
       assertEquals(expected, actual, "round " + round);
     }
   }
 
   @Test
   void nullMembersAreLeftOutAndAnEmptyObjectIsBraces() {
-    assertEquals("{}", JsonText.object().put("a", (String) null).put("b", (Number) null).putJson("c", null).encode());
-    assertEquals("{\"a\":1}", JsonText.object().put("x", (String) null).put("a", 1L).encode());
+    assertEquals("{}", text(t -> t.put("a", (String) null).put("b", (Number) null).putJson("c", null)));
+    assertEquals("{\"a\":1}", text(t -> t.put("x", (String) null).put("a", 1L)));
   }
 
   /** The runs ChunkWriter stores: the events and the packed message as Vert.x encoded them before JsonText. */
@@ -106,5 +107,12 @@ class JsonTextTest {
           : kind == 2 ? (char) (0x80 + random.nextInt(0x3000)) : (char) (0x20 + random.nextInt(0x5f)));
     }
     return s.toString();
+  }
+
+  /** The object {@code members} writes, closed, as the writer writes one into its chunk's text. */
+  private static String text(java.util.function.UnaryOperator<JsonText> members) {
+    StringBuilder out = new StringBuilder();
+    members.apply(JsonText.into(out)).end();
+    return out.toString();
   }
 }

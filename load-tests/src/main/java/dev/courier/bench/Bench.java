@@ -13,10 +13,12 @@ import io.vertx.core.http.RequestOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Measures issue #4's targets 1–4 in one invocation, each against a baseline measured just before in
@@ -655,6 +657,19 @@ public final class Bench {
       }
     }
     return env;
+  }
+
+  /** The median of paired rounds' ratios (the mean of the middle two for an even count). */
+  static double median(List<Double> ratios) {
+    List<Double> sorted = new ArrayList<>(ratios);
+    Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** Ratios as a bench line prints them: two decimals, comma-separated. */
+  static String ratios(List<Double> ratios) {
+    return ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).collect(Collectors.joining(", "));
   }
 
   static <T> T await(Future<T> f) throws Exception {

@@ -203,12 +203,9 @@ final class CallbackBench {
     for (int i = 0; i < withCallback.redisByRound.size(); i++) {
       paired.add(withCallback.redisByRound.get(i) / (plain.redisByRound.get(i) + large.redisByRound.get(i)));
     }
-    List<Double> sorted = new ArrayList<>(paired);
-    java.util.Collections.sort(sorted);
-    double median = sorted.get(sorted.size() / 2);
+    double median = Bench.median(paired);
     b.line(p + "redis CPU per published message, paired rounds", "with a callback / (plain + callback-sized) of the"
-        + " same round: %s; median %.2f  %s (target: at most 1)", paired.stream()
-        .map(r -> String.format(Locale.ROOT, "%.2f", r)).collect(java.util.stream.Collectors.joining(", ")), median,
+        + " same round: %s; median %.2f  %s (target: at most 1)", Bench.ratios(paired), median,
         median <= 1 ? "PASS" : "FAIL");
     b.line(p + "redis time per published message: plain", "%s", QueueBench.costliest(plain.commands, plain.accepted));
     b.line(p + "redis time per published message: with a callback", "%s",

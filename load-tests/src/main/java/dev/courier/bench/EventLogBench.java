@@ -97,14 +97,9 @@ final class EventLogBench {
     b.line("eventlog. rounds (best window each)", "%s", String.join("; ", rounds));
     b.line("eventlog. end-to-end with the log on (H2) vs off", "%.0f vs %.0f msg/s = %.2f  %s (target >= 0.80)",
         bestOn, bestOff, bestOn / bestOff, bestOn / bestOff >= 0.8 ? "PASS" : "FAIL");
-    List<Double> sorted = new ArrayList<>(paired);
-    java.util.Collections.sort(sorted);
-    double median = sorted.size() % 2 == 1 ? sorted.get(sorted.size() / 2)
-        : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
-    String pairs = paired.stream().map(x -> String.format(Locale.ROOT, "%.2f", x))
-        .collect(java.util.stream.Collectors.joining(", "));
-    b.line("eventlog. the same, paired rounds", "on / off of each pair: %s; median %.2f  %s (target >= 0.80)", pairs,
-        median, median >= 0.8 ? "PASS" : "FAIL");
+    double median = Bench.median(paired);
+    b.line("eventlog. the same, paired rounds", "on / off of each pair: %s; median %.2f  %s (target >= 0.80)",
+        Bench.ratios(paired), median, median >= 0.8 ? "PASS" : "FAIL");
     // The last third of a round is the steady state: a writer that keeps to its share at first and takes more once
     // its lag reaches event-log.max-lag makes the first window the fastest, so "best" alone would flatter it.
     b.line("eventlog. the same, last window of each round", "%.0f vs %.0f msg/s = %.2f  %s (target >= 0.80)",
