@@ -50,7 +50,8 @@ final class EventLogBench {
   }
 
   /** What one window found: its delivery rate, the writer's worst lag, the CPU per delivered message. */
-  private record Window(double rate, long lagMs, long catchUpMs, double courierMicros, double redisMicros) {}
+  private record Window(double rate, long lagMs, long catchUpMs, double courierMicros, double redisMicros,
+      double busy) {}
 
   /** A node with the log on or off ({@code courier.env} besides). */
   private CourierProcess start(boolean on) throws Exception {
@@ -95,7 +96,8 @@ final class EventLogBench {
           } else {
             rateOff = w.rate();
           }
-          windows.add(String.format(Locale.ROOT, "%s %.0f/s%s", on ? "on" : "off", w.rate(), on
+          windows.add(String.format(Locale.ROOT, "%s %.0f/s, machine %.0f %% busy%s", on ? "on" : "off", w.rate(),
+              w.busy(), on
               ? String.format(Locale.ROOT, " (lag ≤ %.1f s, outbox empty %.1f s after)", w.lagMs() / 1000.0,
                   w.catchUpMs() / 1000.0) : ""));
         }
@@ -171,6 +173,7 @@ final class EventLogBench {
         n -> b.immediate("/v2/publish/" + b.sinkUrl()));
     long t0 = System.currentTimeMillis() + SETTLE * 1000L;
     long count = 0;
+    long[] ticks0 = null;
     long lag = 0;
     boolean counting = false;
     long end = t0 + Bench.SECONDS * 1000L;
@@ -178,6 +181,7 @@ final class EventLogBench {
     while ((now = System.currentTimeMillis()) < end) {
       if (!counting && now >= t0) {
         count = b.sink.requests.get();
+        ticks0 = machineTicks();
         t0 = now;
         end = t0 + Bench.SECONDS * 1000L;
         counting = true;
@@ -188,12 +192,16 @@ final class EventLogBench {
       }
     }
     double rate = (b.sink.requests.get() - count) * 1000.0 / (System.currentTimeMillis() - t0);
+    long[] ticks1 = machineTicks();
+    // below 100 % while the node is the bottleneck: something other than CPU holds the deliveries back
+    double busy = 100.0 * (ticks1[0] - ticks0[0]) / Math.max(1, ticks1[1] - ticks0[1]);
     Bench.await(run);
     b.drain(120_000);
     long catchUp = on ? awaitEmptyOutbox(300_000) : 0;
     double[] cpu1 = b.courier.cpuSeconds();
     long delivered = Math.max(1, b.sink.requests.get());
-    return new Window(rate, lag, catchUp, (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered);
+    return new Window(rate, lag, catchUp, (cpu1[0] - cpu0[0]) * 1e6 / delivered, (cpu1[1] - cpu0[1]) * 1e6 / delivered,
+        busy);
   }
 
   /** Now minus the oldest outbox entry's time (0 when the outbox is empty); one shard, the default. */
