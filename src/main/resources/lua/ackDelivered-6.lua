@@ -49,8 +49,13 @@ for k = 1, n do
       logEvent('D', id) -- before its callbacks' CREATED, as it happened
     end
     if cb and not cancelled then
-      woke = woke + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
-        cb[2])
+      if gated then
+        woke = woke + leaveGateForCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], KEYS[5], id, ARGV, cb[1],
+          cb[2])
+      else
+        -- no message of the shard is gated: its gate lookup would find nothing (as a plain ack skips it)
+        woke = woke + storeCallbacks(KEYS[2], KEYS[6], KEYS[1], KEYS[4], ARGV[1], ARGV, cb[1], cb[2], nil)
+      end
     elseif gated then
       -- A cancelled message's permit is released here: its attempt was still in flight.
       woke = woke + leaveGate(KEYS[4], ARGV[1], KEYS[5], id)
