@@ -37,6 +37,8 @@ import java.util.function.LongFunction;
 final class CallbackBench {
   private static final int ROUNDS = Integer.getInteger("bench.callbackRounds", 3);
   private static final int CALLBACK_SIZE = Integer.getInteger("bench.callbackBodyBytes", 900);
+  /** The longest wait for Redis to go idle after a round's drain, seconds ({@link #settle}). */
+  private static final int SETTLE_MAX = Integer.getInteger("bench.callbackSettleMax", 15);
   /** R of the rounds at a set rate, as a share of the fastest plain round's rate (2R messages a second). */
   private static final double OPEN_SHARE = Double.parseDouble(System.getProperty("bench.callbackOpenShare", "0.35"));
 
@@ -226,6 +228,27 @@ final class CallbackBench {
         withCallback.bestCourier, plain.bestCourier, withCallback.bestCourier / plain.bestCourier);
   }
 
+  /**
+   * Waits after a round's drain until Redis is idle: a second in which it used at most 20 ms of CPU (its own
+   * housekeeping uses about 5), for at most {@code bench.callbackSettleMax} seconds (15). Whatever a round leaves
+   * Redis to do after its last delivery (the AOF's fsync of its last writes, memory given back, a rewrite) is then
+   * counted in that round, and not in the next one, which may be of another kind. Returns the seconds waited.
+   */
+  private int settle() throws Exception {
+    int seconds = 0;
+    double before = b.courier.cpuSeconds()[1];
+    while (seconds < SETTLE_MAX) {
+      Thread.sleep(1_000);
+      seconds++;
+      double now = b.courier.cpuSeconds()[1];
+      if (now - before <= 0.02) {
+        return seconds;
+      }
+      before = now;
+    }
+    return seconds;
+  }
+
   private interface Run {
     Load.Result go() throws Exception;
   }
@@ -267,6 +290,8 @@ final class CallbackBench {
     running.set(false);
     sampler.join();
     b.drain(300_000);
+    double[] drained = b.courier.cpuSeconds();
+    int settled = settle();
     double[] cpu1 = b.courier.cpuSeconds();
     scriptCalls().forEach((name, n) -> side.scriptCalls.merge(name, n - calls0.getOrDefault(name, 0L), Long::sum));
     QueueBench.commandStats(b).forEach((name, v) -> {
@@ -283,8 +308,8 @@ final class CallbackBench {
     side.redisByRound.add(redis);
     side.accepted += r.ok();
     side.delivered += b.sink.requests.get();
-    side.rounds.add(String.format(Locale.ROOT, "%.0f published/s, redis %.1f µs, courier %.1f µs", r.rate(), redis,
-        courier));
+    side.rounds.add(String.format(Locale.ROOT, "%.0f published/s, redis %.1f µs (%.0f ms after the drain, %d s),"
+        + " courier %.1f µs", r.rate(), redis, (cpu1[1] - drained[1]) * 1e3, settled, courier));
     return r.rate();
   }
 }
