@@ -35,8 +35,8 @@ import java.util.function.IntConsumer;
  * the wheel: that may hold its source's queue permit, which the node cannot see). A callback is delivered only after
  * the ack that stored it returns, so its own ack comes in a second wave, and without a linger each wave costs a call
  * of its own: that is what took a message with a callback past a publish's worth of Redis work. A callback is a
- * notification, so a millisecond later is its price; messages without callbacks do not see it (docs/performance.md,
- * "The callback ack linger").
+ * notification, so a few milliseconds later is its price; messages without callbacks do not see it
+ * (docs/performance.md, "The callback ack linger", and "Callbacks: a 2-ms callback ack linger" for the default).
  *
  * <p>The ack of a message in a queue or under flow control does not wait: its gate's next message waits for it
  * (a parallelism-1 queue's pace is its acks').

@@ -293,8 +293,8 @@ class ConfigLoaderTest {
 
   /** The callbacks' ack linger is on by default (1 ms), can be turned off, and is bounded as the other. */
   @Test
-  void callbackAckLingerIsOneMillisecondByDefaultAndBounded() {
-    assertEquals(1L, load(Map.of()).delivery().callbackAckLingerMs());
+  void callbackAckLingerIsTwoMillisecondsByDefaultAndBounded() {
+    assertEquals(2L, load(Map.of()).delivery().callbackAckLingerMs());
     assertEquals(0L, load(Map.of("COURIER_DELIVERY_CALLBACK_ACK_LINGER_MS", "0")).delivery().callbackAckLingerMs());
     assertTrue(rejected(Map.of("COURIER_DELIVERY_CALLBACK_ACK_LINGER_MS", "-1")).getMessage()
         .startsWith("delivery.callback-ack-linger-ms"));
