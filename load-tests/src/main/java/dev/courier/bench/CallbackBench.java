@@ -232,7 +232,8 @@ final class CallbackBench {
    * Waits after a round's drain until Redis is idle: a second in which it used at most 20 ms of CPU (its own
    * housekeeping uses about 5), for at most {@code bench.callbackSettleMax} seconds (15). Whatever a round leaves
    * Redis to do after its last delivery (the AOF's fsync of its last writes, memory given back, a rewrite) is then
-   * counted in that round, and not in the next one, which may be of another kind. Returns the seconds waited.
+   * counted in that round, and not in the next one, which may be of another kind (session 23 found 0–20 ms there,
+   * idle within a second). Returns the seconds waited.
    */
   private int settle() throws Exception {
     int seconds = 0;
@@ -259,9 +260,9 @@ final class CallbackBench {
 
   /**
    * The i-th triple of a group: plain, callback-sized, with a callback, and the other way round every second time.
-   * Redis's cost per message drifts within a run (its AOF grows until a rewrite, the machine's other load
-   * changes), and a callback round that always came last would pay for a rising drift in every pair; alternating
-   * cancels a steady one. The bench prints the two orders' medians apart, which shows how large the drift was.
+   * The machine's state drifts within a run, and a callback round that always came last would pay for a rising
+   * drift in every pair; alternating cancels a steady one. The bench prints the two orders' medians apart (in
+   * session 23 they differed by up to 0.16 either way from run to run: noise, not a steady drift).
    */
   private static void triple(int i, Step plain, Step large, Step withCallback) throws Exception {
     if (i % 2 == 0) {
