@@ -65,9 +65,10 @@ public final class CreditWait {
   /**
    * Takes up to {@code wanted} credits: what is free now, or else, after the publishes that waited before it, what
    * is free once an attempt ends. Completes, on this wait's event loop, with how many it got: at least one, or none
-   * once {@code deadline} (unix ms) passed (a stopping node grants no credit, so its waits run out there). A batch that got fewer than it wanted stores that
-   * many and asks again for the rest: credit is not held idle while more comes. Does not wait while the wheel is
-   * behind: those publishes queue on the wheel behind the messages already there.
+   * once {@code deadline} (unix ms) passed (a stopping node grants no credit, so its waits run out there). A batch
+   * that got fewer than it wanted stores that many and asks again for the rest: credit is not held idle while more
+   * comes. Does not wait while the wheel is behind: those publishes queue on the wheel behind the messages already
+   * there.
    */
   public Future<Integer> acquire(int wanted, long deadline) {
     if (wanted <= 0 || credit.wheelBehind()) {

@@ -291,7 +291,7 @@ class ConfigLoaderTest {
         .startsWith("delivery.direct-wait-ms"));
   }
 
-  /** The callbacks' ack linger is on by default (1 ms), can be turned off, and is bounded as the other. */
+  /** The callbacks' ack linger is on by default (2 ms), can be turned off, and is bounded as the other. */
   @Test
   void callbackAckLingerIsTwoMillisecondsByDefaultAndBounded() {
     assertEquals(2L, load(Map.of()).delivery().callbackAckLingerMs());
