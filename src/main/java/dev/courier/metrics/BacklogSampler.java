@@ -30,6 +30,8 @@ public final class BacklogSampler extends VerticleBase {
   private final boolean countGates;
   private RedisConnector redis;
   private boolean running;
+  /** The last pass, which a stop lets finish before it closes Redis. */
+  private Future<?> pass = Future.succeededFuture();
   private boolean lost;
 
   /** @param countGates read what the gates hold too (one SCARD per gate): only while someone can read the metrics */
@@ -59,7 +61,7 @@ public final class BacklogSampler extends VerticleBase {
     for (int s = 0; s < keys.shards(); s++) {
       shards.add(readShard(s, now));
     }
-    Future.all(shards).onComplete(ar -> {
+    pass = Future.all(shards).onComplete(ar -> {
       running = false;
       if (ar.failed()) {
         sample.redisDown();
@@ -139,6 +141,7 @@ public final class BacklogSampler extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return redis.close();
+    // The pass under way finishes first: closing Redis under it failed it, and it said "redis lost" on a clean stop.
+    return pass.transform(ar -> redis.close());
   }
 }

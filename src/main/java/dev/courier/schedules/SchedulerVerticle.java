@@ -34,7 +34,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private RedisConnector redis;
   private ScheduleService schedules;
   private SchedulePublisher publisher;
-  private boolean running;
+  /** The round under way, or null. */
+  private Future<Void> running;
   private boolean stopping;
   private long timer = -1;
 
@@ -61,16 +62,16 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void tick() {
-    if (running) {
+    if (running != null) {
       return; // the last round is still publishing: it will see what is due now
     }
-    running = true;
-    round().onComplete(ar -> {
-      running = false;
+    Future<Void> round = round().andThen(ar -> {
+      running = null;
       if (ar.failed() && !stopping) { // a round cut short by the stop is no failure to report
         LOG.warn("schedule tick failed: {}", ar.cause().getMessage());
       }
     });
+    running = round.isComplete() ? null : round;
   }
 
   private Future<Void> round() {
@@ -114,6 +115,8 @@ public final class SchedulerVerticle extends VerticleBase {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    return redis.close();
+    // The round under way finishes first: a fire it has claimed is published, not cut off by the close.
+    Future<Void> round = running != null ? running.otherwiseEmpty() : Future.succeededFuture();
+    return round.eventually(redis::close);
   }
 }
