@@ -18,6 +18,7 @@ import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Reads and deletes dead letters (qstash-api.md §5.4, §11). A dead letter is the message's hash,
@@ -293,18 +294,27 @@ public final class DeadLetterService {
    * {@link #TRIM_BATCH}, until none is left; the number deleted.
    */
   public Future<Long> trim(long cutoff) {
+    return trim(cutoff, () -> true);
+  }
+
+  /**
+   * As {@link #trim(long)}, but makes a next call only while {@code goOn} says so: a node that stops lets the call
+   * under way end and leaves the rest to the next trim (a large expiry would otherwise hold its stop).
+   */
+  public Future<Long> trim(long cutoff, BooleanSupplier goOn) {
     Future<Long> all = Future.succeededFuture(0L);
     for (int s = 0; s < keys.shards(); s++) {
       int shard = s;
-      all = all.compose(n -> trim(shard, cutoff, n));
+      all = all.compose(n -> goOn.getAsBoolean() ? trim(shard, cutoff, n, goOn) : Future.succeededFuture(n));
     }
     return all;
   }
 
-  private Future<Long> trim(int shard, long cutoff, long sofar) {
+  private Future<Long> trim(int shard, long cutoff, long sofar, BooleanSupplier goOn) {
     return scripts.run(shard, LuaScript.TRIM_DEAD_LETTERS, List.of(keys.dlq(shard)),
         List.of(cutoff, keys.deadLetterPrefix(shard), TRIM_BATCH)).compose(r -> r.toLong() < TRIM_BATCH
-            ? Future.succeededFuture(sofar + r.toLong()) : trim(shard, cutoff, sofar + r.toLong()));
+            || !goOn.getAsBoolean() ? Future.succeededFuture(sofar + r.toLong())
+            : trim(shard, cutoff, sofar + r.toLong(), goOn));
   }
 
   /**

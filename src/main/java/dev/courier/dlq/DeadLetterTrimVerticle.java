@@ -24,6 +24,7 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
   private RedisConnector redis;
   /** The trim under way, or null. */
   private Future<Long> running;
+  private volatile boolean stopping;
 
   public DeadLetterTrimVerticle(String redisUrl, Keys keys, long retentionMs) {
     this.redisUrl = redisUrl;
@@ -39,7 +40,7 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
       if (running != null) {
         return; // the last trim is still at work (a large expiry): it will get there
       }
-      Future<Long> trim = dlq.trim(System.currentTimeMillis() - retentionMs).andThen(ar -> {
+      Future<Long> trim = dlq.trim(System.currentTimeMillis() - retentionMs, () -> !stopping).andThen(ar -> {
         running = null;
         if (ar.failed()) {
           LOG.warn("dead-letter trim failed: {}", ar.cause().getMessage());
@@ -54,7 +55,9 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // The trim under way finishes first: closing Redis under it failed it, with a WARN on a clean stop.
+    // The trim call under way finishes first (closing Redis under it failed it, with a WARN on a clean stop); the
+    // trim makes no further call, and the next node's trim deletes the rest.
+    stopping = true;
     Future<?> trim = running != null ? running.otherwiseEmpty() : Future.succeededFuture();
     return trim.eventually(redis::close);
   }

@@ -287,6 +287,9 @@ class DeadLetterApiTest {
       DeadLetterService dlq = new DeadLetterService(new ScriptRunner(redis.c), new Keys(node.prefix(), 4));
       assertEquals(0L, TestNode.get(dlq.trim(before - 1)), "nothing failed before the publishes");
       assertEquals(7, all().size());
+      // a trim of a stopping node makes no further call: the rest waits for the next trim
+      assertEquals(0L, TestNode.get(dlq.trim(System.currentTimeMillis() + 1, () -> false)));
+      assertEquals(7, all().size());
       // the clock moved past the retention of every one of them
       assertEquals(7L, TestNode.get(dlq.trim(System.currentTimeMillis() + 1)));
       assertEquals(0, all().size());

@@ -36,8 +36,9 @@ class CreditWaitTest {
     assertTrue(f.leased("m1"), "credit free: stored leased");
     assertEquals(0, f.credit.free());
 
-    Future<PublishResult> m2 = f.publish("m2");
-    Future<PublishResult> m3 = f.publish("m3");
+    List<Future<PublishResult>> both = f.publishInOneTurn("m2", "m3");
+    Future<PublishResult> m2 = both.get(0);
+    Future<PublishResult> m3 = both.get(1);
     f.settle(); // both publishes reached ingest (one batch), and the batch asked for credit
     // Nothing ends an attempt but the test: while none ends, the publishes cannot be answered (they wait, 10 s).
     assertFalse(m2.isComplete(), "no credit: the batch of m2 and m3 waits for it");

@@ -64,6 +64,11 @@ final class DirectIngestFixture {
     return TestIngest.publish(context, ingest, id);
   }
 
+  /** Immediate publishes of {@code ids} started in one turn of the event loop: one batch. */
+  List<Future<PublishResult>> publishInOneTurn(String... ids) {
+    return TestIngest.publishInOneTurn(context, ingest, ids);
+  }
+
   /** Publishes {@code id} and waits for Redis's answer. */
   PublishResult publishNow(String id) {
     return TestIngest.publishNow(context, ingest, id);
