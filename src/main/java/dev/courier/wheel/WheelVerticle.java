@@ -43,6 +43,8 @@ public final class WheelVerticle extends VerticleBase {
   private boolean again;
   /** Set by stop: no claim starts after it (a wake-up from a dispatcher's outcome may still arrive). */
   private boolean stopping;
+  /** Reaper and idle-key calls under way: a stop waits for them as for a claim. */
+  private int calls;
   private long lastError;
 
   public WheelVerticle(AppConfig config, Keys keys, DispatchCredit credit, Wakeup wakeup, LeaseTokens tokens,
@@ -140,6 +142,9 @@ public final class WheelVerticle extends VerticleBase {
   }
 
   private void reap() {
+    if (stopping) {
+      return; // what is left is reaped by another node, or by this one when it starts again
+    }
     long now = System.currentTimeMillis();
     for (int s = 0; s < keys.shards(); s++) {
       reap(s, now);
@@ -148,13 +153,15 @@ public final class WheelVerticle extends VerticleBase {
 
   /** Bounded calls, repeated while they come back full: a dead node's thousands of leases all return. */
   private void reap(int shard, long now) {
+    calls++;
     wheel.reap(shard, now, REAP_BATCH).onComplete(ar -> {
+      calls--;
       if (ar.failed()) {
         logThrottled("reaper failed: " + ar.cause().getMessage());
       } else if (ar.result() > 0) {
         LOG.info("handled {} expired leases (their messages back on the wheel, unless cancelled)", ar.result());
         wakeup.run();
-        if (ar.result() == REAP_BATCH) {
+        if (ar.result() == REAP_BATCH && !stopping) {
           reap(shard, now);
         }
       }
@@ -163,10 +170,18 @@ public final class WheelVerticle extends VerticleBase {
 
   /** Free-form keys must not pile up until flow-control.max-keys refuses new ones (FlowControlService). */
   private void expireIdleFlowKeys() {
+    if (stopping) {
+      return;
+    }
     long now = System.currentTimeMillis();
     for (int s = 0; s < keys.shards(); s++) {
-      flows.expireIdle(s, now, FlowControlService.IDLE_MS)
-          .onFailure(err -> logThrottled("removing idle flow-control keys failed: " + err.getMessage()));
+      calls++;
+      flows.expireIdle(s, now, FlowControlService.IDLE_MS).onComplete(ar -> {
+        calls--;
+        if (ar.failed()) {
+          logThrottled("removing idle flow-control keys failed: " + ar.cause().getMessage());
+        }
+      });
     }
   }
 
@@ -182,7 +197,8 @@ public final class WheelVerticle extends VerticleBase {
   /**
    * Starts no claim and lets the one under way finish before the connection closes: closing under it failed
    * the claim with CONNECTION_CLOSED, a WARN on every clean stop (what it had claimed went to the dispatchers,
-   * which are stopped after the wheel and finish it).
+   * which are stopped after the wheel and finish it). The reaper's and the idle-key calls under way finish too, for
+   * the same reason.
    */
   @Override
   public Future<?> stop() {
@@ -193,7 +209,7 @@ public final class WheelVerticle extends VerticleBase {
   }
 
   private void awaitIdle(io.vertx.core.Promise<Void> idle, long deadline) {
-    if (!claiming || System.currentTimeMillis() >= deadline) {
+    if (!claiming && calls == 0 || System.currentTimeMillis() >= deadline) {
       idle.complete();
     } else {
       vertx.setTimer(5, t -> awaitIdle(idle, deadline));
