@@ -81,8 +81,9 @@ public final class SchedulerVerticle extends VerticleBase {
       for (ScheduleService.Due d : due) {
         fires.add(fire(d, now));
       }
+      // A stopping node finishes this batch (its fires are claimed) and leaves the next to the other nodes.
       return Future.join(fires).<Void>mapEmpty()
-          .compose(v -> due.size() == BATCH ? round() : Future.succeededFuture());
+          .compose(v -> due.size() == BATCH && !stopping ? round() : Future.succeededFuture());
     });
   }
 

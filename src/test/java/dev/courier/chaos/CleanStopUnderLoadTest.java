@@ -37,7 +37,8 @@ class CleanStopUnderLoadTest {
   void aBusyNodeStopsWithoutAWarning(@TempDir Path data) throws Exception {
     Vertx vertx = Vertx.vertx();
     Sink sink = Sink.start(vertx);
-    sink.respond(r -> r.uri().contains("/fail") ? new Reply(500, Map.of(), "no", 0) : new Reply(200, Map.of(), "ok", 0));
+    sink.respond(r -> r.uri().contains("/fail") ? new Reply(500, Map.of(), "no", 0)
+        : new Reply(200, Map.of(), "ok", 0));
     Map<String, String> env = ChaosNode.env(TestRedis.url(), "busy" + UUID.randomUUID().toString().substring(0, 8),
         Map.of("COURIER_DATA_DIR", data.toString(),
             "COURIER_EVENT_LOG_ENABLED", "true", // H2 in the data folder: a checkpoint every second
