@@ -2,6 +2,7 @@ package dev.courier.dlq;
 
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
+import dev.courier.redis.OneAtATime;
 import dev.courier.redis.ScriptRunner;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -22,8 +23,7 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
   private final Keys keys;
   private final long retentionMs;
   private RedisConnector redis;
-  /** The trim under way, or null. */
-  private Future<Long> running;
+  private final OneAtATime<Long> trims = new OneAtATime<>();
   private volatile boolean stopping;
 
   public DeadLetterTrimVerticle(String redisUrl, Keys keys, long retentionMs) {
@@ -37,18 +37,14 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
     redis = new RedisConnector(vertx, redisUrl);
     DeadLetterService dlq = new DeadLetterService(new ScriptRunner(redis), keys);
     vertx.setPeriodic(INTERVAL_MS, id -> {
-      if (running != null) {
-        return; // the last trim is still at work (a large expiry): it will get there
-      }
-      Future<Long> trim = dlq.trim(System.currentTimeMillis() - retentionMs, () -> !stopping).andThen(ar -> {
-        running = null;
+      // A trim still at work (a large expiry) is not overtaken: it will get there.
+      trims.run(() -> dlq.trim(System.currentTimeMillis() - retentionMs, () -> !stopping).andThen(ar -> {
         if (ar.failed()) {
           LOG.warn("dead-letter trim failed: {}", ar.cause().getMessage());
         } else if (ar.result() > 0) {
           LOG.info("dead-letter trim: {} past dlq.retention deleted", ar.result());
         }
-      });
-      running = trim.isComplete() ? null : trim;
+      }));
     });
     return Future.succeededFuture();
   }
@@ -58,7 +54,6 @@ public final class DeadLetterTrimVerticle extends VerticleBase {
     // The trim call under way finishes first (closing Redis under it failed it, with a WARN on a clean stop); the
     // trim makes no further call, and the next node's trim deletes the rest.
     stopping = true;
-    Future<?> trim = running != null ? running.otherwiseEmpty() : Future.succeededFuture();
-    return trim.eventually(redis::close);
+    return trims.idle().eventually(redis::close);
   }
 }

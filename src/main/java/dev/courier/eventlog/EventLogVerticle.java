@@ -3,6 +3,7 @@ package dev.courier.eventlog;
 import dev.courier.config.AppConfig.EventLogConfig;
 import dev.courier.metrics.CourierMetrics;
 import dev.courier.redis.Keys;
+import dev.courier.redis.OneAtATime;
 import dev.courier.redis.RedisConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -53,8 +54,7 @@ public final class EventLogVerticle extends VerticleBase {
   private boolean trimming;
   /** Per shard, entries stored but not yet confirmed: they wait for the next checkpoint. */
   private final List<List<String>> awaitingCheckpoint = new ArrayList<>();
-  /** The checkpoint under way, or null. */
-  private Future<Void> checkpointing;
+  private final OneAtATime<Void> checkpoints = new OneAtATime<>();
 
   public EventLogVerticle(EventLogConfig config, String redisUrl, Keys keys, EventStore store, String consumer,
       CourierMetrics metrics, BooleanSupplier holdToShare) {
@@ -93,8 +93,7 @@ public final class EventLogVerticle extends VerticleBase {
     // What was stored is confirmed before the node goes (else the next writer stores it again, as a replay). A
     // periodic checkpoint under way finishes first: closing Redis under its confirmations failed them, with a WARN
     // on a clean stop (FirstRunIT met it).
-    Future<Void> underWay = checkpointing != null ? checkpointing.otherwiseEmpty() : Future.succeededFuture();
-    return underWay.compose(v -> checkpoint()).eventually(redis::close);
+    return checkpoints.idle().compose(v -> checkpoint()).eventually(redis::close);
   }
 
   /** The writer's context, where EventLogStopTest runs what must not race with it. */
@@ -104,22 +103,25 @@ public final class EventLogVerticle extends VerticleBase {
 
   /** Makes the stored rows durable, then confirms their entries. */
   Future<Void> checkpoint() { // package-private: EventLogStopTest starts one on context() where it needs it
-    if (checkpointing != null || awaitingCheckpoint.stream().allMatch(List::isEmpty)) {
+    if (checkpoints.busy() || awaitingCheckpoint.stream().allMatch(List::isEmpty)) {
       return Future.succeededFuture();
     }
+    return checkpoints.run(this::checkpointWaiting);
+  }
+
+  private Future<Void> checkpointWaiting() {
     List<List<String>> taken = new ArrayList<>();
     for (int s = 0; s < awaitingCheckpoint.size(); s++) {
       taken.add(awaitingCheckpoint.get(s));
       awaitingCheckpoint.set(s, new ArrayList<>());
     }
-    Future<Void> run = store.checkpoint().compose(v -> {
+    return store.checkpoint().compose(v -> {
       List<Future<Void>> acks = new ArrayList<>();
       for (int s = 0; s < taken.size(); s++) {
         acks.add(outbox.ack(s, taken.get(s)));
       }
       return Future.all(acks).<Void>mapEmpty();
     }).andThen(ar -> {
-      checkpointing = null;
       if (ar.failed()) {
         // confirmed at the next one (a confirmation twice is harmless), or stored again by a take-over
         for (int s = 0; s < taken.size(); s++) {
@@ -128,8 +130,6 @@ public final class EventLogVerticle extends VerticleBase {
         LOG.warn("event log: checkpoint failed: {}", ar.cause().getMessage());
       }
     });
-    checkpointing = run.isComplete() ? null : run; // complete already: its andThen ran before this line
-    return run;
   }
 
   /** @param failed the batch the database refused last time (null: read new entries) */

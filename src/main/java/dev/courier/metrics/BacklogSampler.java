@@ -2,7 +2,9 @@ package dev.courier.metrics;
 
 import dev.courier.redis.Keys;
 import dev.courier.redis.LuaScript;
+import dev.courier.redis.OneAtATime;
 import dev.courier.redis.RedisConnector;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
@@ -29,9 +31,7 @@ public final class BacklogSampler extends VerticleBase {
   private final long intervalMs;
   private final boolean countGates;
   private RedisConnector redis;
-  private boolean running;
-  /** The last pass, which a stop lets finish before it closes Redis. */
-  private Future<?> pass = Future.succeededFuture();
+  private final OneAtATime<CompositeFuture> passes = new OneAtATime<>();
   private boolean lost;
 
   /** @param countGates read what the gates hold too (one SCARD per gate): only while someone can read the metrics */
@@ -52,17 +52,16 @@ public final class BacklogSampler extends VerticleBase {
 
   /** One pass over the shards; a pass still at work (Redis slow) is not overtaken by the next. */
   void sampleOnce() {
-    if (running) {
-      return;
-    }
-    running = true;
+    passes.run(this::pass);
+  }
+
+  private Future<CompositeFuture> pass() {
     long now = System.currentTimeMillis();
     List<Future<Response>> shards = new ArrayList<>(keys.shards());
     for (int s = 0; s < keys.shards(); s++) {
       shards.add(readShard(s, now));
     }
-    pass = Future.all(shards).onComplete(ar -> {
-      running = false;
+    return Future.all(shards).onComplete(ar -> {
       if (ar.failed()) {
         sample.redisDown();
         if (!lost) {
@@ -142,6 +141,6 @@ public final class BacklogSampler extends VerticleBase {
   @Override
   public Future<?> stop() {
     // The pass under way finishes first: closing Redis under it failed it, and it said "redis lost" on a clean stop.
-    return pass.transform(ar -> redis.close());
+    return passes.idle().eventually(redis::close);
   }
 }

@@ -2,6 +2,7 @@ package dev.courier.schedules;
 
 import dev.courier.redis.Keys;
 import dev.courier.redis.RedisConnector;
+import dev.courier.redis.OneAtATime;
 import dev.courier.redis.ScriptRunner;
 import dev.courier.metrics.CourierMetrics;
 import io.vertx.core.Future;
@@ -34,8 +35,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private RedisConnector redis;
   private ScheduleService schedules;
   private SchedulePublisher publisher;
-  /** The round under way, or null. */
-  private Future<Void> running;
+  private final OneAtATime<Void> rounds = new OneAtATime<>();
   private boolean stopping;
   private long timer = -1;
 
@@ -62,16 +62,12 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void tick() {
-    if (running != null) {
-      return; // the last round is still publishing: it will see what is due now
-    }
-    Future<Void> round = round().andThen(ar -> {
-      running = null;
+    // A round still publishing is not overtaken: it sees what is due now.
+    rounds.run(() -> round().andThen(ar -> {
       if (ar.failed() && !stopping) { // a round cut short by the stop is no failure to report
         LOG.warn("schedule tick failed: {}", ar.cause().getMessage());
       }
-    });
-    running = round.isComplete() ? null : round;
+    }));
   }
 
   private Future<Void> round() {
@@ -117,7 +113,6 @@ public final class SchedulerVerticle extends VerticleBase {
       vertx.cancelTimer(timer);
     }
     // The round under way finishes first: a fire it has claimed is published, not cut off by the close.
-    Future<Void> round = running != null ? running.otherwiseEmpty() : Future.succeededFuture();
-    return round.eventually(redis::close);
+    return rounds.idle().eventually(redis::close);
   }
 }
