@@ -51,7 +51,7 @@ public final class EventLogVerticle extends VerticleBase {
   private volatile boolean stopped;
   private final List<String> claimCursors = new ArrayList<>();
   private long lastLagWarning;
-  private boolean trimming;
+  private final OneAtATime<Integer> trims = new OneAtATime<>();
   /** Per shard, entries stored but not yet confirmed: they wait for the next checkpoint. */
   private final List<List<String>> awaitingCheckpoint = new ArrayList<>();
   private final OneAtATime<Void> checkpoints = new OneAtATime<>();
@@ -93,7 +93,9 @@ public final class EventLogVerticle extends VerticleBase {
     // What was stored is confirmed before the node goes (else the next writer stores it again, as a replay). A
     // periodic checkpoint under way finishes first: closing Redis under its confirmations failed them, with a WARN
     // on a clean stop (FirstRunIT met it).
-    return checkpoints.idle().compose(v -> checkpoint()).eventually(redis::close);
+    // A trim under way ends after its batch (it checks stopped) and is waited for too: the node closes the database
+    // once the writer is stopped.
+    return checkpoints.idle().compose(v -> checkpoint()).eventually(trims::idle).eventually(redis::close);
   }
 
   /** The writer's context, where EventLogStopTest runs what must not race with it. */
@@ -266,19 +268,17 @@ public final class EventLogVerticle extends VerticleBase {
 
   /** Deletes events past the retention, a bounded batch at a time, until none is left or the next tick. */
   private void trim() {
-    if (trimming || stopped) {
+    if (stopped) {
       return;
     }
-    trimming = true;
     long cutoff = System.currentTimeMillis() - config.retentionMs();
-    trimFrom(cutoff, 0).onComplete(ar -> {
-      trimming = false;
+    trims.run(() -> trimFrom(cutoff, 0).andThen(ar -> {
       if (ar.failed()) {
         LOG.warn("event log: trim failed: {}", ar.cause().getMessage());
       } else if (ar.result() > 0) {
         LOG.info("event log: {} rows past event-log.retention deleted", ar.result());
       }
-    });
+    }));
   }
 
   private Future<Integer> trimFrom(long cutoff, int sofar) {
